@@ -1,0 +1,18 @@
+"""The aicxs language: text → AST, with located diagnostics. Knows nothing of evaluation."""
+
+from aicxs_dsl.ast import Module
+from aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, render_text
+from aicxs_dsl.parser import parse_file, parse_text
+from aicxs_dsl.source import Source, Span
+
+__all__ = [
+    "Diagnostic",
+    "DiagnosticError",
+    "Module",
+    "Severity",
+    "Source",
+    "Span",
+    "parse_file",
+    "parse_text",
+    "render_text",
+]

@@ -1,0 +1,120 @@
+"""Diagnostics: what is wrong, where, and what to do about it.
+
+Every stage of the pipeline reports problems as `Diagnostic` values; they are collected,
+sorted by location and rendered by one renderer (`render_text`) in the form
+`path:line:col: code: message`, a source frame with a caret, then `help:`.
+`DiagnosticError` carries a list of them across the API boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from aicxs_dsl.source import Span
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    code: str  # stable, e.g. `aicxs_parse_error`; documented in docs/errors.md
+    message: str  # lowercase, names the thing in backticks, says what is expected
+    span: Span | None  # None only for problems with no source (an unreadable file)
+    help: str = ""
+    severity: Severity = Severity.ERROR
+    path: str = ""  # used when `span` is None
+    notes: tuple[str, ...] = ()  # extra located lines, e.g. the declaration a value breaks
+
+    def location(self) -> str:
+        return self.span.location() if self.span else self.path
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        if self.span is None:
+            return (self.path, 0, 0, self.code)
+        return (self.span.path, self.span.line, self.span.col, self.code)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "file": self.span.path if self.span else self.path,
+            "line": self.span.line if self.span else None,
+            "column": self.span.col if self.span else None,
+            "help": self.help,
+            "notes": list(self.notes),
+        }
+
+
+class DiagnosticError(Exception):
+    """Raised at the API boundary when loading fails; holds every diagnostic found."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics = sort_diagnostics(diagnostics)
+        super().__init__(render_text(self.diagnostics))
+
+
+def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    return sorted(diagnostics, key=Diagnostic.sort_key)
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    return any(d.severity is Severity.ERROR for d in diagnostics)
+
+
+def render_one(d: Diagnostic) -> str:
+    label = d.code if d.severity is Severity.ERROR else f"{d.code} (warning)"
+    lines = [f"{d.location()}: {label}: {d.message}"]
+    if d.span is not None:
+        lines.append(d.span.snippet())
+    lines.extend(f"note: {note}" for note in d.notes)
+    if d.help:
+        lines.append(f"help: {d.help}")
+    return "\n".join(lines)
+
+
+def render_text(diagnostics: Sequence[Diagnostic]) -> str:
+    """All diagnostics, one block each, separated by a blank line."""
+    return "\n\n".join(render_one(d) for d in diagnostics)
+
+
+def closest(word: str, candidates: Iterable[str], max_distance: int | None = None) -> str | None:
+    """The candidate nearest to `word` by edit distance, if it is near enough to suggest."""
+    limit = max_distance if max_distance is not None else (len(word) + 1) // 3
+    best: tuple[int, str] | None = None
+    for cand in sorted(set(candidates)):
+        dist = _distance(word.lower(), cand.lower(), limit)
+        if dist <= limit and (best is None or dist < best[0]):
+            best = (dist, cand)
+    return best[1] if best else None
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """`did you mean `x`?` or the empty string."""
+    match = closest(word, candidates)
+    return f"did you mean `{match}`?" if match and match != word else ""
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Edit distance counting a swap of neighbours as one edit (so `levle` is 1 from `level`),
+    giving up (returning limit + 1) once it must exceed `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, before[j - 2] + 1)
+            current.append(cost)
+        if min(current) > limit:
+            return limit + 1
+        before, previous = previous, current
+    return previous[-1]

@@ -1,0 +1,207 @@
+"""Text → AST, or diagnostics.
+
+Builds the Lark LALR parser once, parses, then transforms (so node positions survive). This is
+the only module that catches Lark's errors; it turns each into a `Diagnostic` that says in words
+what was expected, points at the offending token and, where a keyword is close, suggests it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from importlib import resources
+from pathlib import Path
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+
+from aicxs_dsl import ast
+from aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, closest
+from aicxs_dsl.source import Source, Span, span_at
+from aicxs_dsl.transformer import AstBuilder
+
+MAX_FILE_BYTES = 5_000_000  # a standard with 10,000 clauses is about 4 MB
+MAX_NESTING = 64  # brackets and blocks; deeper input is refused before it reaches recursion
+
+_TERMINAL_WORDS = {
+    "ID": "an id such as `P4.2`",
+    "NAME": "a name such as `cx_leader`",
+    "STRING": 'a quoted text such as `"..."`',
+    "INT": "a whole number",
+    "DECIMAL": "a decimal number",
+    "DATE": "a date such as `2025-06-30`",
+    "$END": "the end of the file",
+}
+
+# Strings, comments and brackets: the only lexemes the nesting pre-check needs. Linear.
+_NESTING_LEXEME = re.compile(
+    r'"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*|[()\[\]{}]'
+)
+_OPENERS = {"(": ")", "[": "]", "{": "}"}
+
+
+@functools.lru_cache(maxsize=1)
+def _lark() -> Lark:
+    grammar = resources.files("aicxs_dsl").joinpath("grammar.lark").read_text("utf-8")
+    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True)
+
+
+class _LiteralError(Exception):
+    def __init__(self, span: Span, message: str, help: str) -> None:
+        super().__init__(message)
+        self.span, self.message, self.help = span, message, help
+
+
+def parse_text(text: str, path: str = "<string>") -> ast.Module:
+    """Parse `.aicx` text into a `Module`; raise `DiagnosticError` on a syntax error."""
+    source = Source(path, text)
+    _check_nesting(source)
+    try:
+        tree = _lark().parse(text)
+    except UnexpectedInput as err:
+        raise DiagnosticError([_syntax_diagnostic(source, err)]) from None
+    return _transform(source, tree)
+
+
+def parse_file(path: str | Path) -> ast.Module:
+    """Read and parse a file; unreadable, oversized or non-UTF-8 files are diagnostics too."""
+    name = str(path)
+    try:
+        data = Path(path).read_bytes() if Path(path).stat().st_size <= MAX_FILE_BYTES else None
+    except OSError as err:
+        reason = err.strerror or str(err)
+        raise DiagnosticError([_file_diagnostic(name, f"cannot read `{name}`: {reason.lower()}",
+                                                "check the path and the file's permissions")])
+    if data is None:
+        raise DiagnosticError([_file_diagnostic(
+            name, f"file is larger than {MAX_FILE_BYTES:,} bytes",
+            "split the file, or check that this is the `.aicx` file you meant")])
+    return parse_text(decode(name, data), name)
+
+
+def decode(name: str, data: bytes) -> str:
+    """UTF-8 text with a BOM dropped and CRLF line ends made LF; anything else is an error."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise DiagnosticError([_file_diagnostic(
+            name, f"file is not UTF-8 text (byte {err.start} is 0x{data[err.start]:02x})",
+            "save the file as UTF-8")]) from None
+    if "\x00" in text:
+        raise DiagnosticError([_file_diagnostic(
+            name, "file contains NUL bytes: it looks binary", "give the path of a text file")])
+    return text.replace("\r\n", "\n")
+
+
+def _file_diagnostic(path: str, message: str, help: str) -> Diagnostic:
+    return Diagnostic("aicxs_file_error", message, None, help, path=path)
+
+
+def _transform(source: Source, tree: Tree[Token]) -> ast.Module:
+    try:
+        module = AstBuilder(source).transform(tree)
+    except VisitError as err:
+        if isinstance(err.orig_exc, _LiteralError):
+            e = err.orig_exc
+            raise DiagnosticError([Diagnostic("aicxs_bad_literal", e.message, e.span, e.help)])
+        if isinstance(err.orig_exc, ValueError):  # a date such as 2025-02-30
+            meta = err.obj.meta if isinstance(err.obj, Tree) else None
+            span = Span(source, meta.start_pos, meta.end_pos) if meta else None
+            raise DiagnosticError([Diagnostic(
+                "aicxs_bad_literal", f"invalid date: {err.orig_exc}", span,
+                "write dates as YYYY-MM-DD with a real month and day")]) from None
+        raise
+    comments = tuple(_comments(source))
+    return ast.Module(module.decls, span=module.span, comments=comments)
+
+
+def _comments(source: Source) -> list[ast.Comment]:
+    found = []
+    for m in _NESTING_LEXEME.finditer(source.text):
+        if m.group().startswith("#"):
+            line, col = source.line_col(m.start())
+            before = source.line_text(line)[: col - 1]
+            found.append(ast.Comment(m.group().rstrip(), line, bool(before.strip())))
+    return found
+
+
+def _check_nesting(source: Source) -> None:
+    stack: list[tuple[str, int]] = []
+    for m in _NESTING_LEXEME.finditer(source.text):
+        ch = m.group()
+        if ch in _OPENERS:
+            stack.append((ch, m.start()))
+            if len(stack) > MAX_NESTING:
+                raise DiagnosticError([Diagnostic(
+                    "aicxs_too_deep", f"brackets and blocks nest deeper than {MAX_NESTING}",
+                    Span(source, m.start(), m.start() + 1),
+                    "split the expression into simpler checks or remove redundant brackets")])
+        elif ch in ")]}" and stack and _OPENERS[stack[-1][0]] == ch:
+            stack.pop()
+
+
+def _unclosed_block(source: Source) -> Span | None:
+    """Where the last `{` that is never closed opens (for end-of-file errors)."""
+    stack: list[int] = []
+    for m in _NESTING_LEXEME.finditer(source.text):
+        if m.group() == "{":
+            stack.append(m.start())
+        elif m.group() == "}" and stack:
+            stack.pop()
+    return Span(source, stack[-1], stack[-1] + 1) if stack else None
+
+
+def _syntax_diagnostic(source: Source, err: UnexpectedInput) -> Diagnostic:
+    if isinstance(err, UnexpectedCharacters):
+        return _bad_character(source, err)
+    assert isinstance(err, UnexpectedToken)
+    expected = sorted(_describe(t) for t in err.accepts or err.expected)
+    listed = ", ".join(expected[:12]) + (", ..." if len(expected) > 12 else "")
+    token = err.token
+    if token.type == "$END":
+        block = _unclosed_block(source)
+        if block is not None:
+            return Diagnostic(
+                "aicxs_unclosed_block", "this `{` is never closed", block,
+                "add the missing `}` (blocks close in the reverse order they open)")
+        span = span_at(source, token.line or 1, token.column or 1, 1)
+        return Diagnostic("aicxs_unexpected_end", "the file ends in the middle of a declaration",
+                          span, f"expected {listed}")
+    span = Span(source, token.start_pos or 0, token.end_pos or 0)
+    help = f"expected {listed}"
+    keywords = [t.strip("`") for t in expected if t.startswith("`") and t[1:2].isalpha()]
+    if token.type in ("NAME", "ID") and (hint := closest(str(token), keywords)):
+        help = f"did you mean `{hint}`? ({help})"
+    what = "keyword" if _is_keyword(token) else _TERMINAL_WORDS.get(token.type, "symbol")
+    what = what.split(" such as")[0].removeprefix("a ").removeprefix("an ")
+    message = f"unexpected {what} `{token}`"
+    if _is_keyword(token) and any(t in ("NAME", "ID") for t in err.accepts or err.expected):
+        message += f": `{token}` is a keyword and cannot be used as a name here"
+    return Diagnostic("aicxs_parse_error", message, span, help)
+
+
+def _bad_character(source: Source, err: UnexpectedCharacters) -> Diagnostic:
+    span = Span(source, err.pos_in_stream, err.pos_in_stream + 1)
+    ch = source.text[err.pos_in_stream]
+    if ch == '"':
+        return Diagnostic("aicxs_unterminated_string", "this text is never closed", span,
+                          'close it with `"` on the same line, or use `"""` for several lines')
+    shown = repr(ch)[1:-1] if not ch.isprintable() else ch
+    expected = sorted(_describe(t) for t in err.allowed or ())
+    return Diagnostic("aicxs_parse_error", f"unexpected character `{shown}`", span,
+                      "expected " + ", ".join(expected[:12]) if expected else "remove it")
+
+
+def _is_keyword(token: Token) -> bool:
+    return token.type not in _TERMINAL_WORDS and str(token).isidentifier()
+
+
+@functools.lru_cache(maxsize=256)
+def _describe(terminal: str) -> str:
+    if terminal in _TERMINAL_WORDS:
+        return _TERMINAL_WORDS[terminal]
+    try:
+        pattern = _lark().get_terminal(terminal).pattern
+    except KeyError:
+        return terminal.lower()
+    return f"`{pattern.value}`" if pattern.type == "str" else terminal.lower()

@@ -1,0 +1,85 @@
+"""Source text and positions.
+
+A `Span` holds its `Source` (path and text), so a diagnostic or an explanation can render
+its own location and source frame without anyone passing the text around. Lines and columns
+are 1-based; columns count characters, not bytes or stream offsets.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Source:
+    """A named text: a file on disk, or a string given to the API."""
+
+    path: str
+    text: str
+    _line_starts: list[int] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        starts = [0]
+        starts.extend(i + 1 for i, ch in enumerate(self.text) if ch == "\n")
+        self._line_starts.extend(starts)
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset."""
+        line = bisect.bisect_right(self._line_starts, offset)
+        return line, offset - self._line_starts[line - 1] + 1
+
+    def line_text(self, line: int) -> str:
+        start = self._line_starts[line - 1]
+        end = self.text.find("\n", start)
+        return self.text[start : end if end >= 0 else len(self.text)].rstrip("\r")
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A range of characters `[start, end)` in a `Source`."""
+
+    source: Source
+    start: int
+    end: int
+
+    @property
+    def line(self) -> int:
+        return self.source.line_col(self.start)[0]
+
+    @property
+    def col(self) -> int:
+        return self.source.line_col(self.start)[1]
+
+    @property
+    def end_line(self) -> int:
+        return self.source.line_col(max(self.start, self.end - 1))[0]
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    def location(self) -> str:
+        """`path:line:col`, the header form every message uses."""
+        return f"{self.source.path}:{self.line}:{self.col}"
+
+    def text(self) -> str:
+        return self.source.text[self.start : self.end]
+
+    def snippet(self) -> str:
+        """The first source line of the span with a caret underline beneath it."""
+        line, col = self.line, self.col
+        code = self.source.line_text(line)
+        end_col = len(code) + 1 if self.end_line > line else self.source.line_col(self.end)[1]
+        width = max(1, min(end_col, len(code) + 1) - col)
+        gutter = " " * len(str(line))
+        return (
+            f"{gutter} |\n{line} | {code}\n{gutter} | {' ' * (col - 1)}{'^' * width}"
+        )
+
+
+def span_at(source: Source, line: int, col: int, width: int = 1) -> Span:
+    """The span of `width` characters at a 1-based line and column."""
+    start = source._line_starts[max(0, min(line, len(source._line_starts)) - 1)] + col - 1
+    start = min(start, len(source.text))
+    return Span(source, start, min(start + width, len(source.text)))
