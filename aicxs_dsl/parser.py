@@ -63,9 +63,10 @@ def parse_text(text: str, path: str = "<string>") -> ast.Module:
     return _transform(source, tree)
 
 
-def parse_file(path: str | Path) -> ast.Module:
-    """Read and parse a file; unreadable, oversized or non-UTF-8 files are diagnostics too."""
-    name = str(path)
+def parse_file(path: str | Path, name: str | None = None) -> ast.Module:
+    """Read and parse a file; unreadable, oversized or non-UTF-8 files are diagnostics too.
+    `name` is how messages show the file (default: the path as given)."""
+    name = name or str(path)
     try:
         data = Path(path).read_bytes() if Path(path).stat().st_size <= MAX_FILE_BYTES else None
     except OSError as err:

@@ -1,0 +1,182 @@
+"""Loading: a standard or a policy file → a checked, compiled object ready to evaluate.
+
+A `CompiledPolicy` is built once (parse, check against the standard, derive parameters, the
+facts vocabulary and its JSON Schema, the dependency graph) and is immutable afterwards, so one
+instance may evaluate many facts documents, from many threads.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import functools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+import spec
+from aicxs_dsl import ast, parse_file
+from aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, has_errors
+from engine.assessment import evaluate
+from engine.checker import check_policy, check_standard, constant, mandatory_clauses
+from engine.facts import FactsDocument, Validator, load_facts, make_validator, parse_facts
+from engine.graph import build_graph
+from engine.model import Policy, Rule, Standard, build_policy, build_standard, build_vocabulary
+from engine.outcome import Report
+from engine.schema import facts_schema
+from engine.types import Type
+
+
+@dataclass(frozen=True)
+class LoadedStandard:
+    standard: Standard
+    graph: nx.DiGraph
+    warnings: list[Diagnostic]
+
+
+@dataclass
+class CompiledPolicy:
+    """A policy checked against its standard, ready to evaluate facts (read-only once built)."""
+
+    standard: Standard
+    policy: Policy
+    graph: nx.DiGraph
+    params: dict[str, Any]  # every parameter's value: the policy's setting or the default
+    vocabulary: Type  # the standard's facts plus the policy's own
+    schema: dict[str, Any]
+    validator: Validator
+    warnings: list[Diagnostic] = field(default_factory=list)
+    feeds: dict[str, list[str]] = field(default_factory=dict)  # clause → key requirements
+    mandatory: dict[str, str] = field(default_factory=dict)  # clause → mandatory requirement
+    rules_for: dict[str, list[Rule]] = field(default_factory=dict)  # clause → refining rules
+
+    def load_facts(self, path: str | Path) -> FactsDocument:
+        return load_facts(path, self.validator, self.vocabulary)
+
+    def parse_facts(self, text: str, name: str = "<facts>.yaml") -> FactsDocument:
+        return parse_facts(text, name, self.validator, self.vocabulary)
+
+    def evaluate(self, facts: FactsDocument, as_of: dt.date | None = None) -> Report:
+        """Evaluate one facts document; `as_of` (default today) dates every date rule."""
+        return evaluate(self, facts, as_of or dt.date.today())
+
+
+def load_standard(path: str | Path | None = None) -> LoadedStandard:
+    """Parse and check a standard file (default: the bundled AICXS 2024)."""
+    target = Path(path) if path is not None else spec.bundled_path("AICXS", 2024)
+    assert target is not None, "the bundled standard is missing from the package"
+    shown = spec.display_name(target)
+    try:
+        stat = target.stat()
+        key = (str(target.resolve()), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        key = (str(target), 0, 0)
+    return _load_standard_cached(*key, shown=shown)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_standard_cached(resolved: str, mtime: int, size: int, shown: str) -> LoadedStandard:
+    return standard_from_module(parse_file(resolved if size else shown, shown))
+
+
+def standard_from_module(module: ast.Module) -> LoadedStandard:
+    out: list[Diagnostic] = []
+    std = build_standard(module, out)
+    if std is None:
+        raise DiagnosticError(out)
+    build_vocabulary(((d, "standard") for d in std.facts), std.vocabulary, out)
+    graph = build_graph(std)
+    out.extend(check_standard(std, graph))
+    if has_errors(out):
+        raise DiagnosticError(out)
+    return LoadedStandard(std, graph, [d for d in out if d.severity is Severity.WARNING])
+
+
+def load_policy(path: str | Path, spec_path: str | Path | None = None) -> CompiledPolicy:
+    """Parse a policy, load the standard it implements (bundled, or `spec_path`), check the
+    tailoring against it and compile it."""
+    return compile_policy(parse_file(str(path)), spec_path)
+
+
+def compile_policy(module: ast.Module, spec_path: str | Path | None = None) -> CompiledPolicy:
+    out: list[Diagnostic] = []
+    policy = build_policy(module, out)
+    if policy is None:
+        raise DiagnosticError(out)
+    loaded = _standard_for(policy, spec_path, out)
+    if loaded is None:
+        raise DiagnosticError(out)
+    std = loaded.standard
+    vocabulary = Type("record")
+    build_vocabulary([*((d, "standard") for d in std.facts),
+                      *((d, policy.name) for d in policy.facts)], vocabulary, out)
+    std_for_policy = copy.copy(std)
+    std_for_policy.vocabulary = vocabulary
+    out.extend(check_policy(policy, std_for_policy))
+    if has_errors(out):
+        raise DiagnosticError(out)
+    schema = facts_schema(vocabulary, f"Facts for policy {policy.name} ({std.name})")
+    return CompiledPolicy(
+        std, policy, build_graph(std, policy), _params(std, policy), vocabulary, schema,
+        make_validator(schema), loaded.warnings, _feeds(std), mandatory_clauses(std),
+        _rules_for(policy))
+
+
+def _standard_for(policy: Policy, spec_path: str | Path | None,
+                  out: list[Diagnostic]) -> LoadedStandard | None:
+    if spec_path is None:
+        spec_path = spec.bundled_path(policy.standard, policy.version)
+        if spec_path is None:
+            shipped = ", ".join(f"`{p.stem.upper().replace('-', ' ')}`" for p in spec.bundled())
+            out.append(Diagnostic(
+                "aicxs_version_mismatch",
+                f"policy `{policy.name}` implements `{policy.standard} {policy.version}`, "
+                "which is not a bundled standard", policy.span,
+                f"bundled: {shipped}; write one of these, or give the standard with `--spec`"))
+            return None
+    return load_standard(spec_path)
+
+
+def _params(std: Standard, policy: Policy) -> dict[str, Any]:
+    scratch: list[Diagnostic] = []
+    values = {n: constant(p.default, p.type, scratch) for n, p in std.parameters.items()}
+    for name, setting in policy.settings.items():
+        values[name] = constant(setting.expr, std.parameters[name].type, scratch)
+    return values
+
+
+def _feeds(std: Standard) -> dict[str, list[str]]:
+    feeds: dict[str, list[str]] = {}
+    for kr in std.key_requirements.values():
+        for clause, _ in kr.covers:
+            feeds.setdefault(clause, []).append(kr.id)
+    return feeds
+
+
+def _rules_for(policy: Policy) -> dict[str, list[Rule]]:
+    out: dict[str, list[Rule]] = {}
+    for rule in policy.rules:
+        out.setdefault(rule.refines, []).append(rule)
+    return out
+
+
+def is_policy_file(path: str | Path) -> bool:
+    """Whether a file holds a policy (rather than a standard), judged by its first keyword."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                word = line.split("#", 1)[0].strip().split(" ", 1)[0]
+                if word:
+                    return word == "policy"
+    except OSError:
+        return False
+    return False
+
+
+def environ_as_of() -> dt.date | None:
+    """`AICXS_AS_OF`, when set, fixes "today" (for reproducible runs and tests)."""
+    value = os.environ.get("AICXS_AS_OF")
+    return dt.date.fromisoformat(value) if value else None

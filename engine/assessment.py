@@ -1,0 +1,265 @@
+"""A compiled policy evaluated over one facts document: statuses, maturity, verdict.
+
+Clauses are evaluated in dependency order (prerequisites first, from the graph). A clause is
+`not_applicable` when the policy excludes it, `waived` under a valid waiver, `blocked` when a
+prerequisite is not met, and otherwise passes, fails, is unknown or errs with its check and the
+organisation rules that refine it. Key requirements follow their clauses. A pillar is at level L
+when every in-scope clause expected at levels <= L is met; the organisation is at its lowest
+pillar's level. Certification needs every mandatory key requirement and the target level.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from engine.evaluator import (
+    UNKNOWN,
+    Context,
+    EvalError,
+    Node,
+    count_in_scope,
+    evaluate_check,
+    kleene_and,
+)
+from engine.facts import FactsDocument
+from engine.graph import evaluation_order
+from engine.model import Clause, Rule
+from engine.outcome import (
+    PillarMaturity,
+    Report,
+    Result,
+    Status,
+    Trace,
+)
+
+if TYPE_CHECKING:
+    from engine.api import CompiledPolicy
+
+_TRUTH = {Status.PASS: True, Status.FAIL: False, Status.UNKNOWN: UNKNOWN,
+          Status.NOT_APPLICABLE: True, Status.WAIVED: True}
+
+
+def evaluate(compiled: CompiledPolicy, facts: FactsDocument, as_of: dt.date) -> Report:
+    std, policy = compiled.standard, compiled.policy
+    ctx = Context(facts, compiled.params, as_of, compiled.vocabulary,
+                  scope=(policy.scope.var, policy.scope.where, policy.scope.source)
+                  if policy.scope else None)
+    findings: list[str] = []
+    by_id: dict[str, Result] = {}
+    for clause_id in evaluation_order(compiled.graph, std.clauses):
+        by_id[clause_id] = _clause(compiled, std.clauses[clause_id], ctx, by_id, findings)
+    clauses = [by_id[c] for p in std.pillars.values() for c in p.clauses]
+    krs = [_key_requirement(compiled, kr_id, ctx, by_id) for kr_id in std.key_requirements]
+    pillars = _maturity(compiled, by_id)
+    overall = min((p.level for p in pillars), default=0)
+    verdict, reasons = _verdict(compiled, krs, pillars, overall, findings, by_id)
+    results = clauses + krs
+    missing = sorted({m for r in results for m in r.missing}
+                     | {m for r in clauses for sub in r.rules for m in sub.missing})
+    return Report(
+        standard={"id": std.id, "version": std.version, "title": std.title,
+                  "levels": {n: lv.name for n, lv in std.levels.items()}},
+        policy={"id": policy.name, "title": policy.title, "source": policy.span.path},
+        facts=facts, as_of=as_of, results=results, pillars=pillars,
+        overall_level=overall, target_level=policy.target, verdict=verdict, reasons=reasons,
+        findings=findings, missing_facts=missing, systems=_systems(ctx, compiled))
+
+
+def _trace(compiled: CompiledPolicy, clause: Clause, refines: str | None = None) -> Trace:
+    std = compiled.standard
+    crosswalk = [{"framework": fw, "ref": ref,
+                  "title": std.frameworks[fw].refs.get(ref, "") if fw in std.frameworks else ""}
+                 for fw, ref, _ in clause.crosswalk]
+    return Trace(clause.id, clause.pillar, std.pillars[clause.pillar].title,
+                 compiled.feeds.get(clause.id, []), crosswalk, refines)
+
+
+def _clause(compiled: CompiledPolicy, clause: Clause, ctx: Context, done: dict[str, Result],
+            findings: list[str]) -> Result:
+    policy = compiled.policy
+    result = Result(clause.id, "clause", clause.title, Status.UNKNOWN, clause.span,
+                    _trace(compiled, clause), clause.level, clause.owner, list(clause.evidence),
+                    mandatory=clause.id in compiled.mandatory)
+    if clause.id in policy.exclusions:
+        result.status = Status.NOT_APPLICABLE
+        result.reason = policy.exclusions[clause.id].justification
+        return result
+    _run_checks(compiled, clause, ctx, result)
+    blockers = [r for r, _ in clause.requires if not done[r].status.satisfied]
+    waiver = policy.waivers.get(clause.id)
+    if waiver is not None and waiver.expires >= ctx.as_of:
+        result.status = Status.WAIVED
+        result.reason = (f"waived until {waiver.expires} by {waiver.approver}: "
+                         f"{waiver.justification}")
+    elif blockers:
+        result.status, result.blocked_by = Status.BLOCKED, blockers
+        result.reason = "prerequisite " + ", ".join(
+            f"{b} is {done[b].status.value}" for b in blockers) + " (requires)"
+    if waiver is not None and waiver.expires < ctx.as_of:
+        findings.append(f"the waiver of {clause.id} expired on {waiver.expires} "
+                        f"(approved by {waiver.approver}); {clause.id} is evaluated as unwaived")
+        result.reason = f"waiver expired on {waiver.expires}; evaluated as unwaived"
+    return result
+
+
+def _run_checks(compiled: CompiledPolicy, clause: Clause, ctx: Context, result: Result) -> None:
+    """The clause's own check and its refining rules, combined with Kleene `and`."""
+    truth: Any = True
+    if clause.check is None:
+        truth = UNKNOWN
+        result.reason = "the clause has no check"
+    else:
+        result.node = evaluate_check(clause.check, ctx)
+        truth = result.node.value
+        result.missing = result.node.missing()
+    for rule in compiled.rules_for.get(clause.id, []):
+        sub = _rule(compiled, rule, clause, ctx)
+        result.rules.append(sub)
+        truth = kleene_and(truth, _TRUTH.get(sub.status, EvalError(sub.reason)))
+    result.status = _status(truth)
+    if result.status is Status.ERROR and not result.reason:
+        result.reason = _first_error(result.node)
+    result.evidence = _cited_evidence(ctx.facts, result.node)
+
+
+def _rule(compiled: CompiledPolicy, rule: Rule, clause: Clause, ctx: Context) -> Result:
+    result = Result(rule.id, "rule", rule.title, Status.UNKNOWN, rule.span,
+                    _trace(compiled, clause, refines=clause.id), clause.level,
+                    rule.owner or clause.owner, list(rule.evidence))
+    if rule.check is not None:
+        result.node = evaluate_check(rule.check, ctx)
+        result.status = _status(result.node.value)
+        result.missing = result.node.missing()
+        if result.status is Status.ERROR:
+            result.reason = _first_error(result.node)
+        result.evidence = _cited_evidence(ctx.facts, result.node)
+    return result
+
+
+def _status(value: Any) -> Status:
+    if value is True:
+        return Status.PASS
+    if value is False:
+        return Status.FAIL
+    if value is UNKNOWN:
+        return Status.UNKNOWN
+    return Status.ERROR
+
+
+def _first_error(node: Node | None) -> str:
+    if node is None:
+        return ""
+    if isinstance(node.value, EvalError):
+        for child in node.children:
+            if isinstance(child.value, EvalError):
+                return _first_error(child)
+        return node.value.message
+    return ""
+
+
+def _key_requirement(compiled: CompiledPolicy, kr_id: str, ctx: Context,
+                     done: dict[str, Result]) -> Result:
+    kr = compiled.standard.key_requirements[kr_id]
+    result = Result(kr.id, "key_requirement", kr.title, Status.UNKNOWN, kr.span,
+                    mandatory=kr.mandatory)
+    truth: Any = True
+    for clause_id, _ in kr.covers:
+        status = done[clause_id].status
+        result.covers.append((clause_id, status))
+        truth = kleene_and(truth, _clause_truth(done, clause_id))
+    if kr.check is not None:
+        result.node = evaluate_check(kr.check, ctx)
+        truth = kleene_and(truth, result.node.value)
+        result.missing = result.node.missing()
+    result.status = _status(truth)
+    unmet = [f"{c} is {s.value}" for c, s in result.covers if not s.satisfied]
+    if unmet:
+        result.reason = "covered clauses not met: " + ", ".join(unmet)
+    return result
+
+
+def _clause_truth(done: dict[str, Result], clause_id: str) -> Any:
+    """A blocked clause is as true as its prerequisites: false if one failed, else unknown."""
+    r = done[clause_id]
+    if r.status is Status.BLOCKED:
+        return kleene_and(False if r.node is not None and r.node.value is False else True,
+                          _all(_clause_truth(done, b) for b in r.blocked_by))
+    if r.status is Status.ERROR:
+        return EvalError(r.reason)
+    return _TRUTH[r.status]
+
+
+def _all(values: Any) -> Any:
+    total: Any = True
+    for v in values:
+        total = kleene_and(total, v)
+    return total
+
+
+def _maturity(compiled: CompiledPolicy, done: dict[str, Result]) -> list[PillarMaturity]:
+    std = compiled.standard
+    levels = sorted(std.levels)
+    out = []
+    for pillar in std.pillars.values():
+        reached, blockers = 0, []
+        for level in levels:
+            unmet = [c for c in pillar.clauses
+                     if std.clauses[c].level <= level and not done[c].status.satisfied]
+            if unmet:
+                blockers = unmet
+                break
+            reached = level
+        out.append(PillarMaturity(pillar.id, pillar.title, reached, blockers))
+    return out
+
+
+def _verdict(compiled: CompiledPolicy, krs: list[Result], pillars: list[PillarMaturity],
+             overall: int, findings: list[str], done: dict[str, Result]) -> tuple[str, list[str]]:
+    target = compiled.policy.target
+    reasons = []
+    failed = [kr for kr in krs if kr.mandatory and kr.status is not Status.PASS]
+    for kr in failed:
+        reasons.append(f"mandatory key requirement {kr.id} is {kr.status.value}: {kr.title}")
+    if overall < target:
+        for p in pillars:
+            if p.level < target:
+                reasons.append(f"pillar {p.pillar} is at level {p.level}, below the target "
+                               f"{target}: " + ", ".join(p.next_level_blockers) + " not met")
+    reasons.extend(findings)
+    if not failed and overall >= target:
+        name = compiled.standard.levels[target].name if target in compiled.standard.levels else ""
+        return "certified", [f"every mandatory key requirement passes and level {target} "
+                             f"({name}) is reached", *findings]
+    hard_fail = any(kr.status in (Status.FAIL, Status.ERROR) for kr in failed) or any(
+        done[c].status in (Status.FAIL, Status.ERROR, Status.BLOCKED)
+        for p in pillars if p.level < target for c in p.next_level_blockers)
+    return ("not_certified" if hard_fail else "undetermined"), reasons
+
+
+def _cited_evidence(facts: FactsDocument, node: Node | None) -> list[dict[str, Any]]:
+    """Evidence entries of the facts file whose `fact` is (a prefix of) a fact this read."""
+    if node is None or not facts.evidence:
+        return []
+    read = _reads(node)
+    return [e for e in facts.evidence
+            if any(p == e["fact"] or p.startswith(e["fact"] + ".")
+                   or p.startswith(e["fact"] + "[") for p in read)]
+
+
+def _reads(node: Node) -> set[str]:
+    found = {r.path for r in node.reads}
+    for child in node.children:
+        found |= _reads(child)
+    for item in node.items or ():
+        for part in (item.where, item.body):
+            if part is not None:
+                found |= _reads(part)
+    return found
+
+
+def _systems(ctx: Context, compiled: CompiledPolicy) -> dict[str, int]:
+    listed = ctx.facts.data.get("systems")
+    total = len(listed) if isinstance(listed, list) else 0
+    return {"total": total, "in_scope": count_in_scope(ctx)}
+

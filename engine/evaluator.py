@@ -1,0 +1,525 @@
+"""Check expressions evaluated over facts, in three-valued logic, recording why.
+
+`evaluate_check(expr, ctx)` returns a `Node` tree that mirrors the expression: each node holds
+its value (true, false, `UNKNOWN` with the missing fact paths, or an `EvalError`), the facts it
+read with their values, and for quantifiers the items that decided it. `and`, `or`, `not` and
+`implies` follow Kleene's tables; an error is absorbed only where the other side decides alone.
+The explanation is what evaluation recorded; nothing is evaluated twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aicxs_dsl import ast
+from engine.facts import FactsDocument
+from engine.types import Duration, key_field
+from engine.types import Type as FactType
+
+
+class _Unknown:
+    """The third truth value: a fact the decision needs is missing."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = _Unknown()
+
+
+@dataclass(frozen=True, slots=True)
+class EvalError:
+    """A check that broke on these facts (a value of an unexpected type, a division by 0)."""
+
+    message: str
+
+
+@dataclass(slots=True)
+class Read:
+    """One fact a node read: its path (as shown and as JSON path) and value."""
+
+    path: str  # `systems[voice-ivr].escalation.max_wait`
+    json_path: str  # `$.systems[2].escalation.max_wait`
+    value: Any  # UNKNOWN when absent
+
+
+@dataclass(slots=True)
+class Item:
+    """One item of a quantifier: its name (the record's key) and the body's node."""
+
+    name: str
+    truth: Any  # True / False / UNKNOWN / EvalError
+    where: Node | None
+    body: Node | None
+
+
+@dataclass(slots=True)
+class Node:
+    expr: ast.Expr
+    value: Any
+    children: list[Node] = field(default_factory=list)
+    reads: list[Read] = field(default_factory=list)
+    items: list[Item] | None = None  # quantifiers and count
+    hint: str = ""  # what would make a false comparison pass
+
+    @property
+    def truth(self) -> str:
+        return truth_of(self.value)
+
+    def missing(self) -> list[str]:
+        """Fact paths whose absence made this node unknown (empty unless it is unknown)."""
+        if self.value is not UNKNOWN:
+            return []
+        found = [r.path for r in self.reads if r.value is UNKNOWN]
+        for child in self.children:
+            found.extend(child.missing())
+        for item in self.items or ():
+            for part in (item.where, item.body):
+                if part is not None:
+                    found.extend(part.missing())
+        return sorted(set(found))
+
+
+def truth_of(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is UNKNOWN:
+        return "unknown"
+    if isinstance(value, EvalError):
+        return "error"
+    return "value"
+
+
+@dataclass
+class Binding:
+    value: Any  # the item (a dict) bound to a quantifier variable
+    shown: str  # `systems[voice-ivr]`
+    json: str  # `$.systems[2]`
+    record: FactType | None
+
+
+@dataclass
+class Context:
+    facts: FactsDocument
+    params: dict[str, Any]
+    as_of: dt.date
+    vocabulary: FactType
+    scope: tuple[str, ast.Expr, ast.Path] | None = None  # the policy's (var, filter, list)
+    bindings: dict[str, Binding] = field(default_factory=dict)
+    _scope_cache: dict[int, Any] = field(default_factory=dict)
+
+
+def evaluate_check(expr: ast.Expr, ctx: Context) -> Node:
+    return _eval(expr, ctx)
+
+
+def _eval(expr: ast.Expr, ctx: Context) -> Node:
+    match expr:
+        case ast.BoolLit(value) | ast.IntLit(value) | ast.StringLit(value) | ast.DateLit(value):
+            return Node(expr, value)
+        case ast.NumberLit(text):
+            return Node(expr, float(text))
+        case ast.DurationLit(amount, unit):
+            return Node(expr, Duration.of(amount, unit))
+        case ast.ListLit(items):
+            nodes = [_eval(i, ctx) for i in items]
+            return Node(expr, _collect([n.value for n in nodes]), nodes)
+        case ast.Path():
+            return _eval_path(expr, ctx)
+        case ast.ParamRef(name):
+            return Node(expr, ctx.params[name])
+        case ast.Call():
+            return _eval_call(expr, ctx)
+        case ast.Not(operand):
+            inner = _eval(operand, ctx)
+            return Node(expr, kleene_not(inner.value), [inner])
+        case ast.And(left, right):
+            return _binary(expr, ctx, left, right, kleene_and)
+        case ast.Or(left, right):
+            return _binary(expr, ctx, left, right, kleene_or)
+        case ast.Implies(left, right):
+            return _binary(expr, ctx, left, right, kleene_implies)
+        case ast.Compare():
+            return _eval_compare(expr, ctx)
+        case ast.Arith():
+            return _eval_arith(expr, ctx)
+        case ast.Neg(operand):
+            inner = _eval(operand, ctx)
+            return Node(expr, _lift1(operator.neg, inner.value), [inner])
+        case ast.Quantifier():
+            return _eval_quantifier(expr, ctx)
+        case ast.Count():
+            return _eval_count(expr, ctx)
+    raise AssertionError(f"unhandled expression {expr!r}")
+
+
+# ---- three-valued logic ---------------------------------------------------------------------
+
+
+def kleene_not(a: Any) -> Any:
+    if a is True or a is False:
+        return not a
+    return a
+
+
+def kleene_and(a: Any, b: Any) -> Any:
+    if a is False or b is False:
+        return False
+    if isinstance(a, EvalError):
+        return a
+    if isinstance(b, EvalError):
+        return b
+    if a is UNKNOWN or b is UNKNOWN:
+        return UNKNOWN
+    return True
+
+
+def kleene_or(a: Any, b: Any) -> Any:
+    if a is True or b is True:
+        return True
+    if isinstance(a, EvalError):
+        return a
+    if isinstance(b, EvalError):
+        return b
+    if a is UNKNOWN or b is UNKNOWN:
+        return UNKNOWN
+    return False
+
+
+def kleene_implies(a: Any, b: Any) -> Any:
+    return kleene_or(kleene_not(a), b)
+
+
+def _binary(expr: ast.Expr, ctx: Context, left: ast.Expr, right: ast.Expr,
+            combine: Callable[[Any, Any], Any]) -> Node:
+    # Both sides are evaluated even when one decides: the explanation shows every condition.
+    lnode, rnode = _eval(left, ctx), _eval(right, ctx)
+    return Node(expr, combine(_as_truth(lnode.value), _as_truth(rnode.value)), [lnode, rnode])
+
+
+def _as_truth(value: Any) -> Any:
+    if value is True or value is False or value is UNKNOWN or isinstance(value, EvalError):
+        return value
+    return EvalError(f"expected true or false, got {render_value(value)}")
+
+
+# ---- facts ----------------------------------------------------------------------------------
+
+
+def _eval_path(expr: ast.Path, ctx: Context) -> Node:
+    head, *rest = expr.parts
+    binding = ctx.bindings.get(head)
+    if binding is not None:
+        value, shown, json_path = binding.value, binding.shown, binding.json
+    else:
+        value, shown, json_path = ctx.facts.data.get(head), head, f"$.{head}"
+    for part in rest:
+        shown, json_path = f"{shown}.{part}", f"{json_path}.{part}"
+        value = value.get(part) if isinstance(value, dict) else None
+    if value is None:
+        value = UNKNOWN
+    return Node(expr, value, reads=[Read(shown, json_path, value)])
+
+
+def _items(source: ast.Path, ctx: Context) -> tuple[Node, list[Binding]]:
+    """The list a quantifier ranges over, with a binding (name, location) for each item."""
+    listed = _eval_path(source, ctx)
+    if not isinstance(listed.value, list):
+        if listed.value is not UNKNOWN:
+            listed.value = EvalError(f"`{'.'.join(source.parts)}` is not a list")
+        return listed, []
+    read = listed.reads[0]
+    record = _record_type(source, ctx)
+    key = key_field(record) if record else None
+    out = []
+    for i, item in enumerate(listed.value):
+        ident = item.get(key) if key and isinstance(item, dict) else None
+        name = str(ident) if ident is not None else str(i)
+        out.append(Binding(item, f"{read.path}[{name}]", f"{read.json_path}[{i}]", record))
+    return listed, out
+
+
+def _record_type(source: ast.Path, ctx: Context) -> FactType | None:
+    head, *rest = source.parts
+    binding = ctx.bindings.get(head)
+    current = binding.record if binding else (
+        ctx.vocabulary.fields[head].type if head in ctx.vocabulary.fields else None)
+    for part in rest:
+        fld = current.fields.get(part) if current is not None else None
+        current = fld.type if fld else None
+    return current.item if current is not None and current.kind == "list" else None
+
+
+def _in_scope(source: ast.Path, ctx: Context, binding: Binding) -> Node | None:
+    """The policy's scope filter for an item of the scoped list (None when unscoped)."""
+    if ctx.scope is None or source.parts != ctx.scope[2].parts:
+        return None
+    var, where, _ = ctx.scope
+    saved = ctx.bindings.get(var)
+    ctx.bindings[var] = binding
+    try:
+        return _eval(where, ctx)
+    finally:
+        _restore(ctx, var, saved)
+
+
+def _restore(ctx: Context, var: str, saved: Binding | None) -> None:
+    if saved is None:
+        ctx.bindings.pop(var, None)
+    else:
+        ctx.bindings[var] = saved
+
+
+def _eval_quantifier(expr: ast.Quantifier, ctx: Context) -> Node:
+    listed, bindings = _items(expr.source, ctx)
+    node = Node(expr, listed.value, [listed], items=[])
+    if not isinstance(listed.value, list):
+        return node
+    combine = kleene_or if expr.kind in ("any", "none") else kleene_and
+    total: Any = expr.kind == "all"
+    saved = ctx.bindings.get(expr.var)
+    try:
+        for binding in bindings:
+            ctx.bindings[expr.var] = binding
+            where = _where(expr.source, expr.where, ctx, binding)
+            if where is not None and where.value is False:
+                continue
+            body = _eval(expr.body, ctx)
+            w = True if where is None else _as_truth(where.value)
+            b = _as_truth(body.value)
+            truth = kleene_implies(w, b) if expr.kind == "all" else kleene_and(w, b)
+            assert node.items is not None
+            node.items.append(Item(binding.shown.rsplit("[", 1)[-1][:-1], truth, where, body))
+            total = combine(total, truth)
+    finally:
+        _restore(ctx, expr.var, saved)
+    node.value = kleene_not(total) if expr.kind == "none" else total
+    return node
+
+
+def _where(source: ast.Path, where: ast.Expr | None, ctx: Context,
+           binding: Binding) -> Node | None:
+    """The item filter: the policy's scope (for the scoped list) and then `where`."""
+    scope = _in_scope(source, ctx, binding)
+    own = _eval(where, ctx) if where is not None else None
+    if scope is None:
+        return own
+    if own is None:
+        return scope
+    return Node(where, kleene_and(_as_truth(scope.value), _as_truth(own.value)),  # type: ignore[arg-type]
+                [scope, own])
+
+
+def count_in_scope(ctx: Context) -> int:
+    """How many items of the scoped list (normally `systems`) the policy's scope admits."""
+    if ctx.scope is None:
+        listed = ctx.facts.data.get("systems")
+        return len(listed) if isinstance(listed, list) else 0
+    source = ctx.scope[2]
+    _, bindings = _items(source, ctx)
+    return sum(1 for b in bindings if (n := _in_scope(source, ctx, b)) and n.value is True)
+
+
+def _eval_count(expr: ast.Count, ctx: Context) -> Node:
+    listed, bindings = _items(expr.source, ctx)
+    node = Node(expr, listed.value, [listed], items=[])
+    if not isinstance(listed.value, list):
+        return node
+    count, state = 0, None
+    saved = ctx.bindings.get(expr.var)
+    try:
+        for binding in bindings:
+            ctx.bindings[expr.var] = binding
+            where = _where(expr.source, expr.where, ctx, binding)
+            w = True if where is None else _as_truth(where.value)
+            assert node.items is not None
+            node.items.append(Item(binding.shown.rsplit("[", 1)[-1][:-1], w, where, None))
+            if w is True:
+                count += 1
+            elif w is not False:
+                state = state if isinstance(state, EvalError) else w
+    finally:
+        _restore(ctx, expr.var, saved)
+    node.value = state if state is not None else count
+    return node
+
+
+# ---- values ---------------------------------------------------------------------------------
+
+
+def _collect(values: list[Any]) -> Any:
+    for v in values:
+        if v is UNKNOWN or isinstance(v, EvalError):
+            return v
+    return values
+
+
+def _lift1(fn: Callable[[Any], Any], a: Any) -> Any:
+    if a is UNKNOWN or isinstance(a, EvalError):
+        return a
+    try:
+        return fn(a)
+    except TypeError:
+        return EvalError(f"cannot apply `{fn.__name__}` to {render_value(a)}")
+
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+    ">": operator.gt, ">=": operator.ge,
+    "in": lambda a, b: a in b, "not in": lambda a, b: a not in b,
+}
+
+
+def _eval_compare(expr: ast.Compare, ctx: Context) -> Node:
+    left, right = _eval(expr.left, ctx), _eval(expr.right, ctx)
+    node = Node(expr, _compare(expr.op, left.value, right.value), [left, right])
+    if node.value is False:
+        node.hint = _hint(expr, left, right)
+    return node
+
+
+def _compare(op: str, a: Any, b: Any) -> Any:
+    for v in (a, b):
+        if isinstance(v, EvalError):
+            return v
+    if a is UNKNOWN or b is UNKNOWN:
+        return UNKNOWN
+    try:
+        return bool(_COMPARE[op](a, b))
+    except TypeError:
+        return EvalError(f"cannot compare {render_value(a)} with {render_value(b)}")
+
+
+def _hint(expr: ast.Compare, left: Node, right: Node) -> str:
+    """`passes if: s.escalation.max_wait <= 120 seconds` for a comparison with a fact."""
+    if isinstance(expr.left, ast.Path | ast.Call) and right.truth == "value":
+        return f"passes if: {source_text(expr.left)} {expr.op} {render_value(right.value)}"
+    if isinstance(expr.right, ast.Path | ast.Call) and left.truth == "value":
+        return f"passes if: {render_value(left.value)} {expr.op} {source_text(expr.right)}"
+    return ""
+
+
+_ARITH: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+}
+
+
+def _eval_arith(expr: ast.Arith, ctx: Context) -> Node:
+    left, right = _eval(expr.left, ctx), _eval(expr.right, ctx)
+    return Node(expr, _arith(expr.op, left.value, right.value), [left, right])
+
+
+def _arith(op: str, a: Any, b: Any) -> Any:
+    for v in (a, b):
+        if v is UNKNOWN or isinstance(v, EvalError):
+            return v
+    if isinstance(a, Duration) or isinstance(b, Duration):
+        return _duration_arith(op, a, b)
+    if isinstance(a, dt.date) and isinstance(b, dt.date) and op == "-":
+        return Duration((a - b).days * 86400)
+    try:
+        return _ARITH[op](a, b)
+    except ZeroDivisionError:
+        return EvalError("division by zero")
+    except (TypeError, OverflowError):
+        return EvalError(f"cannot compute {render_value(a)} {op} {render_value(b)}")
+
+
+def _duration_arith(op: str, a: Any, b: Any) -> Any:
+    if isinstance(a, dt.date) and isinstance(b, Duration):
+        return a + dt.timedelta(seconds=b.seconds) if op == "+" else a - dt.timedelta(
+            seconds=b.seconds)
+    if isinstance(a, Duration) and isinstance(b, Duration) and op in "+-":
+        return Duration(a.seconds + b.seconds if op == "+" else a.seconds - b.seconds)
+    if op == "*" and isinstance(a, Duration) and isinstance(b, int):
+        return Duration(a.seconds * b)
+    if op == "*" and isinstance(b, Duration) and isinstance(a, int):
+        return Duration(b.seconds * a)
+    if op == "/" and isinstance(a, Duration) and isinstance(b, int):
+        return Duration(a.seconds // b) if b else EvalError("division by zero")
+    return EvalError(f"cannot compute {render_value(a)} {op} {render_value(b)}")
+
+
+def _eval_call(expr: ast.Call, ctx: Context) -> Node:
+    if expr.name == "is_set":
+        arg = _eval_path(expr.args[0], ctx)  # type: ignore[arg-type]
+        node = Node(expr, arg.value is not UNKNOWN, [arg])
+        return node
+    args = [_eval(a, ctx) for a in expr.args]
+    values = [a.value for a in args]
+    for v in values:
+        if v is UNKNOWN or isinstance(v, EvalError):
+            return Node(expr, v, args)
+    return Node(expr, _BUILTINS[expr.name](ctx, *values), args)
+
+
+def _age(ctx: Context, d: Any) -> Any:
+    if not isinstance(d, dt.date):
+        return EvalError(f"`age` needs a date, got {render_value(d)}")
+    return Duration((ctx.as_of - d).days * 86400)
+
+
+def _days_since(ctx: Context, d: Any) -> Any:
+    if not isinstance(d, dt.date):
+        return EvalError(f"`days_since` needs a date, got {render_value(d)}")
+    return (ctx.as_of - d).days
+
+
+def _len(ctx: Context, v: Any) -> Any:
+    return len(v) if isinstance(v, (list, str)) else EvalError("`len` needs a list or a text")
+
+
+def _lower(ctx: Context, v: Any) -> Any:
+    return v.lower() if isinstance(v, str) else EvalError("`lower` needs a text")
+
+
+_BUILTINS: dict[str, Callable[..., Any]] = {
+    "age": _age,
+    "days_since": _days_since,
+    "len": _len,
+    "today": lambda ctx: ctx.as_of,
+    "lower": _lower,
+}
+
+
+# ---- rendering values -----------------------------------------------------------------------
+
+
+def render_value(value: Any) -> str:
+    """A value as the language writes it: `true`, `2025-06-30`, `90 days`, `"chat"`."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is UNKNOWN:
+        return "missing"
+    if isinstance(value, EvalError):
+        return f"error ({value.message})"
+    if isinstance(value, str):
+        return '"' + value.replace('"', '\\"') + '"'
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(render_value(v) for v in value[:5]) + (
+            ", ..." if len(value) > 5 else "") + "]"
+    if isinstance(value, dict):
+        return "{...}"
+    return str(value)
+
+
+def source_text(expr: ast.Expr) -> str:
+    """The expression as written, on one line."""
+    return " ".join(expr.span.text().split())

@@ -1,0 +1,245 @@
+"""Explanation trees → indented text, and → JSON-ready data.
+
+`node_lines` renders the `Node` tree that evaluation recorded: each condition with its truth,
+the facts it read with their values and where they are in the facts file, what would make a
+false comparison pass, and for quantifiers the items that decided it, named by their key.
+Mode `fails` follows only what did not pass; `full` shows everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from aicxs_dsl import ast
+from engine.evaluator import UNKNOWN, EvalError, Item, Node, Read, render_value, source_text
+from engine.facts import FactsDocument
+from engine.types import Duration
+
+LABEL = {"true": "PASS", "false": "FAIL", "unknown": "UNKNOWN", "error": "ERROR"}
+MAX_ITEMS_SHOWN = 10
+Style = Callable[[str, str], str]  # (text, truth) → text, e.g. coloured
+
+
+def plain(text: str, truth: str) -> str:
+    return text
+
+
+def node_lines(node: Node, facts: FactsDocument, mode: str, width: int = 80,
+               style: Style = plain) -> list[str]:
+    """The explanation of one check, as lines prefixed with `| `."""
+    return list(_lines(node, facts, mode, "| ", width, style))
+
+
+def _lines(node: Node, facts: FactsDocument, mode: str, prefix: str, width: int,
+           style: Style) -> Iterator[str]:
+    truth = node.truth
+    label = LABEL.get(truth, "VALUE")
+    room = max(20, width - len(prefix) - 8)
+    yield f"{prefix}{style(f'{label:<8}', truth)}{_clip(source_text(node.expr), room)}"
+    detail = prefix + "        "
+    if isinstance(node.value, EvalError):
+        yield f"{detail}error: {node.value.message}"
+    match node.expr:
+        case ast.And() | ast.Or() | ast.Implies() | ast.Not():
+            for child in operands(node):
+                if mode == "full" or child.truth != "true" or truth == "true":
+                    if mode == "full" or child.truth != "true":
+                        yield from _lines(child, facts, mode, prefix + "  ", width, style)
+                    else:
+                        yield from _lines_brief(child, prefix + "  ", width, style)
+        case ast.Quantifier() | ast.Count():
+            yield from _quantifier_lines(node, facts, mode, prefix, width, style)
+        case _:
+            for child in node.children:
+                if isinstance(child.expr, ast.Call | ast.Arith) and child.truth == "value":
+                    shown = f"{source_text(child.expr)} = {render_value(child.value)}"
+                    yield f"{detail}{_clip(shown, width - len(detail))}"
+            for read in _all_reads(node):
+                yield f"{detail}{_read_line(read, facts, width - len(detail))}"
+            if node.hint:
+                yield f"{detail}{node.hint}"
+
+
+def operands(node: Node) -> list[Node]:
+    """The conditions of a node; `a and b and c` as three siblings, not nested pairs."""
+    kind = type(node.expr)
+    if kind not in (ast.And, ast.Or):
+        return node.children
+    out: list[Node] = []
+    for child in node.children:
+        out.extend(operands(child) if type(child.expr) is kind else [child])
+    return out
+
+
+def _lines_brief(node: Node, prefix: str, width: int, style: Style) -> Iterator[str]:
+    room = max(20, width - len(prefix) - 8)
+    label = LABEL.get(node.truth, "VALUE")
+    yield f"{prefix}{style(f'{label:<8}', node.truth)}{_clip(source_text(node.expr), room)}"
+
+
+def _quantifier_lines(node: Node, facts: FactsDocument, mode: str, prefix: str, width: int,
+                      style: Style) -> Iterator[str]:
+    detail = prefix + "        "
+    listed = node.children[0]
+    if listed.value is UNKNOWN:
+        yield f"{detail}{listed.reads[0].path}: missing"
+        return
+    items = node.items or []
+    yield f"{detail}{quantifier_summary(node)}"
+    shown = [i for i in items if mode == "full" or _decides(node, i)]
+    for item in shown[:MAX_ITEMS_SHOWN if mode != "full" else None]:
+        yield f"{prefix}  {item.name}"
+        inner = prefix + "  | "
+        if item.where is not None and item.where.truth != "true":
+            yield from _lines(item.where, facts, mode, inner, width, style)
+        if item.body is not None:
+            yield from _lines(item.body, facts, mode, inner, width, style)
+    if mode != "full" and len(shown) > MAX_ITEMS_SHOWN:
+        yield f"{prefix}  ... and {len(shown) - MAX_ITEMS_SHOWN} more (--explain full)"
+
+
+def _decides(node: Node, item: Item) -> bool:
+    """Whether an item is worth showing in compact mode: a counterexample or a witness."""
+    expr = node.expr
+    if isinstance(expr, ast.Count):
+        return item.truth not in (True, False)
+    if isinstance(expr, ast.Quantifier) and expr.kind == "all":
+        return item.truth is not True
+    if node.value is True and isinstance(expr, ast.Quantifier) and expr.kind == "any":
+        return item.truth is True  # witnesses
+    if isinstance(expr, ast.Quantifier) and expr.kind == "none":
+        return item.truth is not False
+    return item.truth is not False
+
+
+def quantifier_summary(node: Node) -> str:
+    """`1 of 3 systems fail: voice-ivr` (names the items that decided it)."""
+    expr = node.expr
+    items = node.items or []
+    source = ".".join(expr.source.parts)  # type: ignore[union-attr]
+    considered = [i for i in items if i.where is None or i.where.value is not False]
+    n = len(considered)
+    if isinstance(expr, ast.Count):
+        unknown = [i.name for i in items if i.truth not in (True, False)]
+        text = f"{node.value if isinstance(node.value, int) else '?'} of {len(items)} {source} match"
+        return text + (f"; undecided: {_names(unknown)}" if unknown else "")
+    assert isinstance(expr, ast.Quantifier)
+    unknown = [i.name for i in considered if i.truth is UNKNOWN]
+    errors = [i.name for i in considered if isinstance(i.truth, EvalError)]
+    if expr.kind == "all":
+        bad = [i.name for i in considered if i.truth is False]
+        text = f"{len(bad)} of {n} {source} fail" + (f": {_names(bad)}" if bad else "")
+    elif expr.kind == "any":
+        good = [i.name for i in considered if i.truth is True]
+        text = f"{len(good)} of {n} {source} satisfy it" + (f": {_names(good)}" if good else "")
+    else:
+        bad = [i.name for i in considered if i.truth is True]
+        text = f"{len(bad)} of {n} {source} match, none may" + (f": {_names(bad)}" if bad else "")
+    if unknown:
+        text += f"; unknown for {len(unknown)}: {_names(unknown)}"
+    if errors:
+        text += f"; error for {len(errors)}: {_names(errors)}"
+    return text
+
+
+def _names(names: list[str], limit: int = 5) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f", ... ({len(names) - limit} more)" if len(names) > limit else "")
+
+
+def _all_reads(node: Node) -> list[Read]:
+    found = list(node.reads)
+    for child in node.children:
+        if not isinstance(child.expr, ast.Quantifier):
+            found.extend(_all_reads(child))
+    seen: set[str] = set()
+    unique = []
+    for r in found:
+        if r.path not in seen:
+            seen.add(r.path)
+            unique.append(r)
+    return unique
+
+
+def _read_line(read: Read, facts: FactsDocument, room: int) -> str:
+    value = "missing" if read.value is UNKNOWN else render_value(read.value)
+    where = facts.location(read.json_path) if read.value is not UNKNOWN else None
+    text = f"{read.path}: {value}"
+    return f"{text}   {where}" if where and len(text) + len(where) + 3 <= room else (
+        f"{text}" if not where else f"{text}   {where}")
+
+
+def _clip(text: str, room: int) -> str:
+    return text if len(text) <= room else text[: room - 3] + "..."
+
+
+# ---- JSON -----------------------------------------------------------------------------------
+
+
+def node_json(node: Node, facts: FactsDocument, mode: str) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "expr": source_text(node.expr),
+        "truth": node.truth,
+        "value": json_value(node.value),
+        "source": {"line": node.expr.span.line, "column": node.expr.span.col},
+    }
+    reads = _all_reads(node) if not isinstance(node.expr, ast.Quantifier | ast.Count) else []
+    if reads and not isinstance(node.expr, ast.And | ast.Or | ast.Implies | ast.Not):
+        out["facts"] = [_read_json(r, facts) for r in reads]
+    if node.hint:
+        out["hint"] = node.hint
+    if isinstance(node.value, EvalError):
+        out["error"] = node.value.message
+    if node.truth == "unknown":
+        out["missing_facts"] = node.missing()
+    if isinstance(node.expr, ast.And | ast.Or | ast.Implies | ast.Not):
+        out["conditions"] = [node_json(c, facts, mode) for c in operands(node)]
+    if isinstance(node.expr, ast.Quantifier | ast.Count):
+        out["summary"] = quantifier_summary(node) if node.items is not None and isinstance(
+            node.children[0].value, list) else f"{node.children[0].reads[0].path}: missing"
+        items = [i for i in node.items or [] if mode == "full" or _decides(node, i)]
+        out["items"] = [_item_json(i, facts, mode) for i in items]
+    return out
+
+
+def _item_json(item: Item, facts: FactsDocument, mode: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"item": item.name, "truth": _truth_word(item.truth)}
+    if item.where is not None and item.where.truth != "true":
+        out["where"] = node_json(item.where, facts, mode)
+    if item.body is not None:
+        out["check"] = node_json(item.body, facts, mode)
+    return out
+
+
+def _truth_word(value: Any) -> str:
+    return {True: "true", False: "false"}.get(value, "unknown") if not isinstance(
+        value, EvalError) else "error"
+
+
+def _read_json(read: Read, facts: FactsDocument) -> dict[str, Any]:
+    out: dict[str, Any] = {"path": read.path, "json_path": read.json_path,
+                           "value": json_value(read.value)}
+    if read.value is UNKNOWN:
+        out["missing"] = True
+    else:
+        pos = facts.position(read.json_path)
+        if pos:
+            out["location"] = {"file": facts.path, "line": pos[0], "column": pos[1]}
+    return out
+
+
+def json_value(value: Any) -> Any:
+    if value is UNKNOWN:
+        return None
+    if isinstance(value, EvalError):
+        return None
+    if isinstance(value, Duration):
+        return str(value)
+    if isinstance(value, list):
+        return [json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: json_value(v) for k, v in value.items()}
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

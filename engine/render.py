@@ -1,0 +1,282 @@
+"""A `Report` → the terminal summary, JSON data (see report-schema.json) or Markdown.
+
+The text fits an 80-column terminal: a per-pillar table, the mandatory key requirements,
+maturity, the verdict, then an explanation of every result that did not pass (or of all, in
+`full` mode). Rendering never evaluates anything; it reads what evaluation recorded.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from engine.evaluator import Node
+from engine.explain import LABEL, Style, node_json, node_lines, plain
+from engine.outcome import Report, Result, Status
+
+REPORT_SCHEMA_VERSION = 1
+REPORT_SCHEMA_ID = "https://aicxs.example/schemas/report-1.json"
+STATUS_LABEL = {Status.PASS: "PASS", Status.FAIL: "FAIL", Status.UNKNOWN: "UNKNOWN",
+                Status.ERROR: "ERROR", Status.NOT_APPLICABLE: "N/A", Status.WAIVED: "WAIVED",
+                Status.BLOCKED: "BLOCKED"}
+STATUS_TRUTH = {Status.PASS: "true", Status.FAIL: "false", Status.UNKNOWN: "unknown",
+                Status.ERROR: "error", Status.BLOCKED: "false", Status.WAIVED: "waived",
+                Status.NOT_APPLICABLE: "waived"}
+VERDICT_WORD = {"certified": "CERTIFIED", "not_certified": "NOT CERTIFIED",
+                "undetermined": "UNDETERMINED"}
+_COLUMNS = (Status.PASS, Status.FAIL, Status.UNKNOWN, Status.ERROR, Status.NOT_APPLICABLE,
+            Status.WAIVED, Status.BLOCKED)
+
+
+def clauses(report: Report) -> list[Result]:
+    return [r for r in report.results if r.kind == "clause"]
+
+
+def key_requirements(report: Report) -> list[Result]:
+    return [r for r in report.results if r.kind == "key_requirement"]
+
+
+def level_name(report: Report, level: int) -> str:
+    return str(report.standard.get("levels", {}).get(level, ""))
+
+
+# ---- text -----------------------------------------------------------------------------------
+
+
+def report_text(report: Report, mode: str = "fails", style: Style = plain,
+                verbose: bool = False) -> str:
+    return "\n".join(_text(report, mode, style, verbose)) + "\n"
+
+
+def _text(report: Report, mode: str, style: Style, verbose: bool) -> Iterator[str]:
+    std, pol = report.standard, report.policy
+    yield f"{std['id']} {std['version']} · policy {pol['id']} · as of {report.as_of}"
+    yield f"policy: {pol['source']}"
+    systems = report.systems
+    yield f"facts:  {report.facts.path} ({systems['total']} systems, {systems['in_scope']} in scope)"
+    yield ""
+    yield f"{'PILLAR':<44}{'LEVEL':>5}  PASS FAIL UNKN  N/A OTHER"
+    for p in report.pillars:
+        counts = Counter(r.status for r in clauses(report) if r.trace and r.trace.pillar == p.pillar)
+        other = counts[Status.ERROR] + counts[Status.WAIVED] + counts[Status.BLOCKED]
+        title = _clip(f"{p.pillar} {p.title}", 43)
+        yield (f"{title:<44}{p.level:>5}  {counts[Status.PASS]:>4} {counts[Status.FAIL]:>4} "
+               f"{counts[Status.UNKNOWN]:>4} {counts[Status.NOT_APPLICABLE]:>4} {other:>5}")
+    yield ""
+    yield "Mandatory key requirements"
+    for kr in key_requirements(report):
+        if kr.mandatory:
+            yield f"  {_status(kr.status, style)} {kr.id:<4} {_clip(kr.title, 60)}"
+    yield ""
+    overall, target = report.overall_level, report.target_level
+    yield (f"Maturity: level {overall} ({level_name(report, overall) or 'none'}), target "
+           f"{target} ({level_name(report, target)})")
+    for finding in report.findings:
+        yield f"Finding:  {finding}"
+    if report.missing_facts:
+        yield f"Missing facts: {len(report.missing_facts)} (listed under each unknown result)"
+    word = VERDICT_WORD[report.verdict]
+    yield f"Verdict:  {style(word, 'true' if report.verdict == 'certified' else 'false')}"
+    for reason in report.reasons:
+        yield f"  - {reason}"
+    if verbose:
+        yield ""
+        yield "Clauses behind the verdict"
+        for r in clauses(report):
+            yield f"  {_status(r.status, style)} {r.id:<6}{_clip(r.title, 58)}"
+    if mode == "none":
+        return
+    shown = [r for r in report.results if mode == "full" or r.status not in
+             (Status.PASS, Status.NOT_APPLICABLE)]
+    for r in shown:
+        yield ""
+        yield from result_lines(report, r, mode, style)
+
+
+def result_lines(report: Report, r: Result, mode: str, style: Style = plain) -> Iterator[str]:
+    """One result in depth: header, trace, reason, explanation, missing facts, evidence."""
+    yield f"{_status(r.status, style)} {r.id} \"{_clip(r.title, 56)}\""
+    yield f"        {r.span.location()}"
+    if r.trace is not None:
+        t = r.trace
+        feeds = f" · feeds {', '.join(t.key_requirements)}" if t.key_requirements else ""
+        yield f"        pillar {t.pillar} {_clip(t.pillar_title, 40)}{feeds}"
+        xs = [f"{x['framework']} {x['ref']}" for x in t.crosswalk]
+        if xs:
+            yield "        " + _clip("crosswalk: " + "; ".join(xs), 72)
+        if t.refines:
+            yield f"        refines {t.refines}"
+    if r.owner:
+        yield f"        owner: {r.owner} · expected at level {r.level}"
+    if r.reason:
+        yield f"        {_clip(r.reason, 72)}"
+    for clause_id, status in r.covers:
+        if mode == "full" or not status.satisfied:
+            yield f"| {_status(status, style)} {clause_id}"
+    if r.node is not None and (mode == "full" or r.status is not Status.WAIVED):
+        yield from node_lines(r.node, report.facts, mode, 80, style)
+    for sub in r.rules:
+        if mode == "full" or sub.status is not Status.PASS:
+            for line in result_lines(report, sub, mode, style):
+                yield "  " + line
+    if r.missing:
+        yield "        missing facts: " + ", ".join(r.missing)
+    for ev in r.evidence:
+        yield "        evidence: " + _evidence_text(ev)
+
+
+def _evidence_text(ev: dict[str, Any]) -> str:
+    parts = [str(ev.get("document") or ev.get("url") or ev["fact"])]
+    if ev.get("attested_by"):
+        parts.append(f"attested by {ev['attested_by']}")
+    if ev.get("date"):
+        parts.append(f"on {ev['date']}")
+    return f"{ev['fact']}: " + ", ".join(parts)
+
+
+def _status(status: Status, style: Style) -> str:
+    return style(f"{STATUS_LABEL[status]:<7}", STATUS_TRUTH[status])
+
+
+def _clip(text: str, room: int) -> str:
+    return text if len(text) <= room else text[: room - 3] + "..."
+
+
+# ---- JSON -----------------------------------------------------------------------------------
+
+
+def report_json(report: Report, mode: str = "full") -> dict[str, Any]:
+    """The report as JSON data, valid against engine/report-schema.json."""
+    counts = Counter(r.status.value for r in clauses(report))
+    return {
+        "$schema": REPORT_SCHEMA_ID,
+        "schema_version": REPORT_SCHEMA_VERSION,
+        "standard": {k: report.standard[k] for k in ("id", "version", "title")},
+        "policy": report.policy,
+        "facts": {"source": report.facts.path, **report.systems},
+        "as_of": report.as_of.isoformat(),
+        "verdict": report.verdict,
+        "reasons": report.reasons,
+        "findings": report.findings,
+        "maturity": {
+            "overall": report.overall_level,
+            "overall_name": level_name(report, report.overall_level),
+            "target": report.target_level,
+            "pillars": [{"id": p.pillar, "title": p.title, "level": p.level,
+                         "next_level_blockers": p.next_level_blockers} for p in report.pillars],
+        },
+        "summary": {s.value: counts.get(s.value, 0) for s in _COLUMNS},
+        "results": [_result_json(report, r, mode) for r in report.results],
+        "missing_facts": report.missing_facts,
+    }
+
+
+def _result_json(report: Report, r: Result, mode: str) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": r.id,
+        "kind": r.kind,
+        "title": r.title,
+        "status": r.status.value,
+        "source": {"file": r.span.path, "line": r.span.line, "column": r.span.col},
+    }
+    if r.kind == "key_requirement":
+        out["mandatory"] = r.mandatory
+        out["covers"] = [{"id": c, "status": s.value} for c, s in r.covers]
+    else:
+        out["level"] = r.level
+        out["owner"] = r.owner
+        out["evidence_expected"] = r.evidence_expected
+    if r.trace is not None:
+        t = r.trace
+        out["trace"] = {"clause": t.clause, "pillar": t.pillar, "pillar_title": t.pillar_title,
+                        "key_requirements": t.key_requirements, "crosswalk": t.crosswalk,
+                        "refines": t.refines}
+    out["reason"] = r.reason
+    out["blocked_by"] = r.blocked_by
+    out["missing_facts"] = r.missing
+    out["evidence"] = r.evidence
+    out["explanation"] = _explanation(report, r.node, mode)
+    if r.kind == "clause":
+        out["rules"] = [_result_json(report, sub, mode) for sub in r.rules]
+    return out
+
+
+def _explanation(report: Report, node: Node | None, mode: str) -> dict[str, Any] | None:
+    if node is None or mode == "none":
+        return None
+    return node_json(node, report.facts, "full" if mode == "full" else "fails")
+
+
+# ---- Markdown -------------------------------------------------------------------------------
+
+
+def report_markdown(report: Report, mode: str = "fails") -> str:
+    return "\n".join(_markdown(report, mode)) + "\n"
+
+
+def _markdown(report: Report, mode: str) -> Iterator[str]:
+    std, pol = report.standard, report.policy
+    yield f"# {std['id']} {std['version']} assessment: policy `{pol['id']}`"
+    yield ""
+    yield f"- **Policy:** {pol['title']} (`{pol['source']}`)"
+    yield f"- **Facts:** `{report.facts.path}` ({report.systems['total']} systems, " \
+          f"{report.systems['in_scope']} in scope)"
+    yield f"- **As of:** {report.as_of}"
+    yield f"- **Verdict:** **{VERDICT_WORD[report.verdict]}**"
+    for reason in report.reasons:
+        yield f"  - {reason}"
+    yield (f"- **Maturity:** level {report.overall_level} "
+           f"({level_name(report, report.overall_level) or 'none'}), target "
+           f"{report.target_level} ({level_name(report, report.target_level)})")
+    yield ""
+    yield "## Maturity per pillar"
+    yield ""
+    yield "| Pillar | Title | Level | Next level needs |"
+    yield "|---|---|---|---|"
+    for p in report.pillars:
+        yield f"| {p.pillar} | {p.title} | {p.level} | {', '.join(p.next_level_blockers) or '-'} |"
+    yield ""
+    yield "## Mandatory key requirements"
+    yield ""
+    yield "| Status | Id | Requirement | Clauses |"
+    yield "|---|---|---|---|"
+    for kr in key_requirements(report):
+        if kr.mandatory:
+            covered = ", ".join(f"{c} ({s.value})" for c, s in kr.covers)
+            yield f"| {STATUS_LABEL[kr.status]} | {kr.id} | {kr.title} | {covered} |"
+    yield ""
+    yield "## Clauses"
+    yield ""
+    yield "| Status | Clause | Title | Level | Owner | Key requirements |"
+    yield "|---|---|---|---|---|---|"
+    for r in clauses(report):
+        krs = ", ".join(r.trace.key_requirements) if r.trace else ""
+        yield f"| {STATUS_LABEL[r.status]} | {r.id} | {r.title} | {r.level} | {r.owner} | {krs} |"
+    if report.findings:
+        yield ""
+        yield "## Findings"
+        yield ""
+        for finding in report.findings:
+            yield f"- {finding}"
+    shown = [r for r in report.results if mode == "full" or r.status not in
+             (Status.PASS, Status.NOT_APPLICABLE)]
+    if shown and mode != "none":
+        yield ""
+        yield "## Explanations"
+        for r in shown:
+            yield ""
+            yield f"### {STATUS_LABEL[r.status]} {r.id}: {r.title}"
+            yield ""
+            yield "```"
+            yield from result_lines(report, r, mode)
+            yield "```"
+    if report.missing_facts:
+        yield ""
+        yield "## Missing facts"
+        yield ""
+        for path in report.missing_facts:
+            yield f"- `{path}`"
+
+
+__all__ = ["LABEL", "report_json", "report_markdown", "report_text"]

@@ -1,0 +1,78 @@
+"""The facts vocabulary as a JSON Schema (draft 2020-12).
+
+Generated from the declarations of the standard and the policy, so facts files are validated
+against exactly what the checks read. Absent facts are allowed (they are unknown at
+evaluation); only `key` fields, which name the items of a list, are required. Unknown fields
+are refused, so a misspelt fact is an error rather than a silently missing one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.types import Type
+
+DURATION_PATTERN = r"^[0-9]{1,9} (second|minute|hour|day|week)s?$"
+SCHEMA_ID = "https://aicxs.example/schemas/facts.json"
+
+EVIDENCE_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "description": "Evidence for facts: which document backs a fact, who attested it, when.",
+    "items": {
+        "type": "object",
+        "required": ["fact"],
+        "additionalProperties": False,
+        "properties": {
+            "fact": {"type": "string", "description": "A fact path, e.g. "
+                     "`organisation.strategy` or `systems[web-chat].consent`"},
+            "document": {"type": "string"},
+            "url": {"type": "string"},
+            "attested_by": {"type": "string"},
+            "date": {"type": "string", "format": "date"},
+        },
+    },
+}
+
+
+def facts_schema(vocabulary: Type, title: str) -> dict[str, Any]:
+    schema = _record(vocabulary)
+    schema["properties"] = {**schema["properties"], "evidence": EVIDENCE_SCHEMA}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
+            "title": title, **schema}
+
+
+def _record(record: Type) -> dict[str, Any]:
+    properties = {}
+    for name, fld in record.fields.items():
+        prop = _type(fld.type)
+        prop["description"] = fld.question
+        properties[name] = prop
+    required = [name for name, fld in record.fields.items() if fld.key]
+    out: dict[str, Any] = {"type": "object", "additionalProperties": False,
+                           "properties": properties}
+    if required:
+        out["required"] = required
+    return out
+
+
+def _type(t: Type) -> dict[str, Any]:
+    match t.kind:
+        case "bool":
+            return {"type": "boolean"}
+        case "int":
+            return {"type": "integer"}
+        case "number":
+            return {"type": "number"}
+        case "string":
+            return {"type": "string"}
+        case "date":
+            return {"type": "string", "format": "date"}
+        case "duration":
+            return {"type": "string", "pattern": DURATION_PATTERN}
+        case "enum":
+            return {"enum": list(t.values)}
+        case "record":
+            return _record(t)
+        case "list":
+            return {"type": "array", "items": _type(t.item) if t.item else {}}
+    return {}

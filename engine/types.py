@@ -1,0 +1,94 @@
+"""Types of facts, parameters and expressions, and the `Duration` value.
+
+A `Type` is what the vocabulary declares (`bool`, `enum(...)`, a record with fields, a list) and
+what the checker infers for an expression. Built from `aicxs_dsl.ast.TypeRef` / `Field`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import total_ordering
+
+from aicxs_dsl import ast
+
+SCALARS = ("bool", "int", "number", "string", "date", "duration")
+UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800}
+
+
+@dataclass(frozen=True, slots=True)
+class Type:
+    kind: str  # a SCALAR, or enum | record | list | any (`any` only for an empty list literal)
+    values: tuple[str, ...] = ()  # enum members
+    item: Type | None = None  # list element
+    fields: dict[str, FactField] = field(default_factory=dict, compare=False, hash=False)
+
+    def describe(self) -> str:
+        if self.kind == "enum":
+            return "enum(" + ", ".join(self.values) + ")"
+        if self.kind == "list":
+            return f"list of {self.item.describe()}" if self.item else "list"
+        return self.kind
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in ("int", "number")
+
+
+@dataclass(slots=True)
+class FactField:
+    """One declared fact: a name, its type, its question and where it was declared."""
+
+    name: str
+    type: Type
+    question: str
+    key: bool = False  # identifies a record in its list; the only kind of required fact
+    optional: bool = False  # absence is normal: not listed among the missing facts
+    decl: ast.Field | None = None
+    origin: str = "standard"  # `standard` or the policy name that declared it
+
+
+BOOL = Type("bool")
+INT = Type("int")
+NUMBER = Type("number")
+STRING = Type("string")
+DATE = Type("date")
+DURATION = Type("duration")
+ANY = Type("any")
+SCALAR_TYPES = {t.kind: t for t in (BOOL, INT, NUMBER, STRING, DATE, DURATION)}
+
+
+def key_field(record: Type) -> str | None:
+    """The name of the record's `key` field, which names its items in explanations."""
+    return next((f.name for f in record.fields.values() if f.key), None)
+
+
+@total_ordering
+@dataclass(frozen=True, slots=True)
+class Duration:
+    """A length of time, held in whole seconds."""
+
+    seconds: int
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Duration):
+            return NotImplemented
+        return self.seconds < other.seconds
+
+    def __str__(self) -> str:
+        """Whole days as days, anything else in seconds (the units facts are kept in)."""
+        if self.seconds and self.seconds % 86400 == 0:
+            n = self.seconds // 86400
+            return f"{n} day{'s' if n != 1 else ''}"
+        return f"{self.seconds} second{'s' if self.seconds != 1 else ''}"
+
+    @classmethod
+    def of(cls, amount: int, unit: str) -> Duration:
+        return cls(amount * UNIT_SECONDS[unit.removesuffix("s")])
+
+    @classmethod
+    def parse(cls, text: str) -> Duration | None:
+        """`90 days`, `120 seconds`, `1 week`; None if the text is not a duration."""
+        amount, _, unit = text.strip().partition(" ")
+        if not amount.isdigit() or len(amount) > 12 or unit.removesuffix("s") not in UNIT_SECONDS:
+            return None
+        return cls.of(int(amount), unit)
