@@ -1,0 +1,53 @@
+"""Shared fixtures: the repository root as working directory, the CLI runner, the spec text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "spec" / "aicxs-2024.aicx"
+AS_OF = "2026-11-27"  # every evaluation in the tests is dated, so results never drift
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture(autouse=True)
+def _at_root(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Run every test from the repository root, so paths in outputs are stable."""
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("AICXS_AS_OF", raising=False)
+    yield
+
+
+def run_cli(*args: str) -> Run:
+    """`aicxs ARGS...` in process; stdout and stderr kept apart."""
+    result = CliRunner().invoke(cli, list(args), prog_name="aicxs")
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def spec_text() -> str:
+    return SPEC.read_text("utf-8")
+
+
+@pytest.fixture
+def tmp_spec(tmp_path: Path, spec_text: str) -> Iterator[Path]:
+    """A writable copy of the bundled standard, for tests that break it on purpose."""
+    path = tmp_path / "aicxs-2024.aicx"
+    path.write_text(spec_text, "utf-8")
+    yield path
