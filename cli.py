@@ -23,8 +23,13 @@ import click
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
 F = TypeVar("F", bound=Callable[..., Any])
-COLOURS = {"true": "green", "false": "red", "unknown": "yellow", "error": "magenta",
-           "waived": "cyan"}
+COLOURS = {
+    "true": "green",
+    "false": "red",
+    "unknown": "yellow",
+    "error": "magenta",
+    "waived": "cyan",
+}
 
 
 def _guarded(fn: F) -> F:
@@ -45,8 +50,11 @@ def _guarded(fn: F) -> F:
             raise
         except Exception:
             click.echo(traceback.format_exc(), err=True)
-            click.echo("aicxs_internal_error: this is a bug in aicxs, not in your input; "
-                       "please report it with the traceback above", err=True)
+            click.echo(
+                "aicxs_internal_error: this is a bug in aicxs, not in your input; "
+                "please report it with the traceback above",
+                err=True,
+            )
             sys.exit(EXIT_INTERNAL)
         sys.exit(code or EXIT_OK)
 
@@ -73,8 +81,9 @@ def _as_of(value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"`{value}` is not a date; write YYYY-MM-DD",
-                                 param_hint="--as-of") from None
+        raise click.BadParameter(
+            f"`{value}` is not a date; write YYYY-MM-DD", param_hint="--as-of"
+        ) from None
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -102,12 +111,22 @@ def cli() -> None:
 
 # ---- check / explain ------------------------------------------------------------------------
 
-_facts_option = click.option("--facts", "facts_path", required=True, metavar="FILE",
-                             help="The organisation's facts (YAML or JSON).")
-_spec_option = click.option("--spec", "spec_path", metavar="FILE",
-                            help="The standard to use (default: the bundled one it implements).")
-_as_of_option = click.option("--as-of", "as_of", metavar="DATE",
-                             help="Evaluation date for all date rules (default: today).")
+_facts_option = click.option(
+    "--facts",
+    "facts_path",
+    required=True,
+    metavar="FILE",
+    help="The organisation's facts (YAML or JSON).",
+)
+_spec_option = click.option(
+    "--spec",
+    "spec_path",
+    metavar="FILE",
+    help="The standard to use (default: the bundled one it implements).",
+)
+_as_of_option = click.option(
+    "--as-of", "as_of", metavar="DATE", help="Evaluation date for all date rules (default: today)."
+)
 
 
 @cli.command()
@@ -115,16 +134,34 @@ _as_of_option = click.option("--as-of", "as_of", metavar="DATE",
 @_facts_option
 @_spec_option
 @_as_of_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
-              default="text", show_default=True)
-@click.option("--explain", "mode", type=click.Choice(["fails", "full", "none"]),
-              default=None, help="Explanations: of what did not pass (text default), of "
-              "everything (JSON default), or none.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--explain",
+    "mode",
+    type=click.Choice(["fails", "full", "none"]),
+    default=None,
+    help="Explanations: of what did not pass (text default), of "
+    "everything (JSON default), or none.",
+)
 @click.option("-o", "--output", metavar="FILE", help="Write the report here, not to stdout.")
 @click.option("-v", "--verbose", is_flag=True, help="List the clauses behind the verdict.")
 @_guarded
-def check(policy: str, facts_path: str, spec_path: str | None, as_of: str | None, fmt: str,
-          mode: str | None, output: str | None, verbose: bool) -> int:
+def check(
+    policy: str,
+    facts_path: str,
+    spec_path: str | None,
+    as_of: str | None,
+    fmt: str,
+    mode: str | None,
+    output: str | None,
+    verbose: bool,
+) -> int:
     """Evaluate POLICY against the organisation's facts; give the verdict and why."""
     from engine import load_policy
     from engine.render import report_json, report_markdown, report_text
@@ -149,14 +186,16 @@ def check(policy: str, facts_path: str, spec_path: str | None, as_of: str | None
 @_facts_option
 @_spec_option
 @_as_of_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @_guarded
-def explain(policy: str, ident: str, facts_path: str, spec_path: str | None,
-            as_of: str | None, fmt: str) -> int:
+def explain(
+    policy: str, ident: str, facts_path: str, spec_path: str | None, as_of: str | None, fmt: str
+) -> int:
     """Explain one clause, organisation rule or key requirement (ID) in depth."""
     from aicxs_dsl.diagnostics import did_you_mean
-    from engine import Status, load_policy
+    from engine import load_policy
     from engine.render import _result_json, result_lines
 
     compiled = load_policy(policy, spec_path)
@@ -165,15 +204,15 @@ def explain(policy: str, ident: str, facts_path: str, spec_path: str | None,
     if result is None:
         ids = [r.id for r in report.results] + [s.id for r in report.results for s in r.rules]
         hint = did_you_mean(ident, ids) or "ids look like `P4.2` or `KR1`"
-        raise click.BadParameter(f"no clause, rule or key requirement `{ident}`; {hint}",
-                                 param_hint="ID")
+        raise click.BadParameter(
+            f"no clause, rule or key requirement `{ident}`; {hint}", param_hint="ID"
+        )
     if fmt == "json":
         click.echo(json.dumps(_result_json(report, result, "full"), indent=2, ensure_ascii=False))
     else:
         style = _style(_colour())
         click.echo("\n".join(result_lines(report, result, "full", style)))
-    return EXIT_OK if result.status.satisfied else EXIT_FAILED if result.status is not \
-        Status.ERROR else EXIT_FAILED
+    return EXIT_OK if result.status.satisfied else EXIT_FAILED
 
 
 # ---- authoring tools ------------------------------------------------------------------------
@@ -181,10 +220,12 @@ def explain(policy: str, ident: str, facts_path: str, spec_path: str | None,
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--spec", "spec_path", metavar="FILE",
-              help="The standard that policies are checked against.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--spec", "spec_path", metavar="FILE", help="The standard that policies are checked against."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @_guarded
 def lint(paths: tuple[str, ...], spec_path: str | None, fmt: str) -> int:
     """Check standards and policies: syntax, names, types, references, cycles, titles."""
@@ -204,22 +245,29 @@ def lint(paths: tuple[str, ...], spec_path: str | None, fmt: str) -> int:
     found = sort_diagnostics(found)
     errors = sum(d.severity.value == "error" for d in found)
     if fmt == "json":
-        click.echo(json.dumps({"files": [str(f) for f in files],
-                               "diagnostics": [d.as_dict() for d in found]}, indent=2))
+        click.echo(
+            json.dumps(
+                {"files": [str(f) for f in files], "diagnostics": [d.as_dict() for d in found]},
+                indent=2,
+            )
+        )
     else:
         if found:
             click.echo(render_text(found) + "\n")
         warnings = len(found) - errors
-        click.echo(f"{len(files)} file{'s' if len(files) != 1 else ''} checked: "
-                   f"{errors} error{'s' if errors != 1 else ''}, "
-                   f"{warnings} warning{'s' if warnings != 1 else ''}")
+        click.echo(
+            f"{len(files)} file{'s' if len(files) != 1 else ''} checked: "
+            f"{errors} error{'s' if errors != 1 else ''}, "
+            f"{warnings} warning{'s' if warnings != 1 else ''}"
+        )
     return EXIT_INVALID if errors else EXIT_FAILED if found else EXIT_OK
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--check", "check_only", is_flag=True,
-              help="Change nothing; exit 1 if a file is not formatted.")
+@click.option(
+    "--check", "check_only", is_flag=True, help="Change nothing; exit 1 if a file is not formatted."
+)
 @click.option("--diff", "show_diff", is_flag=True, help="Print the changes; change nothing.")
 @_guarded
 def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> int:
@@ -236,9 +284,17 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> int:
             continue
         changed.append(path)
         if show_diff:
-            click.echo("".join(difflib.unified_diff(
-                before.splitlines(True), after.splitlines(True), f"{path}", f"{path} (formatted)")),
-                nl=False)
+            click.echo(
+                "".join(
+                    difflib.unified_diff(
+                        before.splitlines(True),
+                        after.splitlines(True),
+                        f"{path}",
+                        f"{path} (formatted)",
+                    )
+                ),
+                nl=False,
+            )
         elif not check_only:
             write_atomic(path, after)
     verb = "would reformat" if check_only or show_diff else "reformatted"
@@ -251,8 +307,13 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> int:
 
 @cli.command()
 @click.argument("path")
-@click.option("--format", "fmt", type=click.Choice(["json", "dot", "mermaid"]), default="json",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "dot", "mermaid"]),
+    default="json",
+    show_default=True,
+)
 @click.option("--impact", metavar="ID", help="Only what depends on this clause, as a list.")
 @_guarded
 def graph(path: str, fmt: str, impact: str | None) -> int:
@@ -261,27 +322,36 @@ def graph(path: str, fmt: str, impact: str | None) -> int:
     from engine.api import is_policy_file, load_policy, load_standard
     from engine.graph import as_dot, as_json, as_mermaid, dependents
 
-    if is_policy_file(path):
-        g = load_policy(path).graph
-    else:
-        g = load_standard(path).graph
+    g = load_policy(path).graph if is_policy_file(path) else load_standard(path).graph
     if impact is not None:
         if impact not in g:
             hint = did_you_mean(impact, [str(n) for n in g.nodes]) or "give a clause id"
-            raise click.BadParameter(f"`{impact}` is not in the graph; {hint}",
-                                     param_hint="--impact")
+            raise click.BadParameter(
+                f"`{impact}` is not in the graph; {hint}", param_hint="--impact"
+            )
         affected = dependents(g, impact)
         sub = g.subgraph([impact, *affected])
         if fmt == "json":
-            click.echo(json.dumps({"id": impact, "dependents": [
-                {"id": n, **g.nodes[n]} for n in affected], **as_json(sub)}, indent=2))
+            click.echo(
+                json.dumps(
+                    {
+                        "id": impact,
+                        "dependents": [{"id": n, **g.nodes[n]} for n in affected],
+                        **as_json(sub),
+                    },
+                    indent=2,
+                )
+            )
         elif fmt == "dot":
             click.echo(as_dot(sub, [impact]), nl=False)
         else:
             click.echo(as_mermaid(sub, [impact]), nl=False)
         return EXIT_OK
-    renderers = {"json": lambda: json.dumps(as_json(g), indent=2) + "\n",
-                 "dot": lambda: as_dot(g), "mermaid": lambda: as_mermaid(g)}
+    renderers = {
+        "json": lambda: json.dumps(as_json(g), indent=2) + "\n",
+        "dot": lambda: as_dot(g),
+        "mermaid": lambda: as_mermaid(g),
+    }
     click.echo(renderers[fmt](), nl=False)
     return EXIT_OK
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from aicxs_dsl.source import Span
 
 
-
 def _span() -> Span:
     """The span field: keyword-only, and ignored by `==`, `hash` and `repr`."""
     return field(compare=False, repr=False, hash=False, kw_only=True)  # type: ignore[no-any-return]

@@ -62,7 +62,8 @@ class _Writer:
 
     def _pending(self, line: int) -> bool:
         return self.next_comment < len(self.comments) and (
-            self.comments[self.next_comment].line < line)
+            self.comments[self.next_comment].line < line
+        )
 
     def _blank(self, line: int) -> bool:
         return 0 < line <= len(self.text_lines) and not self.text_lines[line - 1].strip()
@@ -74,8 +75,13 @@ class _Writer:
             if c.trailing and self.origins and self.origins[-1] == c.line:
                 self.lines[-1] += f"  {c.text}"
                 continue
-            if self.lines and self.lines[-1] and c.line >= 2 and self._blank(c.line - 1) \
-                    and not self.lines[-1].endswith("{"):
+            if (
+                self.lines
+                and self.lines[-1]
+                and c.line >= 2
+                and self._blank(c.line - 1)
+                and not self.lines[-1].endswith("{")
+            ):
                 self.emit(0, "", 0)
             self.emit(depth, c.text, c.line)
 
@@ -109,11 +115,22 @@ class _Writer:
             case ast.KeyRequirementDecl():
                 self._block(f"key requirement {d.id} {_string(d.title)}", d.attrs, d.span, 0)
             case ast.PolicyDecl():
-                self._block(f"policy {d.name} implements {d.standard} {d.version}", d.attrs,
-                            d.span, 0, (*d.waivers, *d.rules, *d.facts))
+                self._block(
+                    f"policy {d.name} implements {d.standard} {d.version}",
+                    d.attrs,
+                    d.span,
+                    0,
+                    (*d.waivers, *d.rules, *d.facts),
+                )
 
-    def _block(self, header: str, attrs: Sequence[ast.Attr], span: Span, depth: int,
-               children: Sequence[object] = ()) -> None:
+    def _block(
+        self,
+        header: str,
+        attrs: Sequence[ast.Attr],
+        span: Span,
+        depth: int,
+        children: Sequence[object] = (),
+    ) -> None:
         self.emit(depth, header + " {", span.line)
         self._trailing(span.line)
         for attr in attrs:
@@ -132,15 +149,20 @@ class _Writer:
         match child:
             case ast.ClauseDecl():
                 self._item(child.span, depth)
-                self._block(f"clause {child.id} {_string(child.title)}", child.attrs,
-                            child.span, depth)
+                self._block(
+                    f"clause {child.id} {_string(child.title)}", child.attrs, child.span, depth
+                )
             case ast.WaiverDecl():
                 self._item(child.span, depth)
                 self._block(f"waive {child.clause}", child.attrs, child.span, depth)
             case ast.RuleDecl():
                 self._item(child.span, depth)
-                self._block(f"rule {child.id} refines {child.refines} {_string(child.title)}",
-                            child.attrs, child.span, depth)
+                self._block(
+                    f"rule {child.id} refines {child.refines} {_string(child.title)}",
+                    child.attrs,
+                    child.span,
+                    depth,
+                )
             case ast.FactsDecl():
                 self._item(child.span, depth)
                 self._facts(child, depth)
@@ -201,8 +223,10 @@ def _wrap_list(attr: ast.Attr, column: int) -> list[str]:
     values = attr.values[1:] if attr.name == "crosswalk" else attr.values
     quoted = [str(v) if attr.name in ("requires", "covers") else _string(str(v)) for v in values]
     pad = " " * (column + len(head))
-    return [head + quoted[0] + ("," if len(quoted) > 1 else ""),
-            *(pad + q + ("," if i < len(quoted) - 2 else "") for i, q in enumerate(quoted[1:]))]
+    return [
+        head + quoted[0] + ("," if len(quoted) > 1 else ""),
+        *(pad + q + ("," if i < len(quoted) - 2 else "") for i, q in enumerate(quoted[1:])),
+    ]
 
 
 def _simple_attr(attr: ast.Attr) -> str:
@@ -233,14 +257,14 @@ def _expr_attr(attr: ast.Attr, column: int) -> list[str]:
     values = attr.values
     match attr.name:
         case "set":
-            return [f"set {values[0]} = {expr_text(values[1])}"]  # type: ignore[arg-type]
+            return [f"set {values[0]} = {expr_text(_e(values[1]))}"]
         case "bounds":
-            return [f"bounds {expr_text(values[0])} .. {expr_text(values[1])}"]  # type: ignore[arg-type]
+            return [f"bounds {expr_text(_e(values[0]))} .. {expr_text(_e(values[1]))}"]
         case "scope":
-            return [f"scope {values[0]} in {expr_text(values[1])} where "  # type: ignore[arg-type]
-                    f"{expr_text(values[2])}"]  # type: ignore[arg-type]
+            where = expr_text(_e(values[2]))
+            return [f"scope {values[0]} in {expr_text(_e(values[1]))} where {where}"]
     head = f"{attr.name} "
-    lines = _wrap(values[0], column + len(head), _QUANT)  # type: ignore[arg-type]
+    lines = _wrap(_e(values[0]), column + len(head), _QUANT)
     return [head + lines[0], *lines[1:]]
 
 
@@ -370,11 +394,17 @@ def _wrap_bare(e: ast.Expr, column: int) -> list[str]:
 def _chain(e: ast.Expr, kind: type) -> list[ast.Expr]:
     """`a and b and c` (left-nested) as `[a, b, c]`."""
     out: list[ast.Expr] = []
-    while isinstance(e, kind):
-        out.append(e.right)  # type: ignore[attr-defined]
-        e = e.left  # type: ignore[attr-defined]
+    while isinstance(e, ast.And | ast.Or) and type(e) is kind:
+        out.append(e.right)
+        e = e.left
     out.append(e)
     return out[::-1]
+
+
+def _e(value: ast.AttrValue) -> ast.Expr:
+    """An attribute value that the grammar guarantees is an expression."""
+    assert not isinstance(value, str | int | dt.date), value
+    return value
 
 
 def _type(t: ast.TypeRef) -> str:

@@ -46,12 +46,6 @@ def _lark() -> Lark:
     return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True)
 
 
-class _LiteralError(Exception):
-    def __init__(self, span: Span, message: str, help: str) -> None:
-        super().__init__(message)
-        self.span, self.message, self.help = span, message, help
-
-
 def parse_text(text: str, path: str = "<string>") -> ast.Module:
     """Parse `.aicx` text into a `Module`; raise `DiagnosticError` on a syntax error."""
     source = Source(path, text)
@@ -71,12 +65,25 @@ def parse_file(path: str | Path, name: str | None = None) -> ast.Module:
         data = Path(path).read_bytes() if Path(path).stat().st_size <= MAX_FILE_BYTES else None
     except OSError as err:
         reason = err.strerror or str(err)
-        raise DiagnosticError([_file_diagnostic(name, f"cannot read `{name}`: {reason.lower()}",
-                                                "check the path and the file's permissions")])
+        raise DiagnosticError(  # noqa: B904 - the OS error is the message; no chain for users
+            [
+                _file_diagnostic(
+                    name,
+                    f"cannot read `{name}`: {reason.lower()}",
+                    "check the path and the file's permissions",
+                )
+            ]
+        )
     if data is None:
-        raise DiagnosticError([_file_diagnostic(
-            name, f"file is larger than {MAX_FILE_BYTES:,} bytes",
-            "split the file, or check that this is the `.aicx` file you meant")])
+        raise DiagnosticError(
+            [
+                _file_diagnostic(
+                    name,
+                    f"file is larger than {MAX_FILE_BYTES:,} bytes",
+                    "split the file, or check that this is the `.aicx` file you meant",
+                )
+            ]
+        )
     return parse_text(decode(name, data), name)
 
 
@@ -85,12 +92,23 @@ def decode(name: str, data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise DiagnosticError([_file_diagnostic(
-            name, f"file is not UTF-8 text (byte {err.start} is 0x{data[err.start]:02x})",
-            "save the file as UTF-8")]) from None
+        raise DiagnosticError(
+            [
+                _file_diagnostic(
+                    name,
+                    f"file is not UTF-8 text (byte {err.start} is 0x{data[err.start]:02x})",
+                    "save the file as UTF-8",
+                )
+            ]
+        ) from None
     if "\x00" in text:
-        raise DiagnosticError([_file_diagnostic(
-            name, "file contains NUL bytes: it looks binary", "give the path of a text file")])
+        raise DiagnosticError(
+            [
+                _file_diagnostic(
+                    name, "file contains NUL bytes: it looks binary", "give the path of a text file"
+                )
+            ]
+        )
     return text.replace("\r\n", "\n")
 
 
@@ -102,15 +120,19 @@ def _transform(source: Source, tree: Tree[Token]) -> ast.Module:
     try:
         module = AstBuilder(source).transform(tree)
     except VisitError as err:
-        if isinstance(err.orig_exc, _LiteralError):
-            e = err.orig_exc
-            raise DiagnosticError([Diagnostic("aicxs_bad_literal", e.message, e.span, e.help)])
         if isinstance(err.orig_exc, ValueError):  # a date such as 2025-02-30
             meta = err.obj.meta if isinstance(err.obj, Tree) else None
             span = Span(source, meta.start_pos, meta.end_pos) if meta else None
-            raise DiagnosticError([Diagnostic(
-                "aicxs_bad_literal", f"invalid date: {err.orig_exc}", span,
-                "write dates as YYYY-MM-DD with a real month and day")]) from None
+            raise DiagnosticError(
+                [
+                    Diagnostic(
+                        "aicxs_bad_literal",
+                        f"invalid date: {err.orig_exc}",
+                        span,
+                        "write dates as YYYY-MM-DD with a real month and day",
+                    )
+                ]
+            ) from None
         raise
     comments = tuple(_comments(source))
     return ast.Module(module.decls, span=module.span, comments=comments)
@@ -133,10 +155,16 @@ def _check_nesting(source: Source) -> None:
         if ch in _OPENERS:
             stack.append((ch, m.start()))
             if len(stack) > MAX_NESTING:
-                raise DiagnosticError([Diagnostic(
-                    "aicxs_too_deep", f"brackets and blocks nest deeper than {MAX_NESTING}",
-                    Span(source, m.start(), m.start() + 1),
-                    "split the expression into simpler checks or remove redundant brackets")])
+                raise DiagnosticError(
+                    [
+                        Diagnostic(
+                            "aicxs_too_deep",
+                            f"brackets and blocks nest deeper than {MAX_NESTING}",
+                            Span(source, m.start(), m.start() + 1),
+                            "split the expression into simpler checks or remove redundant brackets",
+                        )
+                    ]
+                )
         elif ch in ")]}" and stack and _OPENERS[stack[-1][0]] == ch:
             stack.pop()
 
@@ -163,11 +191,18 @@ def _syntax_diagnostic(source: Source, err: UnexpectedInput) -> Diagnostic:
         block = _unclosed_block(source)
         if block is not None:
             return Diagnostic(
-                "aicxs_unclosed_block", "this `{` is never closed", block,
-                "add the missing `}` (blocks close in the reverse order they open)")
+                "aicxs_unclosed_block",
+                "this `{` is never closed",
+                block,
+                "add the missing `}` (blocks close in the reverse order they open)",
+            )
         span = span_at(source, token.line or 1, token.column or 1, 1)
-        return Diagnostic("aicxs_unexpected_end", "the file ends in the middle of a declaration",
-                          span, f"expected {listed}")
+        return Diagnostic(
+            "aicxs_unexpected_end",
+            "the file ends in the middle of a declaration",
+            span,
+            f"expected {listed}",
+        )
     span = Span(source, token.start_pos or 0, token.end_pos or 0)
     help = f"expected {listed}"
     keywords = [t.strip("`") for t in expected if t.startswith("`") and t[1:2].isalpha()]
@@ -182,15 +217,24 @@ def _syntax_diagnostic(source: Source, err: UnexpectedInput) -> Diagnostic:
 
 
 def _bad_character(source: Source, err: UnexpectedCharacters) -> Diagnostic:
-    span = Span(source, err.pos_in_stream, err.pos_in_stream + 1)
-    ch = source.text[err.pos_in_stream]
+    pos = err.pos_in_stream or 0
+    span = Span(source, pos, pos + 1)
+    ch = source.text[pos]
     if ch == '"':
-        return Diagnostic("aicxs_unterminated_string", "this text is never closed", span,
-                          'close it with `"` on the same line, or use `"""` for several lines')
+        return Diagnostic(
+            "aicxs_unterminated_string",
+            "this text is never closed",
+            span,
+            'close it with `"` on the same line, or use `"""` for several lines',
+        )
     shown = repr(ch)[1:-1] if not ch.isprintable() else ch
     expected = sorted(_describe(t) for t in err.allowed or ())
-    return Diagnostic("aicxs_parse_error", f"unexpected character `{shown}`", span,
-                      "expected " + ", ".join(expected[:12]) if expected else "remove it")
+    return Diagnostic(
+        "aicxs_parse_error",
+        f"unexpected character `{shown}`",
+        span,
+        "expected " + ", ".join(expected[:12]) if expected else "remove it",
+    )
 
 
 def _is_keyword(token: Token) -> bool:

@@ -111,8 +111,11 @@ def compile_policy(module: ast.Module, spec_path: str | Path | None = None) -> C
         raise DiagnosticError(out)
     std = loaded.standard
     vocabulary = Type("record")
-    build_vocabulary([*((d, "standard") for d in std.facts),
-                      *((d, policy.name) for d in policy.facts)], vocabulary, out)
+    build_vocabulary(
+        [*((d, "standard") for d in std.facts), *((d, policy.name) for d in policy.facts)],
+        vocabulary,
+        out,
+    )
     std_for_policy = copy.copy(std)
     std_for_policy.vocabulary = vocabulary
     out.extend(check_policy(policy, std_for_policy))
@@ -120,22 +123,36 @@ def compile_policy(module: ast.Module, spec_path: str | Path | None = None) -> C
         raise DiagnosticError(out)
     schema = facts_schema(vocabulary, f"Facts for policy {policy.name} ({std.name})")
     return CompiledPolicy(
-        std, policy, build_graph(std, policy), _params(std, policy), vocabulary, schema,
-        make_validator(schema), loaded.warnings, _feeds(std), mandatory_clauses(std),
-        _rules_for(policy))
+        std,
+        policy,
+        build_graph(std, policy),
+        _params(std, policy),
+        vocabulary,
+        schema,
+        make_validator(schema),
+        loaded.warnings,
+        _feeds(std),
+        mandatory_clauses(std),
+        _rules_for(policy),
+    )
 
 
-def _standard_for(policy: Policy, spec_path: str | Path | None,
-                  out: list[Diagnostic]) -> LoadedStandard | None:
+def _standard_for(
+    policy: Policy, spec_path: str | Path | None, out: list[Diagnostic]
+) -> LoadedStandard | None:
     if spec_path is None:
         spec_path = spec.bundled_path(policy.standard, policy.version)
         if spec_path is None:
             shipped = ", ".join(f"`{p.stem.upper().replace('-', ' ')}`" for p in spec.bundled())
-            out.append(Diagnostic(
-                "aicxs_version_mismatch",
-                f"policy `{policy.name}` implements `{policy.standard} {policy.version}`, "
-                "which is not a bundled standard", policy.span,
-                f"bundled: {shipped}; write one of these, or give the standard with `--spec`"))
+            out.append(
+                Diagnostic(
+                    "aicxs_version_mismatch",
+                    f"policy `{policy.name}` implements `{policy.standard} {policy.version}`, "
+                    "which is not a bundled standard",
+                    policy.span,
+                    f"bundled: {shipped}; write one of these, or give the standard with `--spec`",
+                )
+            )
             return None
     return load_standard(spec_path)
 

@@ -36,15 +36,24 @@ from engine.outcome import (
 if TYPE_CHECKING:
     from engine.api import CompiledPolicy
 
-_TRUTH = {Status.PASS: True, Status.FAIL: False, Status.UNKNOWN: UNKNOWN,
-          Status.NOT_APPLICABLE: True, Status.WAIVED: True}
+_TRUTH = {
+    Status.PASS: True,
+    Status.FAIL: False,
+    Status.UNKNOWN: UNKNOWN,
+    Status.NOT_APPLICABLE: True,
+    Status.WAIVED: True,
+}
 
 
 def evaluate(compiled: CompiledPolicy, facts: FactsDocument, as_of: dt.date) -> Report:
     std, policy = compiled.standard, compiled.policy
-    ctx = Context(facts, compiled.params, as_of, compiled.vocabulary,
-                  scope=(policy.scope.var, policy.scope.where, policy.scope.source)
-                  if policy.scope else None)
+    ctx = Context(
+        facts,
+        compiled.params,
+        as_of,
+        compiled.vocabulary,
+        scope=(policy.scope.var, policy.scope.where, policy.scope.source) if policy.scope else None,
+    )
     findings: list[str] = []
     by_id: dict[str, Result] = {}
     for clause_id in evaluation_order(compiled.graph, std.clauses):
@@ -55,32 +64,72 @@ def evaluate(compiled: CompiledPolicy, facts: FactsDocument, as_of: dt.date) -> 
     overall = min((p.level for p in pillars), default=0)
     verdict, reasons = _verdict(compiled, krs, pillars, overall, findings, by_id)
     results = clauses + krs
-    missing = sorted({m for r in results for m in r.missing}
-                     | {m for r in clauses for sub in r.rules for m in sub.missing})
+    missing = sorted(
+        {m for r in results for m in r.missing}
+        | {m for r in clauses for sub in r.rules for m in sub.missing}
+    )
     return Report(
-        standard={"id": std.id, "version": std.version, "title": std.title,
-                  "levels": {n: lv.name for n, lv in std.levels.items()}},
+        standard={
+            "id": std.id,
+            "version": std.version,
+            "title": std.title,
+            "levels": {n: lv.name for n, lv in std.levels.items()},
+        },
         policy={"id": policy.name, "title": policy.title, "source": policy.span.path},
-        facts=facts, as_of=as_of, results=results, pillars=pillars,
-        overall_level=overall, target_level=policy.target, verdict=verdict, reasons=reasons,
-        findings=findings, missing_facts=missing, systems=_systems(ctx, compiled))
+        facts=facts,
+        as_of=as_of,
+        results=results,
+        pillars=pillars,
+        overall_level=overall,
+        target_level=policy.target,
+        verdict=verdict,
+        reasons=reasons,
+        findings=findings,
+        missing_facts=missing,
+        systems=_systems(ctx, compiled),
+    )
 
 
 def _trace(compiled: CompiledPolicy, clause: Clause, refines: str | None = None) -> Trace:
     std = compiled.standard
-    crosswalk = [{"framework": fw, "ref": ref,
-                  "title": std.frameworks[fw].refs.get(ref, "") if fw in std.frameworks else ""}
-                 for fw, ref, _ in clause.crosswalk]
-    return Trace(clause.id, clause.pillar, std.pillars[clause.pillar].title,
-                 compiled.feeds.get(clause.id, []), crosswalk, refines)
+    crosswalk = [
+        {
+            "framework": fw,
+            "ref": ref,
+            "title": std.frameworks[fw].refs.get(ref, "") if fw in std.frameworks else "",
+        }
+        for fw, ref, _ in clause.crosswalk
+    ]
+    return Trace(
+        clause.id,
+        clause.pillar,
+        std.pillars[clause.pillar].title,
+        compiled.feeds.get(clause.id, []),
+        crosswalk,
+        refines,
+    )
 
 
-def _clause(compiled: CompiledPolicy, clause: Clause, ctx: Context, done: dict[str, Result],
-            findings: list[str]) -> Result:
+def _clause(
+    compiled: CompiledPolicy,
+    clause: Clause,
+    ctx: Context,
+    done: dict[str, Result],
+    findings: list[str],
+) -> Result:
     policy = compiled.policy
-    result = Result(clause.id, "clause", clause.title, Status.UNKNOWN, clause.span,
-                    _trace(compiled, clause), clause.level, clause.owner, list(clause.evidence),
-                    mandatory=clause.id in compiled.mandatory)
+    result = Result(
+        clause.id,
+        "clause",
+        clause.title,
+        Status.UNKNOWN,
+        clause.span,
+        _trace(compiled, clause),
+        clause.level,
+        clause.owner,
+        list(clause.evidence),
+        mandatory=clause.id in compiled.mandatory,
+    )
     if clause.id in policy.exclusions:
         result.status = Status.NOT_APPLICABLE
         result.reason = policy.exclusions[clause.id].justification
@@ -90,15 +139,21 @@ def _clause(compiled: CompiledPolicy, clause: Clause, ctx: Context, done: dict[s
     waiver = policy.waivers.get(clause.id)
     if waiver is not None and waiver.expires >= ctx.as_of:
         result.status = Status.WAIVED
-        result.reason = (f"waived until {waiver.expires} by {waiver.approver}: "
-                         f"{waiver.justification}")
+        result.reason = (
+            f"waived until {waiver.expires} by {waiver.approver}: {waiver.justification}"
+        )
     elif blockers:
         result.status, result.blocked_by = Status.BLOCKED, blockers
-        result.reason = "prerequisite " + ", ".join(
-            f"{b} is {done[b].status.value}" for b in blockers) + " (requires)"
+        result.reason = (
+            "prerequisite "
+            + ", ".join(f"{b} is {done[b].status.value}" for b in blockers)
+            + " (requires)"
+        )
     if waiver is not None and waiver.expires < ctx.as_of:
-        findings.append(f"the waiver of {clause.id} expired on {waiver.expires} "
-                        f"(approved by {waiver.approver}); {clause.id} is evaluated as unwaived")
+        findings.append(
+            f"the waiver of {clause.id} expired on {waiver.expires} "
+            f"(approved by {waiver.approver}); {clause.id} is evaluated as unwaived"
+        )
         result.reason = f"waiver expired on {waiver.expires}; evaluated as unwaived"
     return result
 
@@ -124,9 +179,17 @@ def _run_checks(compiled: CompiledPolicy, clause: Clause, ctx: Context, result: 
 
 
 def _rule(compiled: CompiledPolicy, rule: Rule, clause: Clause, ctx: Context) -> Result:
-    result = Result(rule.id, "rule", rule.title, Status.UNKNOWN, rule.span,
-                    _trace(compiled, clause, refines=clause.id), clause.level,
-                    rule.owner or clause.owner, list(rule.evidence))
+    result = Result(
+        rule.id,
+        "rule",
+        rule.title,
+        Status.UNKNOWN,
+        rule.span,
+        _trace(compiled, clause, refines=clause.id),
+        clause.level,
+        rule.owner or clause.owner,
+        list(rule.evidence),
+    )
     if rule.check is not None:
         result.node = evaluate_check(rule.check, ctx)
         result.status = _status(result.node.value)
@@ -158,11 +221,13 @@ def _first_error(node: Node | None) -> str:
     return ""
 
 
-def _key_requirement(compiled: CompiledPolicy, kr_id: str, ctx: Context,
-                     done: dict[str, Result]) -> Result:
+def _key_requirement(
+    compiled: CompiledPolicy, kr_id: str, ctx: Context, done: dict[str, Result]
+) -> Result:
     kr = compiled.standard.key_requirements[kr_id]
-    result = Result(kr.id, "key_requirement", kr.title, Status.UNKNOWN, kr.span,
-                    mandatory=kr.mandatory)
+    result = Result(
+        kr.id, "key_requirement", kr.title, Status.UNKNOWN, kr.span, mandatory=kr.mandatory
+    )
     truth: Any = True
     for clause_id, _ in kr.covers:
         status = done[clause_id].status
@@ -183,8 +248,10 @@ def _clause_truth(done: dict[str, Result], clause_id: str) -> Any:
     """A blocked clause is as true as its prerequisites: false if one failed, else unknown."""
     r = done[clause_id]
     if r.status is Status.BLOCKED:
-        return kleene_and(False if r.node is not None and r.node.value is False else True,
-                          _all(_clause_truth(done, b) for b in r.blocked_by))
+        return kleene_and(
+            not (r.node is not None and r.node.value is False),
+            _all(_clause_truth(done, b) for b in r.blocked_by),
+        )
     if r.status is Status.ERROR:
         return EvalError(r.reason)
     return _TRUTH[r.status]
@@ -204,8 +271,11 @@ def _maturity(compiled: CompiledPolicy, done: dict[str, Result]) -> list[PillarM
     for pillar in std.pillars.values():
         reached, blockers = 0, []
         for level in levels:
-            unmet = [c for c in pillar.clauses
-                     if std.clauses[c].level <= level and not done[c].status.satisfied]
+            unmet = [
+                c
+                for c in pillar.clauses
+                if std.clauses[c].level <= level and not done[c].status.satisfied
+            ]
             if unmet:
                 blockers = unmet
                 break
@@ -214,8 +284,14 @@ def _maturity(compiled: CompiledPolicy, done: dict[str, Result]) -> list[PillarM
     return out
 
 
-def _verdict(compiled: CompiledPolicy, krs: list[Result], pillars: list[PillarMaturity],
-             overall: int, findings: list[str], done: dict[str, Result]) -> tuple[str, list[str]]:
+def _verdict(
+    compiled: CompiledPolicy,
+    krs: list[Result],
+    pillars: list[PillarMaturity],
+    overall: int,
+    findings: list[str],
+    done: dict[str, Result],
+) -> tuple[str, list[str]]:
     target = compiled.policy.target
     reasons = []
     failed = [kr for kr in krs if kr.mandatory and kr.status is not Status.PASS]
@@ -224,16 +300,23 @@ def _verdict(compiled: CompiledPolicy, krs: list[Result], pillars: list[PillarMa
     if overall < target:
         for p in pillars:
             if p.level < target:
-                reasons.append(f"pillar {p.pillar} is at level {p.level}, below the target "
-                               f"{target}: " + ", ".join(p.next_level_blockers) + " not met")
+                reasons.append(
+                    f"pillar {p.pillar} is at level {p.level}, below the target "
+                    f"{target}: " + ", ".join(p.next_level_blockers) + " not met"
+                )
     reasons.extend(findings)
     if not failed and overall >= target:
         name = compiled.standard.levels[target].name if target in compiled.standard.levels else ""
-        return "certified", [f"every mandatory key requirement passes and level {target} "
-                             f"({name}) is reached", *findings]
+        return "certified", [
+            f"every mandatory key requirement passes and level {target} ({name}) is reached",
+            *findings,
+        ]
     hard_fail = any(kr.status in (Status.FAIL, Status.ERROR) for kr in failed) or any(
         done[c].status in (Status.FAIL, Status.ERROR, Status.BLOCKED)
-        for p in pillars if p.level < target for c in p.next_level_blockers)
+        for p in pillars
+        if p.level < target
+        for c in p.next_level_blockers
+    )
     return ("not_certified" if hard_fail else "undetermined"), reasons
 
 
@@ -242,9 +325,14 @@ def _cited_evidence(facts: FactsDocument, node: Node | None) -> list[dict[str, A
     if node is None or not facts.evidence:
         return []
     read = _reads(node)
-    return [e for e in facts.evidence
-            if any(p == e["fact"] or p.startswith(e["fact"] + ".")
-                   or p.startswith(e["fact"] + "[") for p in read)]
+    return [
+        e
+        for e in facts.evidence
+        if any(
+            p == e["fact"] or p.startswith(e["fact"] + ".") or p.startswith(e["fact"] + "[")
+            for p in read
+        )
+    ]
 
 
 def _reads(node: Node) -> set[str]:
@@ -262,4 +350,3 @@ def _systems(ctx: Context, compiled: CompiledPolicy) -> dict[str, int]:
     listed = ctx.facts.data.get("systems")
     total = len(listed) if isinstance(listed, list) else 0
     return {"total": total, "in_scope": count_in_scope(ctx)}
-

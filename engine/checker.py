@@ -8,17 +8,26 @@ allow (a looser parameter, a waiver or exclusion of a mandatory requirement, an 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import networkx as nx
 
 from aicxs_dsl import ast
 from aicxs_dsl.diagnostics import Diagnostic, Severity, did_you_mean
-from engine.graph import requires_cycles
 from aicxs_dsl.source import Span
-from engine.model import Clause, Parameter, Policy, Rule, Standard, _header
+from engine.graph import requires_cycles
+from engine.model import (
+    Clause,
+    KeyRequirement,
+    Parameter,
+    Pillar,
+    Policy,
+    Rule,
+    Standard,
+    _header,
+)
 from engine.typecheck import Env, check_condition, compatible, infer
-from engine.types import BOOL, Duration, Type
+from engine.types import BOOL, Duration, FactField, Type
 
 Stage = Callable[[Standard, nx.DiGraph], list[Diagnostic]]
 
@@ -40,19 +49,27 @@ def check_titles(std: Standard, g: nx.DiGraph) -> list[Diagnostic]:
     """The same title on two pillars, clauses or key requirements (the source text's erratum:
     pillar 03 repeats pillar 02's "Algorithmic Transparency")."""
     out = []
-    for kind, items in (("pillar", std.pillars), ("clause", std.clauses),
-                        ("key requirement", std.key_requirements)):
+    groups: list[tuple[str, Mapping[str, Pillar | Clause | KeyRequirement]]] = [
+        ("pillar", std.pillars),
+        ("clause", std.clauses),
+        ("key requirement", std.key_requirements),
+    ]
+    for kind, items in groups:
         seen: dict[str, str] = {}
-        for item in items.values():  # type: ignore[attr-defined]
+        for item in items.values():
             key = " ".join(item.title.lower().split())
             if key in seen:
-                first = items[seen[key]]  # type: ignore[index]
-                out.append(Diagnostic(
-                    "aicxs_duplicate_title",
-                    f"{kind} `{item.id}` has the same title as {kind} `{first.id}`: "
-                    f"\"{item.title}\"", _header(item.span),
-                    f"give each {kind} a title that says what it is about",
-                    notes=(f"`{first.id}` is declared at {first.span.location()}",)))
+                first = items[seen[key]]
+                out.append(
+                    Diagnostic(
+                        "aicxs_duplicate_title",
+                        f"{kind} `{item.id}` has the same title as {kind} `{first.id}`: "
+                        f'"{item.title}"',
+                        _header(item.span),
+                        f"give each {kind} a title that says what it is about",
+                        notes=(f"`{first.id}` is declared at {first.span.location()}",),
+                    )
+                )
             else:
                 seen[key] = item.id
     return out
@@ -62,40 +79,76 @@ def resolve_refs(std: Standard, g: nx.DiGraph) -> list[Diagnostic]:
     out = []
     for c in std.clauses.values():
         if c.level and c.level not in std.levels:
-            out.append(_unknown("level", str(c.level), _attr_span(c, "level"),
-                                map(str, std.levels), "aicxs_unknown_level"))
+            out.append(
+                _unknown(
+                    "level",
+                    str(c.level),
+                    _attr_span(c, "level"),
+                    map(str, std.levels),
+                    "aicxs_unknown_level",
+                )
+            )
         if c.owner and c.owner not in std.roles:
-            out.append(_unknown("role", c.owner, _attr_span(c, "owner"), std.roles,
-                                "aicxs_unknown_role"))
+            out.append(
+                _unknown("role", c.owner, _attr_span(c, "owner"), std.roles, "aicxs_unknown_role")
+            )
         for target, span in c.requires:
             if target not in std.clauses:
-                out.append(_unknown("clause", target, span, std.clauses, "aicxs_unknown_clause",
-                                    f"clause `{c.id}` requires undefined clause `{target}`"))
+                out.append(
+                    _unknown(
+                        "clause",
+                        target,
+                        span,
+                        std.clauses,
+                        "aicxs_unknown_clause",
+                        f"clause `{c.id}` requires undefined clause `{target}`",
+                    )
+                )
         out.extend(_crosswalk(std, c.crosswalk))
     for kr in std.key_requirements.values():
         if not kr.covers and kr.check is None:
-            out.append(Diagnostic("aicxs_empty_key_requirement",
-                                  f"key requirement `{kr.id}` covers no clause and has no check",
-                                  _header(kr.span), "add `covers P1.1, ...` or a `check`"))
+            out.append(
+                Diagnostic(
+                    "aicxs_empty_key_requirement",
+                    f"key requirement `{kr.id}` covers no clause and has no check",
+                    _header(kr.span),
+                    "add `covers P1.1, ...` or a `check`",
+                )
+            )
         for target, span in kr.covers:
             if target not in std.clauses:
-                out.append(_unknown("clause", target, span, std.clauses, "aicxs_unknown_clause",
-                                    f"key requirement `{kr.id}` covers undefined clause "
-                                    f"`{target}`"))
+                out.append(
+                    _unknown(
+                        "clause",
+                        target,
+                        span,
+                        std.clauses,
+                        "aicxs_unknown_clause",
+                        f"key requirement `{kr.id}` covers undefined clause `{target}`",
+                    )
+                )
     return out
 
 
-def _crosswalk(std: Standard, refs: tuple[tuple[str, str, object], ...]) -> Iterator[Diagnostic]:
+def _crosswalk(std: Standard, refs: tuple[tuple[str, str, Span], ...]) -> Iterator[Diagnostic]:
     for fw_id, ref, span in refs:
         fw = std.frameworks.get(fw_id)
         if fw is None:
-            yield _unknown("framework", fw_id, span, std.frameworks,  # type: ignore[arg-type]
-                           "aicxs_bad_crosswalk")
+            yield _unknown(
+                "framework",
+                fw_id,
+                span,
+                std.frameworks,
+                "aicxs_bad_crosswalk",
+            )
         elif ref not in fw.refs:
             hint = did_you_mean(ref, fw.refs) or f"declare it in framework `{fw_id}` with `ref`"
-            yield Diagnostic("aicxs_bad_crosswalk",
-                             f"`{ref}` is not a reference of framework `{fw_id}`",
-                             span, hint)  # type: ignore[arg-type]
+            yield Diagnostic(
+                "aicxs_bad_crosswalk",
+                f"`{ref}` is not a reference of framework `{fw_id}`",
+                span,
+                hint,
+            )
 
 
 def check_cycles(std: Standard, g: nx.DiGraph) -> list[Diagnostic]:
@@ -103,10 +156,15 @@ def check_cycles(std: Standard, g: nx.DiGraph) -> list[Diagnostic]:
     for cycle in requires_cycles(g):
         clause = std.clauses[cycle[0]]
         span = next(s for t, s in clause.requires if t == cycle[1])
-        out.append(Diagnostic("aicxs_cycle", f"clause `{cycle[0]}` is circular: "
-                              + " -> ".join(cycle), span,
-                              "a clause cannot (even indirectly) require itself: remove one "
-                              "`requires` on the path"))
+        out.append(
+            Diagnostic(
+                "aicxs_cycle",
+                f"clause `{cycle[0]}` is circular: " + " -> ".join(cycle),
+                span,
+                "a clause cannot (even indirectly) require itself: remove one "
+                "`requires` on the path",
+            )
+        )
     return out
 
 
@@ -114,9 +172,14 @@ def check_levels(std: Standard, g: nx.DiGraph) -> list[Diagnostic]:
     numbers = sorted(std.levels)
     if numbers and numbers != list(range(1, len(numbers) + 1)):
         level = std.levels[numbers[-1]]
-        return [Diagnostic("aicxs_level_gap", "maturity levels must be numbered 1, 2, 3, ... "
-                           f"without gaps, found {numbers}", _header(level.span),
-                           "renumber the levels")]
+        return [
+            Diagnostic(
+                "aicxs_level_gap",
+                f"maturity levels must be numbered 1, 2, 3, ... without gaps, found {numbers}",
+                _header(level.span),
+                "renumber the levels",
+            )
+        ]
     return []
 
 
@@ -126,16 +189,31 @@ def check_parameters(std: Standard, g: nx.DiGraph) -> list[Diagnostic]:
         default = constant(p.default, p.type, out) if p.default else None
         bounds = [constant(b, p.type, out) for b in p.bounds] if p.bounds else None
         if p.stricter and not p.bounds:
-            out.append(Diagnostic("aicxs_missing_attribute",
-                                  f"parameter `{p.name}` says which way is stricter but has "
-                                  "no `bounds`", _header(p.span), "add `bounds LOW .. HIGH`"))
-        if default is not None and bounds and None not in bounds and not (
-            bounds[0] <= default <= bounds[1]  # type: ignore[operator]
+            out.append(
+                Diagnostic(
+                    "aicxs_missing_attribute",
+                    f"parameter `{p.name}` says which way is stricter but has no `bounds`",
+                    _header(p.span),
+                    "add `bounds LOW .. HIGH`",
+                )
+            )
+        if (
+            default is not None
+            and bounds
+            and None not in bounds
+            and not (
+                bounds[0] <= default <= bounds[1]  # type: ignore[operator]
+            )
         ):
-            out.append(Diagnostic("aicxs_parameter_out_of_bounds",
-                                  f"the default of `{p.name}` ({default}) is outside its bounds "
-                                  f"{bounds[0]} .. {bounds[1]}", _header(p.span),
-                                  "make the default a value the bounds allow"))
+            out.append(
+                Diagnostic(
+                    "aicxs_parameter_out_of_bounds",
+                    f"the default of `{p.name}` ({default}) is outside its bounds "
+                    f"{bounds[0]} .. {bounds[1]}",
+                    _header(p.span),
+                    "make the default a value the bounds allow",
+                )
+            )
     return out
 
 
@@ -155,18 +233,26 @@ def check_vocabulary(std: Standard, g: nx.DiGraph) -> list[Diagnostic]:
     out = []
     for name, fld in _walk_fields(std.vocabulary):
         item = fld.type.item if fld.type.kind == "list" else None
-        if item is not None and item.kind == "record" and item.fields and not any(
-            f.key for f in item.fields.values()
+        if (
+            item is not None
+            and item.kind == "record"
+            and item.fields
+            and not any(f.key for f in item.fields.values())
         ):
-            out.append(Diagnostic("aicxs_no_key", f"the records of list `{name}` have no `key` "
-                                  "field", fld.decl.span if fld.decl else None,
-                                  "mark the field that identifies an item, e.g. "
-                                  "`id: string key \"...\"`, so explanations can name items",
-                                  Severity.WARNING))
+            out.append(
+                Diagnostic(
+                    "aicxs_no_key",
+                    f"the records of list `{name}` have no `key` field",
+                    fld.decl.span if fld.decl else None,
+                    "mark the field that identifies an item, e.g. "
+                    '`id: string key "..."`, so explanations can name items',
+                    Severity.WARNING,
+                )
+            )
     return out
 
 
-def _walk_fields(record: Type, prefix: str = "") -> Iterator[tuple[str, object]]:
+def _walk_fields(record: Type, prefix: str = "") -> Iterator[tuple[str, FactField]]:
     for name, fld in record.fields.items():
         path = f"{prefix}{name}"
         yield path, fld
@@ -177,10 +263,15 @@ def _walk_fields(record: Type, prefix: str = "") -> Iterator[tuple[str, object]]
 
 def check_clauses_have_checks(std: Standard, g: nx.DiGraph) -> list[Diagnostic]:
     return [
-        Diagnostic("aicxs_no_check", f"clause `{c.id}` has no `check`: it will always be "
-                   "unknown", _header(c.span), "add a `check` over the facts vocabulary",
-                   Severity.WARNING)
-        for c in std.clauses.values() if c.check is None
+        Diagnostic(
+            "aicxs_no_check",
+            f"clause `{c.id}` has no `check`: it will always be unknown",
+            _header(c.span),
+            "add a `check` over the facts vocabulary",
+            Severity.WARNING,
+        )
+        for c in std.clauses.values()
+        if c.check is None
     ]
 
 
@@ -207,48 +298,84 @@ def check_policy(policy: Policy, std: Standard) -> list[Diagnostic]:
     """Tailoring checked against the standard, before anything runs."""
     out: list[Diagnostic] = []
     if (policy.standard, policy.version) != (std.id, std.version):
-        out.append(Diagnostic(
-            "aicxs_version_mismatch",
-            f"policy `{policy.name}` implements `{policy.standard} {policy.version}`, but the "
-            f"standard loaded is `{std.name}`", _header(policy.span),
-            f"write `implements {std.name}`, or load the standard it names with `--spec`"))
+        out.append(
+            Diagnostic(
+                "aicxs_version_mismatch",
+                f"policy `{policy.name}` implements `{policy.standard} {policy.version}`, but the "
+                f"standard loaded is `{std.name}`",
+                _header(policy.span),
+                f"write `implements {std.name}`, or load the standard it names with `--spec`",
+            )
+        )
         return out
     if policy.target and policy.target not in std.levels:
-        out.append(_unknown("level", str(policy.target), policy.target_span or policy.span,
-                            map(str, std.levels), "aicxs_unknown_level"))
+        out.append(
+            _unknown(
+                "level",
+                str(policy.target),
+                policy.target_span or policy.span,
+                map(str, std.levels),
+                "aicxs_unknown_level",
+            )
+        )
     out.extend(_check_settings(policy, std))
     out.extend(_check_tailoring(policy, std))
     env = Env(std.vocabulary, {n: p.type for n, p in std.parameters.items()}, out)
     if policy.scope is not None:
         scope = policy.scope
         listed = infer(scope.source, env)
-        if listed is not None and not (listed.kind == "list" and listed.item
-                                       and listed.item.kind == "record"):
-            env.error(scope.source, f"`{'.'.join(scope.source.parts)}` is not a list of records",
-                      "scope a list such as `systems`")
+        if listed is not None and not (
+            listed.kind == "list" and listed.item and listed.item.kind == "record"
+        ):
+            env.error(
+                scope.source,
+                f"`{'.'.join(scope.source.parts)}` is not a list of records",
+                "scope a list such as `systems`",
+            )
         elif listed is not None and listed.item is not None:
             env.vars[scope.var] = listed.item
             check_condition(scope.where, env, "a `scope` filter")
             env.vars.clear()
     for rule in policy.rules:
         if rule.refines not in std.clauses:
-            out.append(_unknown("clause", rule.refines, _header(rule.span), std.clauses,
-                                "aicxs_unknown_clause",
-                                f"rule `{rule.id}` refines undefined clause `{rule.refines}`"))
+            out.append(
+                _unknown(
+                    "clause",
+                    rule.refines,
+                    _header(rule.span),
+                    std.clauses,
+                    "aicxs_unknown_clause",
+                    f"rule `{rule.id}` refines undefined clause `{rule.refines}`",
+                )
+            )
         if rule.id in std.clauses or rule.id in std.key_requirements:
-            out.append(Diagnostic("aicxs_duplicate_id", f"rule `{rule.id}` has the id of a "
-                                  "requirement of the standard", _header(rule.span),
-                                  "give organisation rules ids of their own, e.g. `ACME-1`"))
+            out.append(
+                Diagnostic(
+                    "aicxs_duplicate_id",
+                    f"rule `{rule.id}` has the id of a requirement of the standard",
+                    _header(rule.span),
+                    "give organisation rules ids of their own, e.g. `ACME-1`",
+                )
+            )
         if rule.owner and rule.owner not in std.roles:
-            out.append(_unknown("role", rule.owner, _attr_span(rule, "owner"), std.roles,
-                                "aicxs_unknown_role"))
+            out.append(
+                _unknown(
+                    "role", rule.owner, _attr_span(rule, "owner"), std.roles, "aicxs_unknown_role"
+                )
+            )
         if rule.check is not None:
             check_condition(rule.check, env)
     seen: dict[str, object] = {}
     for rule in policy.rules:
         if rule.id in seen:
-            out.append(Diagnostic("aicxs_duplicate_id", f"rule `{rule.id}` is declared twice",
-                                  _header(rule.span), "give each rule its own id"))
+            out.append(
+                Diagnostic(
+                    "aicxs_duplicate_id",
+                    f"rule `{rule.id}` is declared twice",
+                    _header(rule.span),
+                    "give each rule its own id",
+                )
+            )
         seen[rule.id] = rule
     return out
 
@@ -257,8 +384,7 @@ def _check_settings(policy: Policy, std: Standard) -> Iterator[Diagnostic]:
     for s in policy.settings.values():
         param = std.parameters.get(s.name)
         if param is None:
-            yield _unknown("parameter", s.name, s.span, std.parameters,
-                           "aicxs_unknown_parameter")
+            yield _unknown("parameter", s.name, s.span, std.parameters, "aicxs_unknown_parameter")
             continue
         out: list[Diagnostic] = []
         value = constant(s.expr, param.type, out)
@@ -267,27 +393,39 @@ def _check_settings(policy: Policy, std: Standard) -> Iterator[Diagnostic]:
             yield from _within_bounds(s.name, value, s.span, param, out)
 
 
-def _within_bounds(name: str, value: object, span: object, param: Parameter,
-                   out: list[Diagnostic]) -> Iterator[Diagnostic]:
+def _within_bounds(
+    name: str, value: object, span: Span, param: Parameter, out: list[Diagnostic]
+) -> Iterator[Diagnostic]:
     declared = f"`{name}` is declared at {param.span.location()}"
     default = constant(param.default, param.type, out) if param.default else None
     bounds = [constant(b, param.type, out) for b in param.bounds] if param.bounds else None
     if bounds and None not in bounds and not bounds[0] <= value <= bounds[1]:  # type: ignore[operator]
-        yield Diagnostic("aicxs_parameter_out_of_bounds",
-                         f"`{name}` = {value} is outside the bounds the standard allows "
-                         f"({bounds[0]} .. {bounds[1]})", span,  # type: ignore[arg-type]
-                         f"choose a value from {bounds[0]} to {bounds[1]}", notes=(declared,))
-    elif param.stricter and default is not None and (
-        (param.stricter == "lower" and value > default)  # type: ignore[operator]
-        or (param.stricter == "higher" and value < default)  # type: ignore[operator]
+        yield Diagnostic(
+            "aicxs_parameter_out_of_bounds",
+            f"`{name}` = {value} is outside the bounds the standard allows "
+            f"({bounds[0]} .. {bounds[1]})",
+            span,
+            f"choose a value from {bounds[0]} to {bounds[1]}",
+            notes=(declared,),
+        )
+    elif (
+        param.stricter
+        and default is not None
+        and (
+            (param.stricter == "lower" and value > default)  # type: ignore[operator]
+            or (param.stricter == "higher" and value < default)  # type: ignore[operator]
+        )
     ):
         way = "above" if param.stricter == "lower" else "below"
-        yield Diagnostic("aicxs_parameter_looser",
-                         f"`{name}` = {value} is looser than the standard's {default}: a policy "
-                         f"may only make it stricter ({param.stricter})", span,  # type: ignore[arg-type]
-                         f"a value {way} {default} would weaken the standard; use one at most "
-                         f"as {'high' if way == 'above' else 'low'} as {default}",
-                         notes=(declared,))
+        yield Diagnostic(
+            "aicxs_parameter_looser",
+            f"`{name}` = {value} is looser than the standard's {default}: a policy "
+            f"may only make it stricter ({param.stricter})",
+            span,
+            f"a value {way} {default} would weaken the standard; use one at most "
+            f"as {'high' if way == 'above' else 'low'} as {default}",
+            notes=(declared,),
+        )
 
 
 def _check_tailoring(policy: Policy, std: Standard) -> Iterator[Diagnostic]:
@@ -296,25 +434,32 @@ def _check_tailoring(policy: Policy, std: Standard) -> Iterator[Diagnostic]:
         for clause_id, item in items.items():
             span = item.span
             if clause_id in std.key_requirements:
-                yield Diagnostic(f"aicxs_{what}_of_mandatory",
-                                 f"key requirement `{clause_id}` is mandatory and cannot be "
-                                 f"{'excluded' if what == 'exclusion' else 'waived'}", span,
-                                 "meet it, or record a finding; the standard allows no "
-                                 f"{what} here")
+                yield Diagnostic(
+                    f"aicxs_{what}_of_mandatory",
+                    f"key requirement `{clause_id}` is mandatory and cannot be "
+                    f"{'excluded' if what == 'exclusion' else 'waived'}",
+                    span,
+                    f"meet it, or record a finding; the standard allows no {what} here",
+                )
             elif clause_id not in std.clauses:
                 yield _unknown("clause", clause_id, span, std.clauses, "aicxs_unknown_clause")
             elif clause_id in mandatory:
-                yield Diagnostic(f"aicxs_{what}_of_mandatory",
-                                 f"clause `{clause_id}` realises mandatory key requirement "
-                                 f"`{mandatory[clause_id]}` and cannot be "
-                                 f"{'excluded' if what == 'exclusion' else 'waived'}", span,
-                                 f"only clauses outside the mandatory key requirements may "
-                                 f"be {'excluded' if what == 'exclusion' else 'waived'}")
+                yield Diagnostic(
+                    f"aicxs_{what}_of_mandatory",
+                    f"clause `{clause_id}` realises mandatory key requirement "
+                    f"`{mandatory[clause_id]}` and cannot be "
+                    f"{'excluded' if what == 'exclusion' else 'waived'}",
+                    span,
+                    f"only clauses outside the mandatory key requirements may "
+                    f"be {'excluded' if what == 'exclusion' else 'waived'}",
+                )
     for clause_id in sorted(set(policy.exclusions) & set(policy.waivers)):
-        yield Diagnostic("aicxs_conflicting_tailoring",
-                         f"clause `{clause_id}` is both excluded and waived",
-                         policy.waivers[clause_id].span,
-                         "an excluded clause needs no waiver: remove one of the two")
+        yield Diagnostic(
+            "aicxs_conflicting_tailoring",
+            f"clause `{clause_id}` is both excluded and waived",
+            policy.waivers[clause_id].span,
+            "an excluded clause needs no waiver: remove one of the two",
+        )
 
 
 # ---- helpers --------------------------------------------------------------------------------
@@ -336,30 +481,51 @@ def constant(expr: ast.Expr | None, want: Type, out: list[Diagnostic]) -> object
             value = -float(text)
         case _:
             if expr is not None:
-                out.append(Diagnostic("aicxs_not_constant", "expected a literal value here",
-                                      expr.span, "write a value such as `90 days` or `0.9`"))
+                out.append(
+                    Diagnostic(
+                        "aicxs_not_constant",
+                        "expected a literal value here",
+                        expr.span,
+                        "write a value such as `90 days` or `0.9`",
+                    )
+                )
             return None
     got = infer(expr, Env(Type("record"), {}, []))
-    if got is not None and not compatible(want, got) or (want == BOOL) != (got == BOOL):
-        out.append(Diagnostic("aicxs_type_error", f"expected a `{want.describe()}` value, not a "
-                              f"`{got.describe() if got else '?'}`", expr.span,
-                              f"write a `{want.describe()}`"))
+    if (got is not None and not compatible(want, got)) or (want == BOOL) != (got == BOOL):
+        out.append(
+            Diagnostic(
+                "aicxs_type_error",
+                f"expected a `{want.describe()}` value, not a `{got.describe() if got else '?'}`",
+                expr.span,
+                f"write a `{want.describe()}`",
+            )
+        )
         return None
     if want.kind == "enum" and value not in want.values:
-        out.append(Diagnostic("aicxs_unknown_enum_value", f"{value!r} is not a value of "
-                              f"`{want.describe()}`", expr.span,
-                              did_you_mean(str(value), want.values)))
+        out.append(
+            Diagnostic(
+                "aicxs_unknown_enum_value",
+                f"{value!r} is not a value of `{want.describe()}`",
+                expr.span,
+                did_you_mean(str(value), want.values),
+            )
+        )
         return None
     return float(value) if want.kind == "number" and isinstance(value, int) else value
 
 
-def _unknown(kind: str, name: str, span: object, known: object, code: str,
-             message: str | None = None) -> Diagnostic:
-    names = [str(k) for k in known]  # type: ignore[attr-defined]
+def _unknown(
+    kind: str, name: str, span: Span, known: Iterable[object], code: str, message: str | None = None
+) -> Diagnostic:
+    names = [str(k) for k in known]
     hint = did_you_mean(name, names)
     listing = ", ".join(f"`{n}`" for n in sorted(names)[:8]) + (", ..." if len(names) > 8 else "")
-    return Diagnostic(code, message or f"unknown {kind} `{name}`", span,  # type: ignore[arg-type]
-                      hint or (f"known {kind}s: {listing}" if names else f"declare the {kind}"))
+    return Diagnostic(
+        code,
+        message or f"unknown {kind} `{name}`",
+        span,
+        hint or (f"known {kind}s: {listing}" if names else f"declare the {kind}"),
+    )
 
 
 def _attr_span(item: Clause | Rule, name: str) -> Span:

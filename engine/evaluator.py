@@ -203,8 +203,13 @@ def kleene_implies(a: Any, b: Any) -> Any:
     return kleene_or(kleene_not(a), b)
 
 
-def _binary(expr: ast.Expr, ctx: Context, left: ast.Expr, right: ast.Expr,
-            combine: Callable[[Any, Any], Any]) -> Node:
+def _binary(
+    expr: ast.Expr,
+    ctx: Context,
+    left: ast.Expr,
+    right: ast.Expr,
+    combine: Callable[[Any, Any], Any],
+) -> Node:
     # Both sides are evaluated even when one decides: the explanation shows every condition.
     lnode, rnode = _eval(left, ctx), _eval(right, ctx)
     return Node(expr, combine(_as_truth(lnode.value), _as_truth(rnode.value)), [lnode, rnode])
@@ -255,8 +260,11 @@ def _items(source: ast.Path, ctx: Context) -> tuple[Node, list[Binding]]:
 def _record_type(source: ast.Path, ctx: Context) -> FactType | None:
     head, *rest = source.parts
     binding = ctx.bindings.get(head)
-    current = binding.record if binding else (
-        ctx.vocabulary.fields[head].type if head in ctx.vocabulary.fields else None)
+    current = (
+        binding.record
+        if binding
+        else (ctx.vocabulary.fields[head].type if head in ctx.vocabulary.fields else None)
+    )
     for part in rest:
         fld = current.fields.get(part) if current is not None else None
         current = fld.type if fld else None
@@ -310,8 +318,7 @@ def _eval_quantifier(expr: ast.Quantifier, ctx: Context) -> Node:
     return node
 
 
-def _where(source: ast.Path, where: ast.Expr | None, ctx: Context,
-           binding: Binding) -> Node | None:
+def _where(source: ast.Path, where: ast.Expr | None, ctx: Context, binding: Binding) -> Node | None:
     """The item filter: the policy's scope (for the scoped list) and then `where`."""
     scope = _in_scope(source, ctx, binding)
     own = _eval(where, ctx) if where is not None else None
@@ -319,8 +326,12 @@ def _where(source: ast.Path, where: ast.Expr | None, ctx: Context,
         return own
     if own is None:
         return scope
-    return Node(where, kleene_and(_as_truth(scope.value), _as_truth(own.value)),  # type: ignore[arg-type]
-                [scope, own])
+    assert where is not None  # `own` exists only when there is a `where`
+    return Node(
+        where,
+        kleene_and(_as_truth(scope.value), _as_truth(own.value)),
+        [scope, own],
+    )
 
 
 def count_in_scope(ctx: Context) -> int:
@@ -377,9 +388,14 @@ def _lift1(fn: Callable[[Any], Any], a: Any) -> Any:
 
 
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
-    ">": operator.gt, ">=": operator.ge,
-    "in": lambda a, b: a in b, "not in": lambda a, b: a not in b,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "in": lambda a, b: a in b,
+    "not in": lambda a, b: a not in b,
 }
 
 
@@ -413,7 +429,10 @@ def _hint(expr: ast.Compare, left: Node, right: Node) -> str:
 
 
 _ARITH: dict[str, Callable[[Any, Any], Any]] = {
-    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
 }
 
 
@@ -440,8 +459,11 @@ def _arith(op: str, a: Any, b: Any) -> Any:
 
 def _duration_arith(op: str, a: Any, b: Any) -> Any:
     if isinstance(a, dt.date) and isinstance(b, Duration):
-        return a + dt.timedelta(seconds=b.seconds) if op == "+" else a - dt.timedelta(
-            seconds=b.seconds)
+        return (
+            a + dt.timedelta(seconds=b.seconds)
+            if op == "+"
+            else a - dt.timedelta(seconds=b.seconds)
+        )
     if isinstance(a, Duration) and isinstance(b, Duration) and op in "+-":
         return Duration(a.seconds + b.seconds if op == "+" else a.seconds - b.seconds)
     if op == "*" and isinstance(a, Duration) and isinstance(b, int):
@@ -513,8 +535,12 @@ def render_value(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, list):
-        return "[" + ", ".join(render_value(v) for v in value[:5]) + (
-            ", ..." if len(value) > 5 else "") + "]"
+        return (
+            "["
+            + ", ".join(render_value(v) for v in value[:5])
+            + (", ..." if len(value) > 5 else "")
+            + "]"
+        )
     if isinstance(value, dict):
         return "{...}"
     return str(value)

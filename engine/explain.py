@@ -25,14 +25,16 @@ def plain(text: str, truth: str) -> str:
     return text
 
 
-def node_lines(node: Node, facts: FactsDocument, mode: str, width: int = 80,
-               style: Style = plain) -> list[str]:
+def node_lines(
+    node: Node, facts: FactsDocument, mode: str, width: int = 80, style: Style = plain
+) -> list[str]:
     """The explanation of one check, as lines prefixed with `| `."""
     return list(_lines(node, facts, mode, "| ", width, style))
 
 
-def _lines(node: Node, facts: FactsDocument, mode: str, prefix: str, width: int,
-           style: Style) -> Iterator[str]:
+def _lines(
+    node: Node, facts: FactsDocument, mode: str, prefix: str, width: int, style: Style
+) -> Iterator[str]:
     truth = node.truth
     label = LABEL.get(truth, "VALUE")
     room = max(20, width - len(prefix) - 8)
@@ -78,8 +80,9 @@ def _lines_brief(node: Node, prefix: str, width: int, style: Style) -> Iterator[
     yield f"{prefix}{style(f'{label:<8}', node.truth)}{_clip(source_text(node.expr), room)}"
 
 
-def _quantifier_lines(node: Node, facts: FactsDocument, mode: str, prefix: str, width: int,
-                      style: Style) -> Iterator[str]:
+def _quantifier_lines(
+    node: Node, facts: FactsDocument, mode: str, prefix: str, width: int, style: Style
+) -> Iterator[str]:
     detail = prefix + "        "
     listed = node.children[0]
     if listed.value is UNKNOWN:
@@ -88,7 +91,7 @@ def _quantifier_lines(node: Node, facts: FactsDocument, mode: str, prefix: str, 
     items = node.items or []
     yield f"{detail}{quantifier_summary(node)}"
     shown = [i for i in items if mode == "full" or _decides(node, i)]
-    for item in shown[:MAX_ITEMS_SHOWN if mode != "full" else None]:
+    for item in shown[: MAX_ITEMS_SHOWN if mode != "full" else None]:
         yield f"{prefix}  {item.name}"
         inner = prefix + "  | "
         if item.where is not None and item.where.truth != "true":
@@ -122,7 +125,9 @@ def quantifier_summary(node: Node) -> str:
     n = len(considered)
     if isinstance(expr, ast.Count):
         unknown = [i.name for i in items if i.truth not in (True, False)]
-        text = f"{node.value if isinstance(node.value, int) else '?'} of {len(items)} {source} match"
+        text = (
+            f"{node.value if isinstance(node.value, int) else '?'} of {len(items)} {source} match"
+        )
         return text + (f"; undecided: {_names(unknown)}" if unknown else "")
     assert isinstance(expr, ast.Quantifier)
     unknown = [i.name for i in considered if i.truth is UNKNOWN]
@@ -166,8 +171,11 @@ def _read_line(read: Read, facts: FactsDocument, room: int) -> str:
     value = "missing" if read.value is UNKNOWN else render_value(read.value)
     where = facts.location(read.json_path) if read.value is not UNKNOWN else None
     text = f"{read.path}: {value}"
-    return f"{text}   {where}" if where and len(text) + len(where) + 3 <= room else (
-        f"{text}" if not where else f"{text}   {where}")
+    return (
+        f"{text}   {where}"
+        if where and len(text) + len(where) + 3 <= room
+        else (f"{text}" if not where else f"{text}   {where}")
+    )
 
 
 def _clip(text: str, room: int) -> str:
@@ -196,8 +204,11 @@ def node_json(node: Node, facts: FactsDocument, mode: str) -> dict[str, Any]:
     if isinstance(node.expr, ast.And | ast.Or | ast.Implies | ast.Not):
         out["conditions"] = [node_json(c, facts, mode) for c in operands(node)]
     if isinstance(node.expr, ast.Quantifier | ast.Count):
-        out["summary"] = quantifier_summary(node) if node.items is not None and isinstance(
-            node.children[0].value, list) else f"{node.children[0].reads[0].path}: missing"
+        out["summary"] = (
+            quantifier_summary(node)
+            if node.items is not None and isinstance(node.children[0].value, list)
+            else f"{node.children[0].reads[0].path}: missing"
+        )
         items = [i for i in node.items or [] if mode == "full" or _decides(node, i)]
         out["items"] = [_item_json(i, facts, mode) for i in items]
     return out
@@ -213,13 +224,19 @@ def _item_json(item: Item, facts: FactsDocument, mode: str) -> dict[str, Any]:
 
 
 def _truth_word(value: Any) -> str:
-    return {True: "true", False: "false"}.get(value, "unknown") if not isinstance(
-        value, EvalError) else "error"
+    return (
+        {True: "true", False: "false"}.get(value, "unknown")
+        if not isinstance(value, EvalError)
+        else "error"
+    )
 
 
 def _read_json(read: Read, facts: FactsDocument) -> dict[str, Any]:
-    out: dict[str, Any] = {"path": read.path, "json_path": read.json_path,
-                           "value": json_value(read.value)}
+    out: dict[str, Any] = {
+        "path": read.path,
+        "json_path": read.json_path,
+        "value": json_value(read.value),
+    }
     if read.value is UNKNOWN:
         out["missing"] = True
     else:

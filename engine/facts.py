@@ -21,7 +21,7 @@ import yaml
 
 from aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from aicxs_dsl.parser import decode
-from aicxs_dsl.source import Source, Span, span_at
+from aicxs_dsl.source import Source, span_at
 from engine.types import Duration, Type
 
 MAX_FACTS_BYTES = 512_000_000
@@ -55,13 +55,17 @@ def load_facts(path: str | Path, validator: Validator, vocabulary: Type) -> Fact
     try:
         p = Path(path)
         if p.stat().st_size > MAX_FACTS_BYTES:
-            raise _file_error(name, f"facts file is larger than {MAX_FACTS_BYTES:,} bytes",
-                              "split the estate into several files")
+            raise _file_error(
+                name,
+                f"facts file is larger than {MAX_FACTS_BYTES:,} bytes",
+                "split the estate into several files",
+            )
         text = decode(name, p.read_bytes())
     except OSError as err:
         reason = (err.strerror or str(err)).lower()
-        raise _file_error(name, f"cannot read `{name}`: {reason}",
-                          "check the path given to `--facts`") from None
+        raise _file_error(
+            name, f"cannot read `{name}`: {reason}", "check the path given to `--facts`"
+        ) from None
     return parse_facts(text, name, validator, vocabulary)
 
 
@@ -71,10 +75,17 @@ def parse_facts(text: str, name: str, validator: Validator, vocabulary: Type) ->
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise DiagnosticError([Diagnostic(
-            "aicxs_facts_shape", f"a facts file holds a mapping (`organisation:`, `systems:`, "
-            f"...), not a {_kind(raw)}", span_at(source, 1, 1), "see `aicxs schema` for the "
-            "layout")])
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "aicxs_facts_shape",
+                    f"a facts file holds a mapping (`organisation:`, `systems:`, "
+                    f"...), not a {_kind(raw)}",
+                    span_at(source, 1, 1),
+                    "see `aicxs schema` for the layout",
+                )
+            ]
+        )
     doc = FactsDocument(name, {}, text)
     plain = _normalise(raw, source, doc)
     errors = sorted(validator.iter_errors(plain), key=lambda e: list(e.absolute_path))
@@ -107,15 +118,30 @@ def _parse_json(text: str, source: Source) -> Any:
     try:
         return json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
     except json.JSONDecodeError as err:
-        raise DiagnosticError([Diagnostic("aicxs_facts_syntax", f"invalid JSON: {err.msg}",
-                                          span_at(source, err.lineno, err.colno),
-                                          "fix the JSON syntax at this point")]) from None
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "aicxs_facts_syntax",
+                    f"invalid JSON: {err.msg}",
+                    span_at(source, err.lineno, err.colno),
+                    "fix the JSON syntax at this point",
+                )
+            ]
+        ) from None
     except _DuplicateKey as err:
         raise DiagnosticError([_duplicate(source, err.key, None)]) from None
     except _BadNumber as err:
-        raise DiagnosticError([Diagnostic(
-            "aicxs_facts_number", f"`{err.word}` is not a number a fact can hold", None,
-            "write a finite number", path=source.path)]) from None
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "aicxs_facts_number",
+                    f"`{err.word}` is not a number a fact can hold",
+                    None,
+                    "write a finite number",
+                    path=source.path,
+                )
+            ]
+        ) from None
 
 
 class _DuplicateKey(Exception):
@@ -138,7 +164,7 @@ class _StrictLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
             raise _Alias(mark.line + 1, mark.column + 1)
         return super().compose_node(parent, index)
 
@@ -155,73 +181,128 @@ class _StrictLoader(yaml.SafeLoader):
 
 def _parse_yaml(text: str, source: Source) -> Any:
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_StrictLoader)
     except _DuplicateKey as err:
         raise DiagnosticError([_duplicate(source, err.key, (err.line, err.col))]) from None
     except _Alias as err:
-        raise DiagnosticError([Diagnostic(
-            "aicxs_facts_alias", "YAML anchors and aliases are not allowed in facts files",
-            span_at(source, err.line, err.col),
-            "write the value out in full: an alias can make a small file expand enormously")
-        ]) from None
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "aicxs_facts_alias",
+                    "YAML anchors and aliases are not allowed in facts files",
+                    span_at(source, err.line, err.col),
+                    "write the value out in full: an alias can make a small file expand enormously",
+                )
+            ]
+        ) from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         span = span_at(source, mark.line + 1, mark.column + 1) if mark else None
-        raise DiagnosticError([Diagnostic(
-            "aicxs_facts_syntax", f"invalid YAML: {err.problem or err.context}", span,
-            "fix the YAML syntax at this point (indent with spaces; quote text with `:`)",
-            path=source.path)]) from None
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "aicxs_facts_syntax",
+                    f"invalid YAML: {err.problem or err.context}",
+                    span,
+                    "fix the YAML syntax at this point (indent with spaces; quote text with `:`)",
+                    path=source.path,
+                )
+            ]
+        ) from None
     except (yaml.YAMLError, RecursionError, ValueError) as err:
-        raise DiagnosticError([Diagnostic("aicxs_facts_syntax", f"invalid YAML: {err}", None,
-                                          "fix the YAML syntax", path=source.path)]) from None
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "aicxs_facts_syntax",
+                    f"invalid YAML: {err}",
+                    None,
+                    "fix the YAML syntax",
+                    path=source.path,
+                )
+            ]
+        ) from None
 
 
 def _duplicate(source: Source, key: str, at: tuple[int, int] | None) -> Diagnostic:
     span = span_at(source, *at, len(key)) if at else None
-    return Diagnostic("aicxs_facts_duplicate_key", f"key `{key}` appears twice in one mapping",
-                      span, "keep one: a repeated key would silently replace the first value",
-                      path=source.path)
+    return Diagnostic(
+        "aicxs_facts_duplicate_key",
+        f"key `{key}` appears twice in one mapping",
+        span,
+        "keep one: a repeated key would silently replace the first value",
+        path=source.path,
+    )
 
 
 def _kind(value: Any) -> str:
-    return {list: "list", str: "text", bool: "true/false", int: "number", float: "number",
-            dict: "mapping", type(None): "null"}.get(type(value), type(value).__name__)
+    return {
+        list: "list",
+        str: "text",
+        bool: "true/false",
+        int: "number",
+        float: "number",
+        dict: "mapping",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
 
 
 # ---- normalising and typing -----------------------------------------------------------------
 
 
-def _normalise(value: Any, source: Source, doc: FactsDocument, path: str = "$",
-               depth: int = 0) -> Any:
+def _normalise(
+    value: Any, source: Source, doc: FactsDocument, path: str = "$", depth: int = 0
+) -> Any:
     """JSON-compatible values: YAML dates as ISO text; bounded depth and numbers."""
     if depth > MAX_DEPTH:
-        raise _value_error(source, doc, path, "aicxs_facts_too_deep",
-                           f"facts nest deeper than {MAX_DEPTH} levels", "flatten the facts")
+        raise _value_error(
+            source,
+            doc,
+            path,
+            "aicxs_facts_too_deep",
+            f"facts nest deeper than {MAX_DEPTH} levels",
+            "flatten the facts",
+        )
     if isinstance(value, dict):
-        return {str(k): _normalise(v, source, doc, f"{path}.{k}", depth + 1)
-                for k, v in value.items()}
+        return {
+            str(k): _normalise(v, source, doc, f"{path}.{k}", depth + 1) for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [_normalise(v, source, doc, f"{path}[{i}]", depth + 1)
-                for i, v in enumerate(value)]
+        return [_normalise(v, source, doc, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
     if isinstance(value, dt.datetime):
-        raise _value_error(source, doc, path, "aicxs_facts_type",
-                           f"`{_display(path)}` is a date with a time", "write only the date, "
-                           "as YYYY-MM-DD")
+        raise _value_error(
+            source,
+            doc,
+            path,
+            "aicxs_facts_type",
+            f"`{_display(path)}` is a date with a time",
+            "write only the date, as YYYY-MM-DD",
+        )
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float) and not math.isfinite(value):
-        raise _value_error(source, doc, path, "aicxs_facts_number",
-                           f"`{_display(path)}` is {value}, which no fact can hold",
-                           "write a finite number")
+        raise _value_error(
+            source,
+            doc,
+            path,
+            "aicxs_facts_number",
+            f"`{_display(path)}` is {value}, which no fact can hold",
+            "write a finite number",
+        )
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
-        raise _value_error(source, doc, path, "aicxs_facts_number",
-                           f"`{_display(path)}` is too large ({str(value)[:20]}...)",
-                           f"facts are integers up to {MAX_INT:,}")
+        raise _value_error(
+            source,
+            doc,
+            path,
+            "aicxs_facts_number",
+            f"`{_display(path)}` is too large ({str(value)[:20]}...)",
+            f"facts are integers up to {MAX_INT:,}",
+        )
     return value
 
 
-def _value_error(source: Source, doc: FactsDocument, path: str, code: str, message: str,
-                 help: str) -> DiagnosticError:
+def _value_error(
+    source: Source, doc: FactsDocument, path: str, code: str, message: str, help: str
+) -> DiagnosticError:
     pos = doc.position(path)
     span = span_at(source, *pos) if pos else None
     return DiagnosticError([Diagnostic(code, message, span, help, path=source.path)])
@@ -250,18 +331,26 @@ Validator = jsonschema.protocols.Validator
 def make_validator(schema: dict[str, Any]) -> Validator:
     """A validator for the facts schema that also checks `format: date`."""
     cls = jsonschema.validators.validator_for(schema)
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)  # type: ignore[no-any-return]
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
-_TYPE_WORDS = {"boolean": "true or false", "integer": "a whole number", "number": "a number",
-               "string": "a text", "object": "a mapping of fields", "array": "a list",
-               "null": "nothing"}
+_TYPE_WORDS = {
+    "boolean": "true or false",
+    "integer": "a whole number",
+    "number": "a number",
+    "string": "a text",
+    "object": "a mapping of fields",
+    "array": "a list",
+    "null": "nothing",
+}
 
 
-def _schema_diagnostic(err: jsonschema.ValidationError, source: Source, doc: FactsDocument,
-                       plain: dict[str, Any]) -> Diagnostic:
-    json_path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}"
-                              for p in err.absolute_path)
+def _schema_diagnostic(
+    err: jsonschema.ValidationError, source: Source, doc: FactsDocument, plain: dict[str, Any]
+) -> Diagnostic:
+    json_path = "$" + "".join(
+        f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path
+    )
     shown = display_path(err.absolute_path, plain)
     message, help = _explain_schema_error(err, shown)
     pos = doc.position(json_path)
@@ -269,8 +358,13 @@ def _schema_diagnostic(err: jsonschema.ValidationError, source: Source, doc: Fac
         extra = _extra_key(err)
         pos = doc.position(f"{json_path}.{extra}") or pos
     span = span_at(source, *pos) if pos else None
-    return Diagnostic("aicxs_facts_schema" if err.validator != "type" else "aicxs_facts_type",
-                      f"{message} ({json_path})", span, help, path=source.path)
+    return Diagnostic(
+        "aicxs_facts_schema" if err.validator != "type" else "aicxs_facts_type",
+        f"{message} ({json_path})",
+        span,
+        help,
+        path=source.path,
+    )
 
 
 def _explain_schema_error(err: jsonschema.ValidationError, shown: str) -> tuple[str, str]:
@@ -281,29 +375,44 @@ def _explain_schema_error(err: jsonschema.ValidationError, shown: str) -> tuple[
             want = _TYPE_WORDS.get(str(err.validator_value), str(err.validator_value))
             return f"{where} should be {want}, not {got}", f"write {want}"
         case "enum":
-            options = ", ".join(str(v) for v in err.validator_value)
-            hint = did_you_mean(str(err.instance), map(str, err.validator_value))
-            return f"{where} is {got}, which is not one of: {options}", hint or f"use one of: {options}"
+            allowed = [str(v) for v in err.validator_value]  # type: ignore[union-attr]
+            options = ", ".join(allowed)
+            hint = did_you_mean(str(err.instance), allowed)
+            return (
+                f"{where} is {got}, which is not one of: {options}",
+                hint or f"use one of: {options}",
+            )
         case "required":
             missing = str(err.message).split("'")[1] if "'" in err.message else "a key field"
-            return (f"{where} has no `{missing}`",
-                    f"every item needs its `{missing}`: it names the item in explanations")
+            return (
+                f"{where} has no `{missing}`",
+                f"every item needs its `{missing}`: it names the item in explanations",
+            )
         case "additionalProperties":
             extra = _extra_key(err)
-            known = list(err.schema.get("properties", {}))
+            known = list(_properties(err))
             hint = did_you_mean(extra, known)
-            return (f"{where} has no fact `{extra}` in the vocabulary",
-                    hint or "remove it, or declare it in the policy's `facts` block")
+            return (
+                f"{where} has no fact `{extra}` in the vocabulary",
+                hint or "remove it, or declare it in the policy's `facts` block",
+            )
         case "format":
             return f"{where} is {got}, which is not a date", "write dates as YYYY-MM-DD"
         case "pattern":
-            return (f"{where} is {got}, which is not a duration",
-                    'write a duration such as "90 days" or "120 seconds"')
+            return (
+                f"{where} is {got}, which is not a duration",
+                'write a duration such as "90 days" or "120 seconds"',
+            )
     return f"{where}: {err.message}", "see `aicxs schema` for what is expected"
 
 
+def _properties(err: jsonschema.ValidationError) -> dict[str, Any]:
+    schema = err.schema
+    return dict(schema.get("properties", {})) if isinstance(schema, dict) else {}
+
+
 def _extra_key(err: jsonschema.ValidationError) -> str:
-    known = err.schema.get("properties", {})
+    known = _properties(err)
     extras = [k for k in err.instance if k not in known] if isinstance(err.instance, dict) else []
     return str(extras[0]) if extras else "?"
 

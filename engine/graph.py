@@ -27,8 +27,14 @@ def build_graph(std: Standard, policy: Policy | None = None) -> nx.DiGraph:
     for pillar in std.pillars.values():
         g.add_node(pillar.id, kind="pillar", title=pillar.title)
     for clause in std.clauses.values():
-        g.add_node(clause.id, kind="clause", title=clause.title, pillar=clause.pillar,
-                   level=clause.level, owner=clause.owner)
+        g.add_node(
+            clause.id,
+            kind="clause",
+            title=clause.title,
+            pillar=clause.pillar,
+            level=clause.level,
+            owner=clause.owner,
+        )
         g.add_edge(clause.id, clause.pillar, kind="part_of")
         if clause.level in std.levels:
             g.add_edge(clause.id, level_node(clause.level), kind="expected_at")
@@ -97,8 +103,9 @@ def as_json(g: nx.DiGraph) -> dict[str, list[dict[str, object]]]:
     nodes = [{"id": n, **g.nodes[n]} for n in sorted(g.nodes, key=_natural_key)]
     edges = [
         {"source": u, "target": v, "kind": k}
-        for u, v, k in sorted(g.edges(data="kind"), key=lambda e: (_natural_key(e[0]),
-                                                                    _natural_key(e[1])))
+        for u, v, k in sorted(
+            g.edges(data="kind"), key=lambda e: (_natural_key(e[0]), _natural_key(e[1]))
+        )
     ]
     return {"nodes": nodes, "edges": edges}
 
@@ -106,8 +113,13 @@ def as_json(g: nx.DiGraph) -> dict[str, list[dict[str, object]]]:
 def as_dot(g: nx.DiGraph, highlight: Iterable[str] = ()) -> str:
     marked = set(highlight)
     lines = ["digraph aicxs {", "  rankdir=LR;", "  node [shape=box, fontname=Helvetica];"]
-    shapes = {"pillar": "folder", "level": "ellipse", "key_requirement": "octagon",
-              "rule": "note", "clause": "box"}
+    shapes = {
+        "pillar": "folder",
+        "level": "ellipse",
+        "key_requirement": "octagon",
+        "rule": "note",
+        "clause": "box",
+    }
     for n in sorted(g.nodes, key=_natural_key):
         data = g.nodes[n]
         label = f"{n}\\n{_escape(str(data.get('title', '')))}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from aicxs_dsl import ast
 from aicxs_dsl.diagnostics import Diagnostic
@@ -26,11 +27,17 @@ ATTRIBUTES: dict[str, dict[str, str]] = {
     "parameter": {"text": "r", "default": "r", "bounds": "o", "stricter": "o"},
     "framework": {"text": "o", "ref": "m"},
     "pillar": {"text": "o", "erratum": "m"},
-    "clause": {"level": "r", "owner": "r", "text": "r", "evidence": "m", "requires": "m",
-               "crosswalk": "m", "check": "o"},
+    "clause": {
+        "level": "r",
+        "owner": "r",
+        "text": "r",
+        "evidence": "m",
+        "requires": "m",
+        "crosswalk": "m",
+        "check": "o",
+    },
     "key requirement": {"mandatory": "o", "text": "o", "covers": "m", "check": "o"},
-    "policy": {"title": "o", "text": "o", "target": "r", "scope": "o", "set": "m",
-               "exclude": "m"},
+    "policy": {"title": "o", "text": "o", "target": "r", "scope": "o", "set": "m", "exclude": "m"},
     "waiver": {"justification": "r", "approver": "r", "expires": "r"},
     "rule": {"text": "o", "owner": "o", "evidence": "m", "check": "r"},
 }
@@ -210,28 +217,45 @@ class Policy:
 class _Attrs:
     """The attribute lines of one block, read against `ATTRIBUTES[kind]`."""
 
-    def __init__(self, kind: str, block: str, attrs: tuple[ast.Attr, ...], span: Span,
-                 out: list[Diagnostic]) -> None:
+    def __init__(
+        self, kind: str, block: str, attrs: tuple[ast.Attr, ...], span: Span, out: list[Diagnostic]
+    ) -> None:
         self.by_name: dict[str, list[ast.Attr]] = {}
         allowed = ATTRIBUTES[kind]
         for attr in attrs:
             if attr.name not in allowed:
-                out.append(Diagnostic(
-                    "aicxs_unknown_attribute", f"`{attr.name}` is not an attribute of {block}",
-                    attr.span, f"{kind} blocks take: " + ", ".join(f"`{a}`" for a in allowed)))
+                out.append(
+                    Diagnostic(
+                        "aicxs_unknown_attribute",
+                        f"`{attr.name}` is not an attribute of {block}",
+                        attr.span,
+                        f"{kind} blocks take: " + ", ".join(f"`{a}`" for a in allowed),
+                    )
+                )
                 continue
             seen = self.by_name.setdefault(attr.name, [])
             if seen and allowed[attr.name] != "m":
-                out.append(Diagnostic(
-                    "aicxs_duplicate_attribute", f"`{attr.name}` is given twice in {block}",
-                    attr.span, "keep one", notes=(f"first given at {seen[0].span.location()}",)))
+                out.append(
+                    Diagnostic(
+                        "aicxs_duplicate_attribute",
+                        f"`{attr.name}` is given twice in {block}",
+                        attr.span,
+                        "keep one",
+                        notes=(f"first given at {seen[0].span.location()}",),
+                    )
+                )
                 continue
             seen.append(attr)
         for name, how in allowed.items():
             if how == "r" and name not in self.by_name:
-                out.append(Diagnostic(
-                    "aicxs_missing_attribute", f"{block} has no `{name}`",
-                    _header(span), f"add a `{name} ...` line to the block"))
+                out.append(
+                    Diagnostic(
+                        "aicxs_missing_attribute",
+                        f"{block} has no `{name}`",
+                        _header(span),
+                        f"add a `{name} ...` line to the block",
+                    )
+                )
 
     def first(self, name: str, default: object = None) -> object:
         got = self.by_name.get(name)
@@ -261,16 +285,35 @@ def build_standard(module: ast.Module, out: list[Diagnostic]) -> Standard | None
     """The standard declared in `module`, or None (with a diagnostic) if it declares none."""
     headers = [d for d in module.decls if isinstance(d, ast.StandardDecl)]
     if not headers:
-        out.append(Diagnostic("aicxs_no_standard", "this file declares no `standard`",
-                              _first_line(module), "start the file with `standard AICXS 2024 {`"))
+        out.append(
+            Diagnostic(
+                "aicxs_no_standard",
+                "this file declares no `standard`",
+                _first_line(module),
+                "start the file with `standard AICXS 2024 {`",
+            )
+        )
         return None
     for extra in headers[1:]:
-        out.append(Diagnostic("aicxs_duplicate_id", "a file declares one `standard`",
-                              _header(extra.span), "remove this second declaration"))
+        out.append(
+            Diagnostic(
+                "aicxs_duplicate_id",
+                "a file declares one `standard`",
+                _header(extra.span),
+                "remove this second declaration",
+            )
+        )
     head = headers[0]
     a = _Attrs("standard", f"standard `{head.id}`", head.attrs, head.span, out)
-    std = Standard(head.id, head.version, a.text("title"), a.text("text"),
-                   tuple(str(v) for v in a.all("erratum")), head.span, module=module)
+    std = Standard(
+        head.id,
+        head.version,
+        a.text("title"),
+        a.text("text"),
+        tuple(str(v) for v in a.all("erratum")),
+        head.span,
+        module=module,
+    )
     for decl in module.decls:
         _add_decl(std, decl, out)
     return std
@@ -284,16 +327,25 @@ def _add_decl(std: Standard, decl: ast.Decl, out: list[Diagnostic]) -> None:
     match decl:
         case ast.LevelDecl():
             a = _Attrs("level", f"level {decl.number}", decl.attrs, decl.span, out)
-            _put(std.levels, decl.number, Level(decl.number, decl.name, a.text("text"),
-                                                decl.span), "level", out)
+            _put(
+                std.levels,
+                decl.number,
+                Level(decl.number, decl.name, a.text("text"), decl.span),
+                "level",
+                out,
+            )
         case ast.RoleDecl():
             a = _Attrs("role", f"role `{decl.name}`", decl.attrs, decl.span, out)
-            _put(std.roles, decl.name, Role(decl.name, decl.title, a.text("text"), decl.span),
-                 "role", out)
+            _put(
+                std.roles,
+                decl.name,
+                Role(decl.name, decl.title, a.text("text"), decl.span),
+                "role",
+                out,
+            )
         case ast.StageDecl():
             a = _Attrs("stage", f"stage `{decl.name}`", decl.attrs, decl.span, out)
-            std.stages.append(Stage(decl.number, decl.name, decl.title, a.text("text"),
-                                    decl.span))
+            std.stages.append(Stage(decl.number, decl.name, decl.title, a.text("text"), decl.span))
         case ast.ParameterDecl():
             _put(std.parameters, decl.name, _parameter(decl, out), "parameter", out)
         case ast.FrameworkDecl():
@@ -302,26 +354,49 @@ def _add_decl(std: Standard, decl: ast.Decl, out: list[Diagnostic]) -> None:
             for line in a.lines("ref"):
                 ref, title = str(line.values[0]), str(line.values[1])
                 if ref in refs:
-                    out.append(Diagnostic("aicxs_duplicate_id",
-                                          f"reference `{ref}` is declared twice", line.span,
-                                          "remove one of the two `ref` lines"))
+                    out.append(
+                        Diagnostic(
+                            "aicxs_duplicate_id",
+                            f"reference `{ref}` is declared twice",
+                            line.span,
+                            "remove one of the two `ref` lines",
+                        )
+                    )
                 refs[ref] = title
-            _put(std.frameworks, decl.id, Framework(decl.id, decl.title, refs, decl.span),
-                 "framework", out)
+            _put(
+                std.frameworks,
+                decl.id,
+                Framework(decl.id, decl.title, refs, decl.span),
+                "framework",
+                out,
+            )
         case ast.FactsDecl():
             std.facts.append(decl)
         case ast.PillarDecl():
             _add_pillar(std, decl, out)
         case ast.KeyRequirementDecl():
-            a = _Attrs("key requirement", f"key requirement `{decl.id}`", decl.attrs,
-                       decl.span, out)
-            kr = KeyRequirement(decl.id, decl.title, a.text("text"), bool(a.lines("mandatory")),
-                                _ids(a.lines("covers")), _expr(a.first("check")), decl.span)
+            a = _Attrs(
+                "key requirement", f"key requirement `{decl.id}`", decl.attrs, decl.span, out
+            )
+            kr = KeyRequirement(
+                decl.id,
+                decl.title,
+                a.text("text"),
+                bool(a.lines("mandatory")),
+                _ids(a.lines("covers")),
+                _expr(a.first("check")),
+                decl.span,
+            )
             _put(std.key_requirements, decl.id, kr, "key requirement", out)
         case ast.PolicyDecl():
-            out.append(Diagnostic("aicxs_misplaced_policy",
-                                  "a standard file cannot declare a `policy`",
-                                  _header(decl.span), "put the policy in a file of its own"))
+            out.append(
+                Diagnostic(
+                    "aicxs_misplaced_policy",
+                    "a standard file cannot declare a `policy`",
+                    _header(decl.span),
+                    "put the policy in a file of its own",
+                )
+            )
 
 
 def _parameter(decl: ast.ParameterDecl, out: list[Diagnostic]) -> Parameter:
@@ -329,26 +404,50 @@ def _parameter(decl: ast.ParameterDecl, out: list[Diagnostic]) -> Parameter:
     bounds = a.lines("bounds")
     pair = (_as_expr(bounds[0].values[0]), _as_expr(bounds[0].values[1])) if bounds else None
     stricter = a.first("stricter")
-    return Parameter(decl.name, type_of(decl.type), a.text("text"), _expr(a.first("default")),
-                     pair, str(stricter) if stricter else None, decl.span)
+    return Parameter(
+        decl.name,
+        type_of(decl.type),
+        a.text("text"),
+        _expr(a.first("default")),
+        pair,
+        str(stricter) if stricter else None,
+        decl.span,
+    )
 
 
 def _add_pillar(std: Standard, decl: ast.PillarDecl, out: list[Diagnostic]) -> None:
     a = _Attrs("pillar", f"pillar `{decl.id}`", decl.attrs, decl.span, out)
-    pillar = Pillar(decl.id, decl.title, a.text("text"), tuple(str(v) for v in a.all("erratum")),
-                    tuple(c.id for c in decl.clauses), decl.span)
+    pillar = Pillar(
+        decl.id,
+        decl.title,
+        a.text("text"),
+        tuple(str(v) for v in a.all("erratum")),
+        tuple(c.id for c in decl.clauses),
+        decl.span,
+    )
     _put(std.pillars, decl.id, pillar, "pillar", out)
     for c in decl.clauses:
         ca = _Attrs("clause", f"clause `{c.id}`", c.attrs, c.span, out)
         level = ca.first("level", 0)
         crosswalk = tuple(
             (str(line.values[0]), str(ref), line.span)
-            for line in ca.lines("crosswalk") for ref in line.values[1:]
+            for line in ca.lines("crosswalk")
+            for ref in line.values[1:]
         )
-        clause = Clause(c.id, c.title, decl.id, level if isinstance(level, int) else 0,
-                        str(ca.first("owner", "")), ca.text("text"),
-                        tuple(str(v) for v in ca.all("evidence")), _ids(ca.lines("requires")),
-                        crosswalk, _expr(ca.first("check")), c.span, ca.spans())
+        clause = Clause(
+            c.id,
+            c.title,
+            decl.id,
+            level if isinstance(level, int) else 0,
+            str(ca.first("owner", "")),
+            ca.text("text"),
+            tuple(str(v) for v in ca.all("evidence")),
+            _ids(ca.lines("requires")),
+            crosswalk,
+            _expr(ca.first("check")),
+            c.span,
+            ca.spans(),
+        )
         _put(std.clauses, c.id, clause, "clause", out)
 
 
@@ -365,16 +464,29 @@ def _as_expr(value: object) -> ast.Expr:
     return value  # type: ignore[return-value]
 
 
-def _put(table: dict[object, object] | dict[str, object] | dict[int, object], key: object,
-         item: object, kind: str, out: list[Diagnostic]) -> None:
+class _Located(Protocol):
+    span: Span
+
+
+K = TypeVar("K")
+V = TypeVar("V", bound=_Located)
+
+
+def _put(table: dict[K, V], key: K, item: V, kind: str, out: list[Diagnostic]) -> None:
+    """Add `item` under `key`, or report that the id is taken (citing the first)."""
     if key in table:
-        first = table[key]  # type: ignore[index]
-        out.append(Diagnostic(
-            "aicxs_duplicate_id", f"{kind} `{key}` is declared twice", _header(item.span),  # type: ignore[attr-defined]
-            f"give this {kind} another id, or remove one of the two",
-            notes=(f"first declared at {first.span.location()}",)))
+        first = table[key]
+        out.append(
+            Diagnostic(
+                "aicxs_duplicate_id",
+                f"{kind} `{key}` is declared twice",
+                _header(item.span),
+                f"give this {kind} another id, or remove one of the two",
+                notes=(f"first declared at {first.span.location()}",),
+            )
+        )
         return
-    table[key] = item  # type: ignore[index]
+    table[key] = item
 
 
 def type_of(ref: ast.TypeRef) -> Type:
@@ -390,18 +502,24 @@ def type_of(ref: ast.TypeRef) -> Type:
     return Type(ref.name)
 
 
-def build_vocabulary(decls: Iterable[tuple[ast.FactsDecl, str]], root: Type,
-                     out: list[Diagnostic]) -> None:
+def build_vocabulary(
+    decls: Iterable[tuple[ast.FactsDecl, str]], root: Type, out: list[Diagnostic]
+) -> None:
     """Add each facts block's fields to `root` (or to the record it extends)."""
     for decl, origin in decls:
         target = root
         if decl.extends is not None:
             found = _record_at(root, decl.extends.parts)
             if found is None:
-                out.append(Diagnostic(
-                    "aicxs_unknown_fact", f"`{'.'.join(decl.extends.parts)}` is not a record "
-                    "or list of records of the facts vocabulary", decl.extends.span,
-                    "name a declared record, e.g. `facts systems { ... }`"))
+                out.append(
+                    Diagnostic(
+                        "aicxs_unknown_fact",
+                        f"`{'.'.join(decl.extends.parts)}` is not a record "
+                        "or list of records of the facts vocabulary",
+                        decl.extends.span,
+                        "name a declared record, e.g. `facts systems { ... }`",
+                    )
+                )
                 continue
             target = found
         _add_fields(target, decl.fields, origin, out)
@@ -415,49 +533,79 @@ def _record_at(root: Type, parts: tuple[str, ...]) -> Type | None:
     return current if current is not None and current.kind == "record" else None
 
 
-def _add_fields(record: Type, fields: tuple[ast.Field, ...], origin: str,
-                out: list[Diagnostic]) -> None:
+def _add_fields(
+    record: Type, fields: tuple[ast.Field, ...], origin: str, out: list[Diagnostic]
+) -> None:
     for f in fields:
         if f.name in record.fields:
             first = record.fields[f.name]
-            out.append(Diagnostic(
-                "aicxs_duplicate_id", f"fact `{f.name}` is declared twice", f.span,
-                "rename or remove one of the two",
-                notes=(f"first declared at {first.decl.span.location()}",) if first.decl else ()))
+            out.append(
+                Diagnostic(
+                    "aicxs_duplicate_id",
+                    f"fact `{f.name}` is declared twice",
+                    f.span,
+                    "rename or remove one of the two",
+                    notes=(f"first declared at {first.decl.span.location()}",)
+                    if first.decl
+                    else (),
+                )
+            )
             continue
         ftype = type_of(f.type)
         nested = ftype.item if ftype.kind == "list" and ftype.item else ftype
         if nested.kind == "record":
             if f.fields is None:
-                out.append(Diagnostic("aicxs_missing_fields",
-                                      f"record `{f.name}` declares no fields", f.span,
-                                      "add its fields in `{ ... }` after the question"))
+                out.append(
+                    Diagnostic(
+                        "aicxs_missing_fields",
+                        f"record `{f.name}` declares no fields",
+                        f.span,
+                        "add its fields in `{ ... }` after the question",
+                    )
+                )
             else:
                 _add_fields(nested, f.fields, origin, out)
         elif f.fields is not None:
-            out.append(Diagnostic("aicxs_unexpected_fields",
-                                  f"`{f.name}` is a {ftype.describe()} and cannot have fields",
-                                  f.span, "declare it as `record` or `list` to give it fields"))
-        record.fields[f.name] = FactField(f.name, ftype, f.question, "key" in f.flags,
-                                          "optional" in f.flags, f, origin)
+            out.append(
+                Diagnostic(
+                    "aicxs_unexpected_fields",
+                    f"`{f.name}` is a {ftype.describe()} and cannot have fields",
+                    f.span,
+                    "declare it as `record` or `list` to give it fields",
+                )
+            )
+        record.fields[f.name] = FactField(
+            f.name, ftype, f.question, "key" in f.flags, "optional" in f.flags, f, origin
+        )
 
 
 def build_policy(module: ast.Module, out: list[Diagnostic]) -> Policy | None:
     """The policy declared in `module`, or None (with a diagnostic) if it declares none."""
     decls = [d for d in module.decls if isinstance(d, ast.PolicyDecl)]
     if len(decls) != 1 or len(module.decls) != 1:
-        out.append(Diagnostic(
-            "aicxs_not_a_policy", "a policy file holds exactly one `policy` block and nothing else",
-            _first_line(module),
-            "start the file with `policy <name> implements AICXS 2024 {` and put everything in it"))
+        out.append(
+            Diagnostic(
+                "aicxs_not_a_policy",
+                "a policy file holds exactly one `policy` block and nothing else",
+                _first_line(module),
+                "start the file with `policy <name> implements AICXS 2024 {` and put all in it",
+            )
+        )
         if not decls:
             return None
     decl = decls[0]
     a = _Attrs("policy", f"policy `{decl.name}`", decl.attrs, decl.span, out)
     target = a.first("target", 0)
-    policy = Policy(decl.name, decl.standard, decl.version, a.text("title") or decl.name,
-                    a.text("text"), target if isinstance(target, int) else 0, decl.span,
-                    module=module)
+    policy = Policy(
+        decl.name,
+        decl.standard,
+        decl.version,
+        a.text("title") or decl.name,
+        a.text("text"),
+        target if isinstance(target, int) else 0,
+        decl.span,
+        module=module,
+    )
     policy.target_span = a.lines("target")[0].span if a.lines("target") else None
     if scope := a.lines("scope"):
         var, source, where = scope[0].values
@@ -465,8 +613,14 @@ def build_policy(module: ast.Module, out: list[Diagnostic]) -> Policy | None:
     for line in a.lines("set"):
         name = str(line.values[0])
         if name in policy.settings:
-            out.append(Diagnostic("aicxs_duplicate_attribute", f"parameter `{name}` is set twice",
-                                  line.span, "keep one `set` line per parameter"))
+            out.append(
+                Diagnostic(
+                    "aicxs_duplicate_attribute",
+                    f"parameter `{name}` is set twice",
+                    line.span,
+                    "keep one `set` line per parameter",
+                )
+            )
         policy.settings[name] = Setting(name, _as_expr(line.values[1]), line.span)
     for line in a.lines("exclude"):
         clause, why = str(line.values[0]), str(line.values[1])
@@ -474,15 +628,29 @@ def build_policy(module: ast.Module, out: list[Diagnostic]) -> Policy | None:
     for w in decl.waivers:
         wa = _Attrs("waiver", f"the waiver of `{w.clause}`", w.attrs, w.span, out)
         expires = wa.first("expires", dt.date.min)
-        waiver = Waiver(w.clause, wa.text("justification"), wa.text("approver"),
-                        expires if isinstance(expires, dt.date) else dt.date.min, w.span)
+        waiver = Waiver(
+            w.clause,
+            wa.text("justification"),
+            wa.text("approver"),
+            expires if isinstance(expires, dt.date) else dt.date.min,
+            w.span,
+        )
         _put(policy.waivers, w.clause, waiver, "waiver of clause", out)
     for r in decl.rules:
         ra = _Attrs("rule", f"rule `{r.id}`", r.attrs, r.span, out)
         owner = ra.first("owner")
-        policy.rules.append(Rule(r.id, r.refines, r.title, ra.text("text"),
-                                 str(owner) if owner else None,
-                                 tuple(str(v) for v in ra.all("evidence")),
-                                 _expr(ra.first("check")), r.span, ra.spans()))
+        policy.rules.append(
+            Rule(
+                r.id,
+                r.refines,
+                r.title,
+                ra.text("text"),
+                str(owner) if owner else None,
+                tuple(str(v) for v in ra.all("evidence")),
+                _expr(ra.first("check")),
+                r.span,
+                ra.spans(),
+            )
+        )
     policy.facts = list(decl.facts)
     return policy

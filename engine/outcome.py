@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from aicxs_dsl.source import Span
@@ -17,7 +17,7 @@ from engine.evaluator import Node
 from engine.facts import FactsDocument
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     PASS = "pass"
     FAIL = "fail"
     UNKNOWN = "unknown"
@@ -32,8 +32,12 @@ class Status(str, Enum):
         return self in (Status.PASS, Status.WAIVED, Status.NOT_APPLICABLE)
 
 
-STATUS_OF_TRUTH = {"true": Status.PASS, "false": Status.FAIL, "unknown": Status.UNKNOWN,
-                   "error": Status.ERROR}
+STATUS_OF_TRUTH = {
+    "true": Status.PASS,
+    "false": Status.FAIL,
+    "unknown": Status.UNKNOWN,
+    "error": Status.ERROR,
+}
 
 
 @dataclass

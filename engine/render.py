@@ -17,16 +17,38 @@ from engine.outcome import Report, Result, Status
 
 REPORT_SCHEMA_VERSION = 1
 REPORT_SCHEMA_ID = "https://aicxs.example/schemas/report-1.json"
-STATUS_LABEL = {Status.PASS: "PASS", Status.FAIL: "FAIL", Status.UNKNOWN: "UNKNOWN",
-                Status.ERROR: "ERROR", Status.NOT_APPLICABLE: "N/A", Status.WAIVED: "WAIVED",
-                Status.BLOCKED: "BLOCKED"}
-STATUS_TRUTH = {Status.PASS: "true", Status.FAIL: "false", Status.UNKNOWN: "unknown",
-                Status.ERROR: "error", Status.BLOCKED: "false", Status.WAIVED: "waived",
-                Status.NOT_APPLICABLE: "waived"}
-VERDICT_WORD = {"certified": "CERTIFIED", "not_certified": "NOT CERTIFIED",
-                "undetermined": "UNDETERMINED"}
-_COLUMNS = (Status.PASS, Status.FAIL, Status.UNKNOWN, Status.ERROR, Status.NOT_APPLICABLE,
-            Status.WAIVED, Status.BLOCKED)
+STATUS_LABEL = {
+    Status.PASS: "PASS",
+    Status.FAIL: "FAIL",
+    Status.UNKNOWN: "UNKNOWN",
+    Status.ERROR: "ERROR",
+    Status.NOT_APPLICABLE: "N/A",
+    Status.WAIVED: "WAIVED",
+    Status.BLOCKED: "BLOCKED",
+}
+STATUS_TRUTH = {
+    Status.PASS: "true",
+    Status.FAIL: "false",
+    Status.UNKNOWN: "unknown",
+    Status.ERROR: "error",
+    Status.BLOCKED: "false",
+    Status.WAIVED: "waived",
+    Status.NOT_APPLICABLE: "waived",
+}
+VERDICT_WORD = {
+    "certified": "CERTIFIED",
+    "not_certified": "NOT CERTIFIED",
+    "undetermined": "UNDETERMINED",
+}
+_COLUMNS = (
+    Status.PASS,
+    Status.FAIL,
+    Status.UNKNOWN,
+    Status.ERROR,
+    Status.NOT_APPLICABLE,
+    Status.WAIVED,
+    Status.BLOCKED,
+)
 
 
 def clauses(report: Report) -> list[Result]:
@@ -44,8 +66,9 @@ def level_name(report: Report, level: int) -> str:
 # ---- text -----------------------------------------------------------------------------------
 
 
-def report_text(report: Report, mode: str = "fails", style: Style = plain,
-                verbose: bool = False) -> str:
+def report_text(
+    report: Report, mode: str = "fails", style: Style = plain, verbose: bool = False
+) -> str:
     return "\n".join(_text(report, mode, style, verbose)) + "\n"
 
 
@@ -58,11 +81,15 @@ def _text(report: Report, mode: str, style: Style, verbose: bool) -> Iterator[st
     yield ""
     yield f"{'PILLAR':<44}{'LEVEL':>5}  PASS FAIL UNKN  N/A OTHER"
     for p in report.pillars:
-        counts = Counter(r.status for r in clauses(report) if r.trace and r.trace.pillar == p.pillar)
+        counts = Counter(
+            r.status for r in clauses(report) if r.trace and r.trace.pillar == p.pillar
+        )
         other = counts[Status.ERROR] + counts[Status.WAIVED] + counts[Status.BLOCKED]
         title = _clip(f"{p.pillar} {p.title}", 43)
-        yield (f"{title:<44}{p.level:>5}  {counts[Status.PASS]:>4} {counts[Status.FAIL]:>4} "
-               f"{counts[Status.UNKNOWN]:>4} {counts[Status.NOT_APPLICABLE]:>4} {other:>5}")
+        yield (
+            f"{title:<44}{p.level:>5}  {counts[Status.PASS]:>4} {counts[Status.FAIL]:>4} "
+            f"{counts[Status.UNKNOWN]:>4} {counts[Status.NOT_APPLICABLE]:>4} {other:>5}"
+        )
     yield ""
     yield "Mandatory key requirements"
     for kr in key_requirements(report):
@@ -70,8 +97,10 @@ def _text(report: Report, mode: str, style: Style, verbose: bool) -> Iterator[st
             yield f"  {_status(kr.status, style)} {kr.id:<4} {_clip(kr.title, 60)}"
     yield ""
     overall, target = report.overall_level, report.target_level
-    yield (f"Maturity: level {overall} ({level_name(report, overall) or 'none'}), target "
-           f"{target} ({level_name(report, target)})")
+    yield (
+        f"Maturity: level {overall} ({level_name(report, overall) or 'none'}), target "
+        f"{target} ({level_name(report, target)})"
+    )
     for finding in report.findings:
         yield f"Finding:  {finding}"
     if report.missing_facts:
@@ -87,8 +116,11 @@ def _text(report: Report, mode: str, style: Style, verbose: bool) -> Iterator[st
             yield f"  {_status(r.status, style)} {r.id:<6}{_clip(r.title, 58)}"
     if mode == "none":
         return
-    shown = [r for r in report.results if mode == "full" or r.status not in
-             (Status.PASS, Status.NOT_APPLICABLE)]
+    shown = [
+        r
+        for r in report.results
+        if mode == "full" or r.status not in (Status.PASS, Status.NOT_APPLICABLE)
+    ]
     for r in shown:
         yield ""
         yield from result_lines(report, r, mode, style)
@@ -96,7 +128,7 @@ def _text(report: Report, mode: str, style: Style, verbose: bool) -> Iterator[st
 
 def result_lines(report: Report, r: Result, mode: str, style: Style = plain) -> Iterator[str]:
     """One result in depth: header, trace, reason, explanation, missing facts, evidence."""
-    yield f"{_status(r.status, style)} {r.id} \"{_clip(r.title, 56)}\""
+    yield f'{_status(r.status, style)} {r.id} "{_clip(r.title, 56)}"'
     yield f"        {r.span.location()}"
     if r.trace is not None:
         t = r.trace
@@ -163,8 +195,15 @@ def report_json(report: Report, mode: str = "full") -> dict[str, Any]:
             "overall": report.overall_level,
             "overall_name": level_name(report, report.overall_level),
             "target": report.target_level,
-            "pillars": [{"id": p.pillar, "title": p.title, "level": p.level,
-                         "next_level_blockers": p.next_level_blockers} for p in report.pillars],
+            "pillars": [
+                {
+                    "id": p.pillar,
+                    "title": p.title,
+                    "level": p.level,
+                    "next_level_blockers": p.next_level_blockers,
+                }
+                for p in report.pillars
+            ],
         },
         "summary": {s.value: counts.get(s.value, 0) for s in _COLUMNS},
         "results": [_result_json(report, r, mode) for r in report.results],
@@ -189,9 +228,14 @@ def _result_json(report: Report, r: Result, mode: str) -> dict[str, Any]:
         out["evidence_expected"] = r.evidence_expected
     if r.trace is not None:
         t = r.trace
-        out["trace"] = {"clause": t.clause, "pillar": t.pillar, "pillar_title": t.pillar_title,
-                        "key_requirements": t.key_requirements, "crosswalk": t.crosswalk,
-                        "refines": t.refines}
+        out["trace"] = {
+            "clause": t.clause,
+            "pillar": t.pillar,
+            "pillar_title": t.pillar_title,
+            "key_requirements": t.key_requirements,
+            "crosswalk": t.crosswalk,
+            "refines": t.refines,
+        }
     out["reason"] = r.reason
     out["blocked_by"] = r.blocked_by
     out["missing_facts"] = r.missing
@@ -220,15 +264,19 @@ def _markdown(report: Report, mode: str) -> Iterator[str]:
     yield f"# {std['id']} {std['version']} assessment: policy `{pol['id']}`"
     yield ""
     yield f"- **Policy:** {pol['title']} (`{pol['source']}`)"
-    yield f"- **Facts:** `{report.facts.path}` ({report.systems['total']} systems, " \
-          f"{report.systems['in_scope']} in scope)"
+    yield (
+        f"- **Facts:** `{report.facts.path}` ({report.systems['total']} systems, "
+        f"{report.systems['in_scope']} in scope)"
+    )
     yield f"- **As of:** {report.as_of}"
     yield f"- **Verdict:** **{VERDICT_WORD[report.verdict]}**"
     for reason in report.reasons:
         yield f"  - {reason}"
-    yield (f"- **Maturity:** level {report.overall_level} "
-           f"({level_name(report, report.overall_level) or 'none'}), target "
-           f"{report.target_level} ({level_name(report, report.target_level)})")
+    yield (
+        f"- **Maturity:** level {report.overall_level} "
+        f"({level_name(report, report.overall_level) or 'none'}), target "
+        f"{report.target_level} ({level_name(report, report.target_level)})"
+    )
     yield ""
     yield "## Maturity per pillar"
     yield ""
@@ -259,8 +307,11 @@ def _markdown(report: Report, mode: str) -> Iterator[str]:
         yield ""
         for finding in report.findings:
             yield f"- {finding}"
-    shown = [r for r in report.results if mode == "full" or r.status not in
-             (Status.PASS, Status.NOT_APPLICABLE)]
+    shown = [
+        r
+        for r in report.results
+        if mode == "full" or r.status not in (Status.PASS, Status.NOT_APPLICABLE)
+    ]
     if shown and mode != "none":
         yield ""
         yield "## Explanations"

@@ -23,8 +23,11 @@ EVIDENCE_SCHEMA: dict[str, Any] = {
         "required": ["fact"],
         "additionalProperties": False,
         "properties": {
-            "fact": {"type": "string", "description": "A fact path, e.g. "
-                     "`organisation.strategy` or `systems[web-chat].consent`"},
+            "fact": {
+                "type": "string",
+                "description": "A fact path, e.g. "
+                "`organisation.strategy` or `systems[web-chat].consent`",
+            },
             "document": {"type": "string"},
             "url": {"type": "string"},
             "attested_by": {"type": "string"},
@@ -37,8 +40,12 @@ EVIDENCE_SCHEMA: dict[str, Any] = {
 def facts_schema(vocabulary: Type, title: str) -> dict[str, Any]:
     schema = _record(vocabulary)
     schema["properties"] = {**schema["properties"], "evidence": EVIDENCE_SCHEMA}
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
-            "title": title, **schema}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": title,
+        **schema,
+    }
 
 
 def _record(record: Type) -> dict[str, Any]:
@@ -48,8 +55,11 @@ def _record(record: Type) -> dict[str, Any]:
         prop["description"] = fld.question
         properties[name] = prop
     required = [name for name, fld in record.fields.items() if fld.key]
-    out: dict[str, Any] = {"type": "object", "additionalProperties": False,
-                           "properties": properties}
+    out: dict[str, Any] = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": properties,
+    }
     if required:
         out["required"] = required
     return out

@@ -33,8 +33,9 @@ class Env:
     out: list[Diagnostic]
     vars: dict[str, Type] = field(default_factory=dict)
 
-    def error(self, node: ast.Expr, message: str, help: str = "",
-              code: str = "aicxs_type_error") -> None:
+    def error(
+        self, node: ast.Expr, message: str, help: str = "", code: str = "aicxs_type_error"
+    ) -> None:
         self.out.append(Diagnostic(code, message, node.span, help))
 
 
@@ -42,8 +43,11 @@ def check_condition(expr: ast.Expr, env: Env, what: str = "a check") -> None:
     """Report unless `expr` is a well-typed true/false condition."""
     got = infer(expr, env)
     if got is not None and got.kind != "bool":
-        env.error(expr, f"{what} must be true or false, but this is a `{got.describe()}`",
-                  "compare it with something, e.g. `... >= 1` or `... == true`")
+        env.error(
+            expr,
+            f"{what} must be true or false, but this is a `{got.describe()}`",
+            "compare it with something, e.g. `... >= 1` or `... == true`",
+        )
 
 
 def infer(expr: ast.Expr, env: Env) -> Type | None:
@@ -104,8 +108,10 @@ def _infer_list(expr: ast.ListLit, env: Env) -> Type:
     first = known[0]
     for item, t in zip(expr.items, items, strict=True):
         if t is not None and not compatible(first, t):
-            env.error(item, f"a list holds values of one type: `{t.describe()}` among "
-                      f"`{first.describe()}`")
+            env.error(
+                item,
+                f"a list holds values of one type: `{t.describe()}` among `{first.describe()}`",
+            )
     return Type("list", item=first)
 
 
@@ -118,26 +124,38 @@ def resolve_path(expr: ast.Path, env: Env) -> Type | None:
         current, shown = env.root.fields[head].type, head
     else:
         names = [*env.vars, *env.root.fields]
-        env.error(expr, f"unknown fact `{head}`", did_you_mean(head, names)
-                  or "declare it in a `facts` block, or check the spelling",
-                  code="aicxs_unknown_fact")
+        env.error(
+            expr,
+            f"unknown fact `{head}`",
+            did_you_mean(head, names) or "declare it in a `facts` block, or check the spelling",
+            code="aicxs_unknown_fact",
+        )
         return None
     for part in rest:
         if current.kind == "any":  # an outer error already reported
             return ANY
         if current.kind == "list":
-            env.error(expr, f"`{shown}` is a list: reach its items with a quantifier",
-                      f"e.g. `all x in {shown}: x.{part}`")
+            env.error(
+                expr,
+                f"`{shown}` is a list: reach its items with a quantifier",
+                f"e.g. `all x in {shown}: x.{part}`",
+            )
             return None
         if current.kind != "record":
-            env.error(expr, f"`{shown}` is a `{current.describe()}` and has no field `{part}`",
-                      code="aicxs_unknown_fact")
+            env.error(
+                expr,
+                f"`{shown}` is a `{current.describe()}` and has no field `{part}`",
+                code="aicxs_unknown_fact",
+            )
             return None
         if part not in current.fields:
             hint = did_you_mean(part, current.fields)
-            env.error(expr, f"`{shown}` has no field `{part}`",
-                      hint or "fields: " + ", ".join(f"`{f}`" for f in sorted(current.fields)),
-                      code="aicxs_unknown_fact")
+            env.error(
+                expr,
+                f"`{shown}` has no field `{part}`",
+                hint or "fields: " + ", ".join(f"`{f}`" for f in sorted(current.fields)),
+                code="aicxs_unknown_fact",
+            )
             return None
         current, shown = current.fields[part].type, f"{shown}.{part}"
     return current
@@ -146,23 +164,28 @@ def resolve_path(expr: ast.Path, env: Env) -> Type | None:
 def _infer_param(expr: ast.ParamRef, env: Env) -> Type | None:
     if expr.name in env.params:
         return env.params[expr.name]
-    env.error(expr, f"unknown parameter `{expr.name}`",
-              did_you_mean(expr.name, env.params) or "declare it with `parameter`",
-              code="aicxs_unknown_parameter")
+    env.error(
+        expr,
+        f"unknown parameter `{expr.name}`",
+        did_you_mean(expr.name, env.params) or "declare it with `parameter`",
+        code="aicxs_unknown_parameter",
+    )
     return None
 
 
 def _infer_call(expr: ast.Call, env: Env) -> Type | None:
     if expr.name not in BUILTINS:
-        env.error(expr, f"unknown function `{expr.name}`",
-                  did_you_mean(expr.name, BUILTINS)
-                  or "functions: " + ", ".join(f"`{f}`" for f in sorted(BUILTINS)),
-                  code="aicxs_unknown_function")
+        env.error(
+            expr,
+            f"unknown function `{expr.name}`",
+            did_you_mean(expr.name, BUILTINS)
+            or "functions: " + ", ".join(f"`{f}`" for f in sorted(BUILTINS)),
+            code="aicxs_unknown_function",
+        )
         return None
     params, result = BUILTINS[expr.name]
     if len(expr.args) != len(params):
-        env.error(expr, f"`{expr.name}` takes {len(params)} argument(s), "
-                  f"not {len(expr.args)}")
+        env.error(expr, f"`{expr.name}` takes {len(params)} argument(s), not {len(expr.args)}")
         return result
     for arg, kinds in zip(expr.args, params, strict=True):
         if kinds == ("path",):
@@ -173,8 +196,9 @@ def _infer_call(expr: ast.Call, env: Env) -> Type | None:
             continue
         got = infer(arg, env)
         if got is not None and got.kind not in kinds:
-            env.error(arg, f"`{expr.name}` takes a `{' or '.join(kinds)}`, not a "
-                      f"`{got.describe()}`")
+            env.error(
+                arg, f"`{expr.name}` takes a `{' or '.join(kinds)}`, not a `{got.describe()}`"
+            )
     return result
 
 
@@ -194,20 +218,26 @@ def _infer_compare(expr: ast.Compare, env: Env) -> Type:
         return BOOL
     if expr.op in ("in", "not in"):
         if right.kind != "list" or right.item is None:
-            env.error(expr.right, f"`{expr.op}` needs a list on its right, not a "
-                      f"`{right.describe()}`", 'e.g. `x in ["a", "b"]`')
+            env.error(
+                expr.right,
+                f"`{expr.op}` needs a list on its right, not a `{right.describe()}`",
+                'e.g. `x in ["a", "b"]`',
+            )
         elif not compatible(left, right.item):
-            env.error(expr, f"cannot look for a `{left.describe()}` in a "
-                      f"`{right.describe()}`")
+            env.error(expr, f"cannot look for a `{left.describe()}` in a `{right.describe()}`")
         else:
             _check_enum_literals(left, expr.right, env)
         return BOOL
     if not compatible(left, right):
-        env.error(expr, f"cannot compare a `{left.describe()}` with a `{right.describe()}`",
-                  _compare_help(left, right))
+        env.error(
+            expr,
+            f"cannot compare a `{left.describe()}` with a `{right.describe()}`",
+            _compare_help(left, right),
+        )
     elif expr.op not in ("==", "!=") and left.kind not in _ORDERED:
-        env.error(expr, f"`{expr.op}` does not order `{left.describe()}` values",
-                  "use `==` or `!=`")
+        env.error(
+            expr, f"`{expr.op}` does not order `{left.describe()}` values", "use `==` or `!=`"
+        )
     else:
         _check_enum_literals(left, expr.right, env)
         _check_enum_literals(right, expr.left, env)
@@ -215,8 +245,12 @@ def _infer_compare(expr: ast.Compare, env: Env) -> Type:
 
 
 def _compare_help(left: Type, right: Type) -> str:
-    examples = {"date": "a date such as 2025-06-30", "duration": "a duration such as 90 days",
-                "bool": "`true` or `false`", "string": 'a text such as "chat"'}
+    examples = {
+        "date": "a date such as 2025-06-30",
+        "duration": "a duration such as 90 days",
+        "bool": "`true` or `false`",
+        "string": 'a text such as "chat"',
+    }
     return f"compare with {examples[left.kind]}" if left.kind in examples else ""
 
 
@@ -227,10 +261,13 @@ def _check_enum_literals(enum: Type, other: ast.Expr, env: Env) -> None:
     literals = other.items if isinstance(other, ast.ListLit) else (other,)
     for lit in literals:
         if isinstance(lit, ast.StringLit) and lit.value not in enum.values:
-            env.error(lit, f'"{lit.value}" is not a value of `{enum.describe()}`',
-                      did_you_mean(lit.value, enum.values)
-                      or "values: " + ", ".join(f'"{v}"' for v in enum.values),
-                      code="aicxs_unknown_enum_value")
+            env.error(
+                lit,
+                f'"{lit.value}" is not a value of `{enum.describe()}`',
+                did_you_mean(lit.value, enum.values)
+                or "values: " + ", ".join(f'"{v}"' for v in enum.values),
+                code="aicxs_unknown_enum_value",
+            )
 
 
 _ARITH = {
@@ -254,9 +291,12 @@ def _infer_arith(expr: ast.Arith, env: Env) -> Type | None:
         return INT if both_int else NUMBER
     result = _ARITH.get((left.kind, expr.op, right.kind))
     if result is None:
-        env.error(expr, f"cannot compute `{left.describe()} {expr.op} {right.describe()}`",
-                  "arithmetic works on numbers, and on dates and durations (date - date, "
-                  "date + duration, duration * int)")
+        env.error(
+            expr,
+            f"cannot compute `{left.describe()} {expr.op} {right.describe()}`",
+            "arithmetic works on numbers, and on dates and durations (date - date, "
+            "date + duration, duration * int)",
+        )
     return result
 
 
@@ -268,16 +308,21 @@ def _infer_quantifier(expr: ast.Quantifier, env: Env) -> Type:
     return BOOL
 
 
-def _bind_items(var: str, source: ast.Path, where: ast.Expr | None, env: Env,
-                body: object) -> None:
+def _bind_items(var: str, source: ast.Path, where: ast.Expr | None, env: Env, body: object) -> None:
     listed = resolve_path(source, env)
     item = listed.item if listed is not None and listed.kind == "list" else None
     if listed is not None and (item is None or item.kind != "record"):
-        env.error(source, f"`{'.'.join(source.parts)}` is a `{listed.describe()}`, "
-                  "not a list of records", "quantifiers range over lists of records")
+        env.error(
+            source,
+            f"`{'.'.join(source.parts)}` is a `{listed.describe()}`, not a list of records",
+            "quantifiers range over lists of records",
+        )
     if var in env.vars or var in env.root.fields:
-        env.error(source, f"`{var}` already names a fact or an outer variable",
-                  "pick another variable name")
+        env.error(
+            source,
+            f"`{var}` already names a fact or an outer variable",
+            "pick another variable name",
+        )
     saved = env.vars.get(var)
     env.vars[var] = item if item is not None and item.kind == "record" else ANY
     try:
