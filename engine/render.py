@@ -76,8 +76,8 @@ def _text(report: Report, mode: str, style: Style, verbose: bool) -> Iterator[st
     std, pol = report.standard, report.policy
     yield f"{std['id']} {std['version']} · policy {pol['id']} · as of {report.as_of}"
     yield f"policy: {pol['source']}"
-    systems = report.systems
-    yield f"facts:  {report.facts.path} ({systems['total']} systems, {systems['in_scope']} in scope)"
+    n = report.systems
+    yield f"facts:  {report.facts.path} ({n['total']} systems, {n['in_scope']} in scope)"
     yield ""
     yield f"{'PILLAR':<44}{'LEVEL':>5}  PASS FAIL UNKN  N/A OTHER"
     for p in report.pillars:
