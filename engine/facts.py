@@ -355,8 +355,8 @@ def _schema_diagnostic(
     message, help = _explain_schema_error(err, shown)
     pos = doc.position(json_path)
     if err.validator == "additionalProperties":
-        extra = _extra_key(err)
-        pos = doc.position(f"{json_path}.{extra}") or pos
+        json_path = f"{json_path}.{_extra_key(err)}"
+        pos = doc.position(json_path) or pos
     span = span_at(source, *pos) if pos else None
     return Diagnostic(
         "aicxs_facts_schema" if err.validator != "type" else "aicxs_facts_type",

@@ -45,7 +45,7 @@ def check_condition(expr: ast.Expr, env: Env, what: str = "a check") -> None:
     if got is not None and got.kind != "bool":
         env.error(
             expr,
-            f"{what} must be true or false, but this is a `{got.describe()}`",
+            f"{what} must be true or false, but this is {a(got)}",
             "compare it with something, e.g. `... >= 1` or `... == true`",
         )
 
@@ -86,7 +86,7 @@ def infer(expr: ast.Expr, env: Env) -> Type | None:
         case ast.Neg():
             got = infer(expr.operand, env)
             if got is not None and not (got.numeric or got.kind == "duration"):
-                env.error(expr, f"cannot negate a `{got.describe()}`")
+                env.error(expr, f"cannot negate {a(got)}")
             return got
         case ast.Quantifier():
             return _infer_quantifier(expr, env)
@@ -94,6 +94,12 @@ def infer(expr: ast.Expr, env: Env) -> Type | None:
             _bind_items(expr.var, expr.source, expr.where, env, lambda: None)
             return INT
     raise AssertionError(f"unhandled expression {expr!r}")
+
+
+def a(t: Type) -> str:
+    """`an `int`` / `a `date``: the type with its article, for messages."""
+    name = t.describe()
+    return f"{'an' if name[0] in 'aeiou' else 'a'} `{name}`"
 
 
 def _expect_bool(expr: ast.Expr, env: Env) -> None:
@@ -144,7 +150,7 @@ def resolve_path(expr: ast.Path, env: Env) -> Type | None:
         if current.kind != "record":
             env.error(
                 expr,
-                f"`{shown}` is a `{current.describe()}` and has no field `{part}`",
+                f"`{shown}` is {a(current)} and has no field `{part}`",
                 code="aicxs_unknown_fact",
             )
             return None
@@ -196,9 +202,7 @@ def _infer_call(expr: ast.Call, env: Env) -> Type | None:
             continue
         got = infer(arg, env)
         if got is not None and got.kind not in kinds:
-            env.error(
-                arg, f"`{expr.name}` takes a `{' or '.join(kinds)}`, not a `{got.describe()}`"
-            )
+            env.error(arg, f"`{expr.name}` takes a `{' or '.join(kinds)}`, not {a(got)}")
     return result
 
 
@@ -220,18 +224,18 @@ def _infer_compare(expr: ast.Compare, env: Env) -> Type:
         if right.kind != "list" or right.item is None:
             env.error(
                 expr.right,
-                f"`{expr.op}` needs a list on its right, not a `{right.describe()}`",
+                f"`{expr.op}` needs a list on its right, not {a(right)}",
                 'e.g. `x in ["a", "b"]`',
             )
         elif not compatible(left, right.item):
-            env.error(expr, f"cannot look for a `{left.describe()}` in a `{right.describe()}`")
+            env.error(expr, f"cannot look for {a(left)} in {a(right)}")
         else:
             _check_enum_literals(left, expr.right, env)
         return BOOL
     if not compatible(left, right):
         env.error(
             expr,
-            f"cannot compare a `{left.describe()}` with a `{right.describe()}`",
+            f"cannot compare {a(left)} with {a(right)}",
             _compare_help(left, right),
         )
     elif expr.op not in ("==", "!=") and left.kind not in _ORDERED:
@@ -314,7 +318,7 @@ def _bind_items(var: str, source: ast.Path, where: ast.Expr | None, env: Env, bo
     if listed is not None and (item is None or item.kind != "record"):
         env.error(
             source,
-            f"`{'.'.join(source.parts)}` is a `{listed.describe()}`, not a list of records",
+            f"`{'.'.join(source.parts)}` is {a(listed)}, not a list of records",
             "quantifiers range over lists of records",
         )
     if var in env.vars or var in env.root.fields:
