@@ -121,6 +121,8 @@ def quantifier_summary(node: Node) -> str:
     expr = node.expr
     items = node.items or []
     source = ".".join(expr.source.parts)  # type: ignore[union-attr]
+    if expr.where is not None:  # type: ignore[union-attr]
+        source += f" (where {source_text(expr.where)})"  # type: ignore[union-attr]
     considered = [i for i in items if i.where is None or i.where.value is not False]
     n = len(considered)
     if isinstance(expr, ast.Count):

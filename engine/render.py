@@ -7,6 +7,7 @@ maturity, the verdict, then an explanation of every result that did not pass (or
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -136,13 +137,13 @@ def result_lines(report: Report, r: Result, mode: str, style: Style = plain) -> 
         yield f"        pillar {t.pillar} {_clip(t.pillar_title, 40)}{feeds}"
         xs = [f"{x['framework']} {x['ref']}" for x in t.crosswalk]
         if xs:
-            yield "        " + _clip("crosswalk: " + "; ".join(xs), 72)
+            yield from _wrap("crosswalk: " + "; ".join(xs))
         if t.refines:
             yield f"        refines {t.refines}"
     if r.owner:
         yield f"        owner: {r.owner} · expected at level {r.level}"
     if r.reason:
-        yield f"        {_clip(r.reason, 72)}"
+        yield from _wrap(r.reason)
     for clause_id, status in r.covers:
         if mode == "full" or not status.satisfied:
             yield f"| {_status(status, style)} {clause_id}"
@@ -153,9 +154,16 @@ def result_lines(report: Report, r: Result, mode: str, style: Style = plain) -> 
             for line in result_lines(report, sub, mode, style):
                 yield "  " + line
     if r.missing:
-        yield "        missing facts: " + ", ".join(r.missing)
+        yield from _wrap("missing facts: " + ", ".join(r.missing))
     for ev in r.evidence:
-        yield "        evidence: " + _evidence_text(ev)
+        yield from _wrap("evidence: " + _evidence_text(ev))
+
+
+def _wrap(text: str) -> list[str]:
+    """Long detail lines wrapped to 80 columns under the result header."""
+    return textwrap.wrap(
+        text, 80, initial_indent=" " * 8, subsequent_indent=" " * 10, break_on_hyphens=False
+    )
 
 
 def _evidence_text(ev: dict[str, Any]) -> str:
