@@ -252,7 +252,8 @@ def _kind(value: Any) -> str:
 def _normalise(
     value: Any, source: Source, doc: FactsDocument, path: str = "$", depth: int = 0
 ) -> Any:
-    """JSON-compatible values: YAML dates as ISO text; bounded depth and numbers."""
+    """JSON-compatible values: YAML dates as ISO text, empty values dropped (absent facts are
+    unknown), bounded depth and numbers."""
     if depth > MAX_DEPTH:
         raise _value_error(
             source,
@@ -262,9 +263,11 @@ def _normalise(
             f"facts nest deeper than {MAX_DEPTH} levels",
             "flatten the facts",
         )
-    if isinstance(value, dict):
+    if isinstance(value, dict):  # a key with no value (`available:`) is an absent fact
         return {
-            str(k): _normalise(v, source, doc, f"{path}.{k}", depth + 1) for k, v in value.items()
+            str(k): _normalise(v, source, doc, f"{path}.{k}", depth + 1)
+            for k, v in value.items()
+            if v is not None
         }
     if isinstance(value, list):
         return [_normalise(v, source, doc, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]

@@ -7,7 +7,6 @@ what the checker infers for an expression. Built from `aicxs_dsl.ast.TypeRef` / 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import total_ordering
 
 from aicxs_dsl import ast
 
@@ -62,24 +61,24 @@ def key_field(record: Type) -> str | None:
     return next((f.name for f in record.fields.values() if f.key), None)
 
 
-@total_ordering
-@dataclass(frozen=True, slots=True)
-class Duration:
-    """A length of time, held in whole seconds."""
+class Duration(int):
+    """A length of time in whole seconds. An `int`, so comparisons run at C speed."""
 
-    seconds: int
+    __slots__ = ()
 
-    def __lt__(self, other: object) -> bool:
-        if not isinstance(other, Duration):
-            return NotImplemented
-        return self.seconds < other.seconds
+    @property
+    def seconds(self) -> int:
+        return int(self)
 
     def __str__(self) -> str:
         """Whole days as days, anything else in seconds (the units facts are kept in)."""
-        if self.seconds and self.seconds % 86400 == 0:
-            n = self.seconds // 86400
+        if self and self % 86400 == 0:
+            n = self // 86400
             return f"{n} day{'s' if n != 1 else ''}"
-        return f"{self.seconds} second{'s' if self.seconds != 1 else ''}"
+        return f"{int(self)} second{'s' if self != 1 else ''}"
+
+    def __repr__(self) -> str:
+        return f"Duration({int(self)})"
 
     @classmethod
     def of(cls, amount: int, unit: str) -> Duration:
