@@ -146,8 +146,8 @@ _as_of_option = click.option(
     "mode",
     type=click.Choice(["fails", "full", "none"]),
     default=None,
-    help="Explanations: of what did not pass (text default), of "
-    "everything (JSON default), or none.",
+    help="Explanations: of what decided each result (default), of everything, or none "
+    "(decisions only: fastest).",
 )
 @click.option("-o", "--output", metavar="FILE", help="Write the report here, not to stdout.")
 @click.option("-v", "--verbose", is_flag=True, help="List the clauses behind the verdict.")
@@ -167,16 +167,17 @@ def check(
     from engine.render import report_json, report_markdown, report_text
 
     date = _as_of(as_of)
+    mode = mode or "fails"
     compiled = load_policy(policy, spec_path)
-    report = compiled.evaluate(compiled.load_facts(facts_path), date)
+    report = compiled.evaluate(compiled.load_facts(facts_path), date, explain=mode)
     if fmt == "json":
-        text = json.dumps(report_json(report, mode or "full"), indent=2, ensure_ascii=False)
+        text = json.dumps(report_json(report, mode), indent=2, ensure_ascii=False)
         _emit(text + "\n", output)
     elif fmt == "markdown":
-        _emit(report_markdown(report, mode or "fails"), output)
+        _emit(report_markdown(report, mode), output)
     else:
         colour = output is None and _colour()
-        _emit(report_text(report, mode or "fails", _style(colour), verbose), output)
+        _emit(report_text(report, mode, _style(colour), verbose), output)
     return EXIT_OK if report.verdict == "certified" else EXIT_FAILED
 
 
@@ -199,7 +200,7 @@ def explain(
     from engine.render import _result_json, result_lines
 
     compiled = load_policy(policy, spec_path)
-    report = compiled.evaluate(compiled.load_facts(facts_path), _as_of(as_of))
+    report = compiled.evaluate(compiled.load_facts(facts_path), _as_of(as_of), explain="full")
     result = report.result(ident)
     if result is None:
         ids = [r.id for r in report.results] + [s.id for r in report.results for s in r.rules]

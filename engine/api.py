@@ -23,7 +23,8 @@ from aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, has_err
 from engine.assessment import evaluate
 from engine.checker import check_policy, check_standard, constant, mandatory_clauses
 from engine.facts import FactsDocument, Validator, load_facts, make_validator, parse_facts
-from engine.graph import build_graph
+from engine.compiler import CheckFn, ItemFn, compile_check, compile_item, quantifiers
+from engine.graph import build_graph, evaluation_order
 from engine.model import Policy, Rule, Standard, build_policy, build_standard, build_vocabulary
 from engine.outcome import Report
 from engine.schema import facts_schema
@@ -52,6 +53,26 @@ class CompiledPolicy:
     feeds: dict[str, list[str]] = field(default_factory=dict)  # clause → key requirements
     mandatory: dict[str, str] = field(default_factory=dict)  # clause → mandatory requirement
     rules_for: dict[str, list[Rule]] = field(default_factory=dict)  # clause → refining rules
+    order: list[str] = field(default_factory=list)  # clauses, prerequisites first
+    scope: tuple[str, ast.Expr, ast.Path] | None = None  # the policy's (var, filter, list)
+    fast_checks: dict[int, CheckFn | None] = field(default_factory=dict)  # id(check) → fn
+    fast_items: dict[int, ItemFn | None] = field(default_factory=dict)  # id(quantifier) → fn
+
+    def __post_init__(self) -> None:
+        """Everything that does not depend on the facts is worked out once, here."""
+        policy = self.policy
+        self.order = evaluation_order(self.graph, self.standard.clauses)
+        if policy.scope is not None:
+            self.scope = (policy.scope.var, policy.scope.where, policy.scope.source)
+        checks = [c.check for c in self.standard.clauses.values()]
+        checks += [kr.check for kr in self.standard.key_requirements.values()]
+        checks += [r.check for r in policy.rules]
+        for check in checks:
+            if check is None:
+                continue
+            self.fast_checks[id(check)] = compile_check(check, self.params, self.scope)
+            for q in quantifiers(check):
+                self.fast_items[id(q)] = compile_item(q, self.params, self.scope)
 
     def load_facts(self, path: str | Path) -> FactsDocument:
         return load_facts(path, self.validator, self.vocabulary)
@@ -59,9 +80,12 @@ class CompiledPolicy:
     def parse_facts(self, text: str, name: str = "<facts>.yaml") -> FactsDocument:
         return parse_facts(text, name, self.validator, self.vocabulary)
 
-    def evaluate(self, facts: FactsDocument, as_of: dt.date | None = None) -> Report:
-        """Evaluate one facts document; `as_of` (default today) dates every date rule."""
-        return evaluate(self, facts, as_of or dt.date.today())
+    def evaluate(
+        self, facts: FactsDocument, as_of: dt.date | None = None, explain: str = "fails"
+    ) -> Report:
+        """Evaluate one facts document; `as_of` (default today) dates every date rule.
+        `explain`: `fails` (default), `full`, or `none` for decisions only (fastest)."""
+        return evaluate(self, facts, as_of or dt.date.today(), explain)
 
 
 def load_standard(path: str | Path | None = None) -> LoadedStandard:

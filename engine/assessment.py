@@ -23,7 +23,7 @@ from engine.evaluator import (
     kleene_and,
 )
 from engine.facts import FactsDocument
-from engine.graph import evaluation_order
+from aicxs_dsl import ast
 from engine.model import Clause, Rule
 from engine.outcome import (
     PillarMaturity,
@@ -45,18 +45,24 @@ _TRUTH = {
 }
 
 
-def evaluate(compiled: CompiledPolicy, facts: FactsDocument, as_of: dt.date) -> Report:
+def evaluate(
+    compiled: CompiledPolicy, facts: FactsDocument, as_of: dt.date, explain: str = "fails"
+) -> Report:
+    """`explain`: `fails` (the items that decided each result), `full` (every item) or `none`
+    (decisions only, by the compiled fast path where it can decide)."""
     std, policy = compiled.standard, compiled.policy
     ctx = Context(
         facts,
         compiled.params,
         as_of,
         compiled.vocabulary,
-        scope=(policy.scope.var, policy.scope.where, policy.scope.source) if policy.scope else None,
+        scope=compiled.scope,
+        detail=explain,
+        fast_items=compiled.fast_items,
     )
     findings: list[str] = []
     by_id: dict[str, Result] = {}
-    for clause_id in evaluation_order(compiled.graph, std.clauses):
+    for clause_id in compiled.order:
         by_id[clause_id] = _clause(compiled, std.clauses[clause_id], ctx, by_id, findings)
     clauses = [by_id[c] for p in std.pillars.values() for c in p.clauses]
     krs = [_key_requirement(compiled, kr_id, ctx, by_id) for kr_id in std.key_requirements]
@@ -104,7 +110,7 @@ def _trace(compiled: CompiledPolicy, clause: Clause, refines: str | None = None)
         clause.id,
         clause.pillar,
         std.pillars[clause.pillar].title,
-        compiled.feeds.get(clause.id, []),
+        list(compiled.feeds.get(clause.id, [])),
         crosswalk,
         refines,
     )
@@ -165,9 +171,7 @@ def _run_checks(compiled: CompiledPolicy, clause: Clause, ctx: Context, result: 
         truth = UNKNOWN
         result.reason = "the clause has no check"
     else:
-        result.node = evaluate_check(clause.check, ctx)
-        truth = result.node.value
-        result.missing = result.node.missing()
+        truth, result.node, result.missing = _check(compiled, clause.check, ctx)
     for rule in compiled.rules_for.get(clause.id, []):
         sub = _rule(compiled, rule, clause, ctx)
         result.rules.append(sub)
@@ -191,13 +195,27 @@ def _rule(compiled: CompiledPolicy, rule: Rule, clause: Clause, ctx: Context) ->
         list(rule.evidence),
     )
     if rule.check is not None:
-        result.node = evaluate_check(rule.check, ctx)
-        result.status = _status(result.node.value)
-        result.missing = result.node.missing()
+        truth, result.node, result.missing = _check(compiled, rule.check, ctx)
+        result.status = _status(truth)
         if result.status is Status.ERROR:
             result.reason = _first_error(result.node)
         result.evidence = _cited_evidence(ctx.facts, result.node)
     return result
+
+
+def _check(
+    compiled: CompiledPolicy, expr: ast.Expr, ctx: Context
+) -> tuple[Any, Node | None, list[str]]:
+    """A check's value, with its explanation and missing facts unless only decisions are
+    wanted and the compiled fast path can decide alone."""
+    fast = compiled.fast_checks.get(id(expr)) if ctx.detail == "none" else None
+    if fast is not None:
+        try:
+            return fast(ctx.facts.data, ctx.as_of), None, []
+        except Exception:  # a missing or ill-typed fact: the interpreter decides and explains
+            pass
+    node = evaluate_check(expr, ctx)
+    return node.value, node, node.missing()
 
 
 def _status(value: Any) -> Status:
@@ -234,9 +252,8 @@ def _key_requirement(
         result.covers.append((clause_id, status))
         truth = kleene_and(truth, _clause_truth(done, clause_id))
     if kr.check is not None:
-        result.node = evaluate_check(kr.check, ctx)
-        truth = kleene_and(truth, result.node.value)
-        result.missing = result.node.missing()
+        own, result.node, result.missing = _check(compiled, kr.check, ctx)
+        truth = kleene_and(truth, own)
     result.status = _status(truth)
     unmet = [f"{c} is {s.value}" for c, s in result.covers if not s.satisfied]
     if unmet:

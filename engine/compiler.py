@@ -18,7 +18,7 @@ import itertools
 import sys
 import types
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 from aicxs_dsl import ast
 from engine.types import Duration
@@ -294,3 +294,24 @@ def compile_item(
     verdict = py.IfExp(body, py.Constant(1), py.Constant(2))
     expr = py.IfExp(in_range, verdict, py.Constant(0))
     return _function("item", [local, "root", "as_of"], expr, c.constants)  # type: ignore[no-any-return]
+
+
+def quantifiers(expr: ast.Expr) -> list[ast.Quantifier]:
+    """Every quantifier inside an expression, outermost first."""
+    found: list[ast.Quantifier] = []
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, ast.Quantifier):
+            found.append(e)
+        for name in getattr(e, "__slots__", ()):
+            child = getattr(e, name, None)
+            if isinstance(child, tuple):
+                stack.extend(c for c in child if _is_expr(c))
+            elif _is_expr(child):
+                stack.append(child)
+    return found
+
+
+def _is_expr(value: object) -> TypeGuard[ast.Expr]:
+    return type(value).__module__ == ast.__name__ and hasattr(value, "span")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aicxs_dsl import ast
+from engine.compiler import ItemFn
 from engine.facts import FactsDocument
 from engine.types import Duration, key_field
 from engine.types import Type as FactType
@@ -70,8 +71,9 @@ class Node:
     value: Any
     children: list[Node] = field(default_factory=list)
     reads: list[Read] = field(default_factory=list)
-    items: list[Item] | None = None  # quantifiers and count
+    items: list[Item] | None = None  # quantifiers and count: the items worth showing
     hint: str = ""  # what would make a false comparison pass
+    unlisted: int = 0  # in-range items the fast path decided without deciding the result
 
     @property
     def truth(self) -> str:
@@ -118,6 +120,8 @@ class Context:
     as_of: dt.date
     vocabulary: FactType
     scope: tuple[str, ast.Expr, ast.Path] | None = None  # the policy's (var, filter, list)
+    detail: str = "fails"  # `full`: every item of a quantifier explained; `fails`: deciding ones
+    fast_items: dict[int, ItemFn | None] = field(default_factory=dict)  # id(Quantifier) → fn
     bindings: dict[str, Binding] = field(default_factory=dict)
     _scope_cache: dict[int, Any] = field(default_factory=dict)
 
@@ -298,9 +302,19 @@ def _eval_quantifier(expr: ast.Quantifier, ctx: Context) -> Node:
         return node
     combine = kleene_or if expr.kind in ("any", "none") else kleene_and
     total: Any = expr.kind == "all"
+    fast = ctx.fast_items.get(id(expr)) if ctx.detail != "full" else None
+    quiet = 1 if expr.kind == "all" else 2  # the fast code of an item that decides nothing
     saved = ctx.bindings.get(expr.var)
     try:
         for binding in bindings:
+            if fast is not None:
+                code = _fast_item(fast, binding.value, ctx)
+                if code == 0:
+                    continue  # out of range
+                if code == quiet:
+                    node.unlisted += 1
+                    total = combine(total, quiet == 1)
+                    continue
             ctx.bindings[expr.var] = binding
             where = _where(expr.source, expr.where, ctx, binding)
             if where is not None and where.value is False:
@@ -316,6 +330,14 @@ def _eval_quantifier(expr: ast.Quantifier, ctx: Context) -> Node:
         _restore(ctx, expr.var, saved)
     node.value = kleene_not(total) if expr.kind == "none" else total
     return node
+
+
+def _fast_item(fn: ItemFn, item: Any, ctx: Context) -> int | None:
+    """The compiled item test, or None where it cannot decide (then the item is interpreted)."""
+    try:
+        return fn(item, ctx.facts.data, ctx.as_of)
+    except Exception:  # a missing or ill-typed fact: the interpreter explains it
+        return None
 
 
 def _where(source: ast.Path, where: ast.Expr | None, ctx: Context, binding: Binding) -> Node | None:

@@ -124,7 +124,7 @@ def quantifier_summary(node: Node) -> str:
     if expr.where is not None:  # type: ignore[union-attr]
         source += f" (where {source_text(expr.where)})"  # type: ignore[union-attr]
     considered = [i for i in items if i.where is None or i.where.value is not False]
-    n = len(considered)
+    n = len(considered) + node.unlisted
     if isinstance(expr, ast.Count):
         unknown = [i.name for i in items if i.truth not in (True, False)]
         text = (
