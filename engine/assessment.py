@@ -18,7 +18,7 @@ from engine.evaluator import (
     Context,
     EvalError,
     Node,
-    count_in_scope,
+    scope_of_items,
     evaluate_check,
     kleene_and,
 )
@@ -70,10 +70,10 @@ def evaluate(
     overall = min((p.level for p in pillars), default=0)
     verdict, reasons = _verdict(compiled, krs, pillars, overall, findings, by_id)
     results = clauses + krs
-    missing = sorted(
-        {m for r in results for m in r.missing}
-        | {m for r in clauses for sub in r.rules for m in sub.missing}
-    )
+    missing = {m for r in results for m in r.missing}
+    missing |= {m for r in clauses for sub in r.rules for m in sub.missing}
+    systems = _systems(ctx, findings, missing)
+    findings.extend(_unmatched_evidence(facts))
     return Report(
         standard={
             "id": std.id,
@@ -91,8 +91,8 @@ def evaluate(
         verdict=verdict,
         reasons=reasons,
         findings=findings,
-        missing_facts=missing,
-        systems=_systems(ctx, compiled),
+        missing_facts=sorted(missing),
+        systems=systems,
     )
 
 
@@ -160,7 +160,8 @@ def _clause(
             f"the waiver of {clause.id} expired on {waiver.expires} "
             f"(approved by {waiver.approver}); {clause.id} is evaluated as unwaived"
         )
-        result.reason = f"waiver expired on {waiver.expires}; evaluated as unwaived"
+        expired = f"waiver expired on {waiver.expires}; evaluated as unwaived"
+        result.reason = f"{result.reason}; {expired}" if result.reason else expired
     return result
 
 
@@ -328,8 +329,10 @@ def _verdict(
             f"every mandatory key requirement passes and level {target} ({name}) is reached",
             *findings,
         ]
+    # Not certified only when something definitely fails; a clause blocked by an unknown
+    # prerequisite, like an unknown one, leaves the verdict undetermined.
     hard_fail = any(kr.status in (Status.FAIL, Status.ERROR) for kr in failed) or any(
-        done[c].status in (Status.FAIL, Status.ERROR, Status.BLOCKED)
+        _clause_truth(done, c) is False or isinstance(_clause_truth(done, c), EvalError)
         for p in pillars
         if p.level < target
         for c in p.next_level_blockers
@@ -352,6 +355,33 @@ def _cited_evidence(facts: FactsDocument, node: Node | None) -> list[dict[str, A
     ]
 
 
+def _unmatched_evidence(facts: FactsDocument) -> list[str]:
+    """Evidence that names no fact of the document (a typo would otherwise hide it)."""
+    return [
+        f"evidence for `{e['fact']}` matches no fact in {facts.path}"
+        for e in facts.evidence
+        if not _resolves(facts.data, e["fact"])
+    ]
+
+
+def _resolves(data: Any, path: str) -> bool:
+    """Whether `organisation.strategy` or `systems[web-chat].consent` names a present fact."""
+    current = data
+    for part in path.replace("[", ".[").split("."):
+        if part.startswith("[") and part.endswith("]") and isinstance(current, list):
+            ident = part[1:-1]
+            current = next(
+                (i for i in current if isinstance(i, dict) and str(i.get("id")) == ident), None
+            )
+        elif isinstance(current, dict) and part in current:
+            current = current[part]
+        else:
+            return False
+        if current is None:
+            return False
+    return True
+
+
 def _reads(node: Node) -> set[str]:
     found = {r.path for r in node.reads}
     for child in node.children:
@@ -363,7 +393,16 @@ def _reads(node: Node) -> set[str]:
     return found
 
 
-def _systems(ctx: Context, compiled: CompiledPolicy) -> dict[str, int]:
+def _systems(ctx: Context, findings: list[str], missing: set[str]) -> dict[str, int]:
+    """Counts for the report header; items the scope cannot decide become findings."""
     listed = ctx.facts.data.get("systems")
     total = len(listed) if isinstance(listed, list) else 0
-    return {"total": total, "in_scope": count_in_scope(ctx)}
+    admitted, undecided = scope_of_items(ctx)
+    for item, paths in undecided.items():
+        findings.append(
+            f"the policy's scope is unknown for {item} (missing: "
+            f"{', '.join(paths) or 'nothing'}); its checks count it as possibly "
+            "in scope"
+        )
+        missing.update(paths)
+    return {"total": total, "in_scope": admitted, "scope_unknown": len(undecided)}

@@ -356,14 +356,22 @@ def _where(source: ast.Path, where: ast.Expr | None, ctx: Context, binding: Bind
     )
 
 
-def count_in_scope(ctx: Context) -> int:
-    """How many items of the scoped list (normally `systems`) the policy's scope admits."""
+def scope_of_items(ctx: Context) -> tuple[int, dict[str, list[str]]]:
+    """How many items of the scoped list (normally `systems`) the policy's scope admits, and
+    the items it cannot decide for, each with the missing facts that would decide it."""
     if ctx.scope is None:
         listed = ctx.facts.data.get("systems")
-        return len(listed) if isinstance(listed, list) else 0
+        return (len(listed) if isinstance(listed, list) else 0), {}
     source = ctx.scope[2]
     _, bindings = _items(source, ctx)
-    return sum(1 for b in bindings if (n := _in_scope(source, ctx, b)) and n.value is True)
+    admitted, undecided = 0, {}
+    for b in bindings:
+        node = _in_scope(source, ctx, b)
+        if node is not None and node.value is True:
+            admitted += 1
+        elif node is not None and node.value is not False:
+            undecided[b.shown] = node.missing()
+    return admitted, undecided
 
 
 def _eval_count(expr: ast.Count, ctx: Context) -> Node:

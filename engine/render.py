@@ -78,7 +78,8 @@ def _text(report: Report, mode: str, style: Style, verbose: bool) -> Iterator[st
     yield f"{std['id']} {std['version']} · policy {pol['id']} · as of {report.as_of}"
     yield f"policy: {pol['source']}"
     n = report.systems
-    yield f"facts:  {report.facts.path} ({n['total']} systems, {n['in_scope']} in scope)"
+    undecided = f", {n['scope_unknown']} undecided" if n.get("scope_unknown") else ""
+    yield f"facts:  {report.facts.path} ({n['total']} systems, {n['in_scope']} in scope{undecided})"
     yield ""
     yield f"{'PILLAR':<44}{'LEVEL':>5}  PASS FAIL UNKN  N/A OTHER"
     for p in report.pillars:
@@ -147,7 +148,10 @@ def result_lines(report: Report, r: Result, mode: str, style: Style = plain) -> 
     for clause_id, status in r.covers:
         if mode == "full" or not status.satisfied:
             yield f"| {_status(status, style)} {clause_id}"
-    if r.node is not None and (mode == "full" or r.status is not Status.WAIVED):
+    # A waived result still shows what the waiver covers when its check does not pass.
+    if r.node is not None and (
+        mode == "full" or r.status is not Status.WAIVED or r.node.truth != "true"
+    ):
         yield from node_lines(r.node, report.facts, mode, 80, style)
     for sub in r.rules:
         if mode == "full" or sub.status is not Status.PASS:

@@ -41,7 +41,8 @@ class FactField:
     type: Type
     question: str
     key: bool = False  # identifies a record in its list; the only kind of required fact
-    optional: bool = False  # absence is normal: not listed among the missing facts
+    optional: bool = False  # absence is normal (questionnaires may skip it); a check that
+    # needs it is still unknown without it
     decl: ast.Field | None = None
     origin: str = "standard"  # `standard` or the policy name that declared it
 
