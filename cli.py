@@ -374,6 +374,21 @@ def schema(path: str) -> int:
     return EXIT_OK
 
 
+# ---- aicxs test: policy tests and clause coverage ------------------------------------------
+
+
+# ---- aicxs docs / diff: standards-author tooling ---------------------------------------------
+
+
+# ---- reports for auditors and CI: html, sarif, junit, oscal, csv ----------------------------
+
+
+# ---- aicxs init / assess / roadmap: getting started -----------------------------------------
+
+
+# ---- aicxs serve / batch: the decision service and estate-scale runs -------------------------
+
+
 def main() -> None:
     cli(prog_name="aicxs")
 
