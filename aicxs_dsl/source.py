@@ -8,7 +8,10 @@ are 1-based; columns count characters, not bytes or stream offsets.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
+
+_NEWLINE = re.compile("\n")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -17,20 +20,24 @@ class Source:
 
     path: str
     text: str
-    _line_starts: list[int] = field(default_factory=list, repr=False)
+    _starts: list[int] = field(default_factory=list, repr=False)  # filled on first use
 
-    def __post_init__(self) -> None:
-        starts = [0]
-        starts.extend(i + 1 for i, ch in enumerate(self.text) if ch == "\n")
-        self._line_starts.extend(starts)
+    @property
+    def line_starts(self) -> list[int]:
+        """Offsets where lines start; found only when a position is first asked for."""
+        if not self._starts:
+            self._starts.append(0)
+            self._starts.extend(m.end() for m in _NEWLINE.finditer(self.text))
+        return self._starts
 
     def line_col(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset."""
-        line = bisect.bisect_right(self._line_starts, offset)
-        return line, offset - self._line_starts[line - 1] + 1
+        starts = self.line_starts
+        line = bisect.bisect_right(starts, offset)
+        return line, offset - starts[line - 1] + 1
 
     def line_text(self, line: int) -> str:
-        start = self._line_starts[line - 1]
+        start = self.line_starts[line - 1]
         end = self.text.find("\n", start)
         return self.text[start : end if end >= 0 else len(self.text)].rstrip("\r")
 
@@ -78,6 +85,7 @@ class Span:
 
 def span_at(source: Source, line: int, col: int, width: int = 1) -> Span:
     """The span of `width` characters at a 1-based line and column."""
-    start = source._line_starts[max(0, min(line, len(source._line_starts)) - 1)] + col - 1
+    starts = source.line_starts
+    start = starts[max(0, min(line, len(starts)) - 1)] + col - 1
     start = min(start, len(source.text))
     return Span(source, start, min(start + width, len(source.text)))

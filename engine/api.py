@@ -20,10 +20,27 @@ import networkx as nx
 import spec
 from aicxs_dsl import ast, parse_file
 from aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, has_errors
+from aicxs_dsl.gcpause import paused_gc
+from aicxs_dsl.source import Source
 from engine.assessment import evaluate
 from engine.checker import check_policy, check_standard, constant, mandatory_clauses
-from engine.facts import FactsDocument, Validator, load_facts, make_validator, parse_facts
-from engine.compiler import CheckFn, ItemFn, compile_check, compile_item, quantifiers
+from engine.compiler import (
+    CheckFn,
+    ConditionFn,
+    ItemFn,
+    compile_check,
+    compile_conditions,
+    compile_item,
+    quantifiers,
+)
+from engine.facts import (
+    FactsDocument,
+    Validator,
+    facts_from_data,
+    load_facts,
+    make_validator,
+    parse_facts,
+)
 from engine.graph import build_graph, evaluation_order
 from engine.model import Policy, Rule, Standard, build_policy, build_standard, build_vocabulary
 from engine.outcome import Report
@@ -57,6 +74,7 @@ class CompiledPolicy:
     scope: tuple[str, ast.Expr, ast.Path] | None = None  # the policy's (var, filter, list)
     fast_checks: dict[int, CheckFn | None] = field(default_factory=dict)  # id(check) → fn
     fast_items: dict[int, ItemFn | None] = field(default_factory=dict)  # id(quantifier) → fn
+    fast_conditions: dict[int, ConditionFn] = field(default_factory=dict)  # id(operand) → fn
 
     def __post_init__(self) -> None:
         """Everything that does not depend on the facts is worked out once, here."""
@@ -73,19 +91,30 @@ class CompiledPolicy:
             self.fast_checks[id(check)] = compile_check(check, self.params, self.scope)
             for q in quantifiers(check):
                 self.fast_items[id(q)] = compile_item(q, self.params, self.scope)
+            self.fast_conditions.update(compile_conditions(check, self.params, self.scope))
 
     def load_facts(self, path: str | Path) -> FactsDocument:
-        return load_facts(path, self.validator, self.vocabulary)
+        with paused_gc():
+            return load_facts(path, self.validator, self.vocabulary)
 
     def parse_facts(self, text: str, name: str = "<facts>.yaml") -> FactsDocument:
-        return parse_facts(text, name, self.validator, self.vocabulary)
+        """A facts document from text: JSON if `name` ends in `.json`, else YAML."""
+        with paused_gc():
+            return parse_facts(text, name, self.validator, self.vocabulary)
+
+    def facts_from_data(self, data: Any, name: str = "<facts>") -> FactsDocument:
+        """A facts document from already-parsed data (e.g. a JSON request body)."""
+        doc = FactsDocument(name, {})
+        with paused_gc():
+            return facts_from_data(data, doc, Source(name, ""), self.validator, self.vocabulary)
 
     def evaluate(
         self, facts: FactsDocument, as_of: dt.date | None = None, explain: str = "fails"
     ) -> Report:
         """Evaluate one facts document; `as_of` (default today) dates every date rule.
         `explain`: `fails` (default), `full`, or `none` for decisions only (fastest)."""
-        return evaluate(self, facts, as_of or dt.date.today(), explain)
+        with paused_gc():
+            return evaluate(self, facts, as_of or dt.date.today(), explain)
 
 
 def load_standard(path: str | Path | None = None) -> LoadedStandard:
@@ -167,7 +196,11 @@ def _standard_for(
     if spec_path is None:
         spec_path = spec.bundled_path(policy.standard, policy.version)
         if spec_path is None:
-            shipped = ", ".join(f"`{p.stem.upper().replace('-', ' ')}`" for p in spec.bundled())
+            shipped = ", ".join(
+                f"`{p.stem.upper().replace('-', ' ')}`"
+                for p in spec.bundled()
+                if "draft" not in p.stem  # drafts are loaded only when named with `--spec`
+            )
             out.append(
                 Diagnostic(
                     "aicxs_version_mismatch",

@@ -13,17 +13,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from aicxs_dsl import ast
 from engine.evaluator import (
     UNKNOWN,
     Context,
     EvalError,
     Node,
-    scope_of_items,
     evaluate_check,
     kleene_and,
+    scope_of_items,
 )
 from engine.facts import FactsDocument
-from aicxs_dsl import ast
 from engine.model import Clause, Rule
 from engine.outcome import (
     PillarMaturity,
@@ -59,6 +59,7 @@ def evaluate(
         scope=compiled.scope,
         detail=explain,
         fast_items=compiled.fast_items,
+        fast_conditions=compiled.fast_conditions,
     )
     findings: list[str] = []
     by_id: dict[str, Result] = {}
@@ -177,7 +178,7 @@ def _run_checks(compiled: CompiledPolicy, clause: Clause, ctx: Context, result: 
         sub = _rule(compiled, rule, clause, ctx)
         result.rules.append(sub)
         truth = kleene_and(truth, _TRUTH.get(sub.status, EvalError(sub.reason)))
-    result.status = _status(truth)
+    result.status = result.checked = _status(truth)
     if result.status is Status.ERROR and not result.reason:
         result.reason = _first_error(result.node)
     result.evidence = _cited_evidence(ctx.facts, result.node)
@@ -266,10 +267,8 @@ def _clause_truth(done: dict[str, Result], clause_id: str) -> Any:
     """A blocked clause is as true as its prerequisites: false if one failed, else unknown."""
     r = done[clause_id]
     if r.status is Status.BLOCKED:
-        return kleene_and(
-            not (r.node is not None and r.node.value is False),
-            _all(_clause_truth(done, b) for b in r.blocked_by),
-        )
+        own = _TRUTH.get(r.checked, EvalError(r.reason)) if r.checked else UNKNOWN
+        return kleene_and(own, _all(_clause_truth(done, b) for b in r.blocked_by))
     if r.status is Status.ERROR:
         return EvalError(r.reason)
     return _TRUTH[r.status]
@@ -302,6 +301,15 @@ def _maturity(compiled: CompiledPolicy, done: dict[str, Result]) -> list[PillarM
     return out
 
 
+_PHRASE = {
+    Status.FAIL: "fails",
+    Status.UNKNOWN: "is unknown",
+    Status.ERROR: "is in error",
+    Status.BLOCKED: "is blocked",
+    Status.PASS: "passes",
+}
+
+
 def _verdict(
     compiled: CompiledPolicy,
     krs: list[Result],
@@ -314,7 +322,7 @@ def _verdict(
     reasons = []
     failed = [kr for kr in krs if kr.mandatory and kr.status is not Status.PASS]
     for kr in failed:
-        reasons.append(f"mandatory key requirement {kr.id} is {kr.status.value}: {kr.title}")
+        reasons.append(f"mandatory key requirement {kr.id} {_PHRASE[kr.status]}: {kr.title}")
     if overall < target:
         for p in pillars:
             if p.level < target:
@@ -383,7 +391,7 @@ def _resolves(data: Any, path: str) -> bool:
 
 
 def _reads(node: Node) -> set[str]:
-    found = {r.path for r in node.reads}
+    found = {r.path for r in node.reads} | set(node.cited)
     for child in node.children:
         found |= _reads(child)
     for item in node.items or ():

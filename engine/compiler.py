@@ -27,6 +27,8 @@ from engine.types import Duration
 CheckFn = Callable[[dict[str, Any], dt.date], bool]
 # (item, facts root, evaluation date) → 0 out of range, 1 in range and true, 2 in range and false.
 ItemFn = Callable[[Any, dict[str, Any], dt.date], int]
+# (facts root, evaluation date, bound quantifier variables) → bool; raises when it cannot decide.
+ConditionFn = Callable[[dict[str, Any], dt.date, dict[str, Any]], bool]
 
 _COMPARE = {
     "==": py.Eq,
@@ -51,6 +53,7 @@ class _Compiler:
         self.scope = scope
         self.constants: dict[str, Any] = {}
         self.names: dict[str, str] = {}  # DSL variable → Python local
+        self.outer: frozenset[str] = frozenset()  # variables bound outside: read from `b`
         self.counter = itertools.count()
 
     def constant(self, value: Any) -> py.expr:
@@ -120,6 +123,8 @@ class _Compiler:
         node: py.expr
         if head in self.names:
             node = py.Name(self.names[head], py.Load())
+        elif head in self.outer:
+            node = py.Subscript(py.Name("b", py.Load()), py.Constant(head), py.Load())
         else:
             node = py.Subscript(py.Name("root", py.Load()), py.Constant(head), py.Load())
         for part in rest:
@@ -131,12 +136,9 @@ class _Compiler:
             arg = e.args[0]
             assert isinstance(arg, ast.Path)
             head, *rest = arg.parts
-            base = (
-                py.Name(self.names[head], py.Load())
-                if head in self.names
-                else py.Name("root", py.Load())
-            )
-            parts = tuple(rest) if head in self.names else arg.parts
+            bound = head in self.names or head in self.outer
+            base = self.path((head,)) if bound else py.Name("root", py.Load())
+            parts = tuple(rest) if bound else arg.parts
             return py.Call(self.helper(_is_set), [base, self.constant(parts)], [])
         fn = _BUILTINS.get(e.name)
         if fn is None:
@@ -296,6 +298,54 @@ def compile_item(
     return _function("item", [local, "root", "as_of"], expr, c.constants)  # type: ignore[no-any-return]
 
 
+def compile_conditions(
+    expr: ast.Expr, params: dict[str, Any], scope: tuple[str, ast.Expr, ast.Path] | None
+) -> dict[int, ConditionFn]:
+    """A fast function for each operand of an `and` / `or` in a check (keyed by id), taking the
+    quantifier variables bound where it stands; in compact explanations an operand that holds
+    (of an `and`) or fails (of an `or`) is reported without being interpreted."""
+    found: dict[int, ConditionFn] = {}
+
+    def visit(e: ast.Expr, bound: frozenset[str]) -> None:
+        if isinstance(e, ast.And | ast.Or):
+            for side in (e.left, e.right):
+                if type(side) is not type(e) and (fn := _condition(side, params, scope, bound)):
+                    found[id(side)] = fn
+        if isinstance(e, ast.Quantifier):
+            bound = bound | {e.var}
+        for child in _children(e):
+            visit(child, bound)
+
+    visit(expr, frozenset())
+    return found
+
+
+def _condition(
+    expr: ast.Expr,
+    params: dict[str, Any],
+    scope: tuple[str, ast.Expr, ast.Path] | None,
+    bound: frozenset[str],
+) -> ConditionFn | None:
+    c = _Compiler(params, scope)
+    c.outer = bound
+    try:
+        body = c.truth(expr)
+    except Unsupported:
+        return None
+    return _function("condition", ["root", "as_of", "b"], body, c.constants)  # type: ignore[no-any-return]
+
+
+def _children(e: ast.Expr) -> list[ast.Expr]:
+    out: list[ast.Expr] = []
+    for name in getattr(e, "__slots__", ()):
+        child = getattr(e, name, None)
+        if isinstance(child, tuple):
+            out.extend(c for c in child if _is_expr(c))
+        elif _is_expr(child):
+            out.append(child)
+    return out
+
+
 def quantifiers(expr: ast.Expr) -> list[ast.Quantifier]:
     """Every quantifier inside an expression, outermost first."""
     found: list[ast.Quantifier] = []
@@ -304,12 +354,7 @@ def quantifiers(expr: ast.Expr) -> list[ast.Quantifier]:
         e = stack.pop()
         if isinstance(e, ast.Quantifier):
             found.append(e)
-        for name in getattr(e, "__slots__", ()):
-            child = getattr(e, name, None)
-            if isinstance(child, tuple):
-                stack.extend(c for c in child if _is_expr(c))
-            elif _is_expr(child):
-                stack.append(child)
+        stack.extend(_children(e))
     return found
 
 

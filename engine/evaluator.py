@@ -10,13 +10,15 @@ The explanation is what evaluation recorded; nothing is evaluated twice.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aicxs_dsl import ast
-from engine.compiler import ItemFn
+from aicxs_dsl.source import Span
+from engine.compiler import ConditionFn, ItemFn
 from engine.facts import FactsDocument
 from engine.types import Duration, key_field
 from engine.types import Type as FactType
@@ -74,6 +76,7 @@ class Node:
     items: list[Item] | None = None  # quantifiers and count: the items worth showing
     hint: str = ""  # what would make a false comparison pass
     unlisted: int = 0  # in-range items the fast path decided without deciding the result
+    cited: tuple[str, ...] = ()  # facts a compactly reported condition read (for evidence)
 
     @property
     def truth(self) -> str:
@@ -122,6 +125,8 @@ class Context:
     scope: tuple[str, ast.Expr, ast.Path] | None = None  # the policy's (var, filter, list)
     detail: str = "fails"  # `full`: every item of a quantifier explained; `fails`: deciding ones
     fast_items: dict[int, ItemFn | None] = field(default_factory=dict)  # id(Quantifier) → fn
+    fast_conditions: dict[int, ConditionFn] = field(default_factory=dict)  # id(operand) → fn
+    values: dict[str, Any] = field(default_factory=dict)  # variable → item, for fast functions
     bindings: dict[str, Binding] = field(default_factory=dict)
     _scope_cache: dict[int, Any] = field(default_factory=dict)
 
@@ -215,8 +220,76 @@ def _binary(
     combine: Callable[[Any, Any], Any],
 ) -> Node:
     # Both sides are evaluated even when one decides: the explanation shows every condition.
-    lnode, rnode = _eval(left, ctx), _eval(right, ctx)
+    quiet = True if combine is kleene_and else False if combine is kleene_or else None
+    lnode, rnode = _operand(left, ctx, quiet), _operand(right, ctx, quiet)
     return Node(expr, combine(_as_truth(lnode.value), _as_truth(rnode.value)), [lnode, rnode])
+
+
+def _operand(e: ast.Expr, ctx: Context, quiet: bool | None) -> Node:
+    """An operand of `and` / `or`. In compact explanations one that cannot have decided the
+    result (true under `and`, false under `or`) is reported by its compiled test alone."""
+    if quiet is not None and ctx.detail != "full":
+        fn = ctx.fast_conditions.get(id(e))
+        if fn is not None:
+            try:
+                if fn(ctx.facts.data, ctx.as_of, ctx.values) is quiet:
+                    cited = _paths_read(e, ctx) if ctx.facts.evidence else ()
+                    return Node(e, quiet, cited=cited)
+            except Exception:  # a missing or ill-typed fact: interpret and explain it
+                pass
+    return _eval(e, ctx)
+
+
+def _paths_read(e: ast.Expr, ctx: Context) -> tuple[str, ...]:
+    """The fact paths an expression reads, as shown (`systems[web-chat].consent.recorded`)."""
+    found = []
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Path):
+            head, *rest = node.parts
+            binding = ctx.bindings.get(head)
+            if binding is not None:
+                found.append(".".join([binding.shown, *rest]))
+            elif head not in ctx.values:
+                found.append(".".join(node.parts))
+        elif isinstance(node, ast.Quantifier | ast.Count):
+            stack.append(node.source)
+        else:
+            stack.extend(c for c in vars_of(node) if isinstance(c, _EXPR_TYPES))
+    return tuple(found)
+
+
+def vars_of(node: object) -> list[Any]:
+    """The child values of an AST node (tuples flattened)."""
+    out: list[Any] = []
+    for name in getattr(node, "__slots__", ()):
+        child = getattr(node, name, None)
+        out.extend(child if isinstance(child, tuple) else (child,))
+    return out
+
+
+_EXPR_TYPES = (
+    ast.BoolLit,
+    ast.IntLit,
+    ast.NumberLit,
+    ast.StringLit,
+    ast.DateLit,
+    ast.DurationLit,
+    ast.ListLit,
+    ast.Path,
+    ast.ParamRef,
+    ast.Call,
+    ast.Not,
+    ast.And,
+    ast.Or,
+    ast.Implies,
+    ast.Compare,
+    ast.Arith,
+    ast.Neg,
+    ast.Quantifier,
+    ast.Count,
+)
 
 
 def _as_truth(value: Any) -> Any:
@@ -281,18 +354,24 @@ def _in_scope(source: ast.Path, ctx: Context, binding: Binding) -> Node | None:
         return None
     var, where, _ = ctx.scope
     saved = ctx.bindings.get(var)
-    ctx.bindings[var] = binding
+    _bind(ctx, var, binding)
     try:
         return _eval(where, ctx)
     finally:
         _restore(ctx, var, saved)
 
 
+def _bind(ctx: Context, var: str, binding: Binding) -> None:
+    ctx.bindings[var] = binding
+    ctx.values[var] = binding.value
+
+
 def _restore(ctx: Context, var: str, saved: Binding | None) -> None:
     if saved is None:
         ctx.bindings.pop(var, None)
+        ctx.values.pop(var, None)
     else:
-        ctx.bindings[var] = saved
+        _bind(ctx, var, saved)
 
 
 def _eval_quantifier(expr: ast.Quantifier, ctx: Context) -> Node:
@@ -315,7 +394,7 @@ def _eval_quantifier(expr: ast.Quantifier, ctx: Context) -> Node:
                     node.unlisted += 1
                     total = combine(total, quiet == 1)
                     continue
-            ctx.bindings[expr.var] = binding
+            _bind(ctx, expr.var, binding)
             where = _where(expr.source, expr.where, ctx, binding)
             if where is not None and where.value is False:
                 continue
@@ -383,7 +462,7 @@ def _eval_count(expr: ast.Count, ctx: Context) -> Node:
     saved = ctx.bindings.get(expr.var)
     try:
         for binding in bindings:
-            ctx.bindings[expr.var] = binding
+            _bind(ctx, expr.var, binding)
             where = _where(expr.source, expr.where, ctx, binding)
             w = True if where is None else _as_truth(where.value)
             assert node.items is not None
@@ -578,4 +657,9 @@ def render_value(value: Any) -> str:
 
 def source_text(expr: ast.Expr) -> str:
     """The expression as written, on one line."""
-    return " ".join(expr.span.text().split())
+    return _span_text(expr.span)
+
+
+@functools.lru_cache(maxsize=8192)
+def _span_text(span: Span) -> str:
+    return " ".join(span.text().split())

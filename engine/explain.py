@@ -8,10 +8,12 @@ Mode `fails` follows only what did not pass; `full` shows everything.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from aicxs_dsl import ast
+from aicxs_dsl.source import Span
 from engine.evaluator import UNKNOWN, EvalError, Item, Node, Read, render_value, source_text
 from engine.facts import FactsDocument
 from engine.types import Duration
@@ -50,7 +52,7 @@ def _lines(
                         yield from _lines(child, facts, mode, prefix + "  ", width, style)
                     else:
                         yield from _lines_brief(child, prefix + "  ", width, style)
-        case ast.Quantifier() | ast.Count():
+        case ast.Quantifier() | ast.Count() if node.children:  # not compactly reported
             yield from _quantifier_lines(node, facts, mode, prefix, width, style)
         case _:
             for child in node.children:
@@ -70,7 +72,7 @@ def operands(node: Node) -> list[Node]:
         return node.children
     out: list[Node] = []
     for child in node.children:
-        out.extend(operands(child) if type(child.expr) is kind else [child])
+        out.extend(operands(child) if type(child.expr) is kind and child.children else [child])
     return out
 
 
@@ -192,11 +194,13 @@ def node_json(node: Node, facts: FactsDocument, mode: str) -> dict[str, Any]:
         "expr": source_text(node.expr),
         "truth": node.truth,
         "value": json_value(node.value),
-        "source": {"line": node.expr.span.line, "column": node.expr.span.col},
+        "source": _source(node.expr.span),
     }
-    reads = _all_reads(node) if not isinstance(node.expr, ast.Quantifier | ast.Count) else []
-    if reads and not isinstance(node.expr, ast.And | ast.Or | ast.Implies | ast.Not):
-        out["facts"] = [_read_json(r, facts) for r in reads]
+    logical = isinstance(node.expr, ast.And | ast.Or | ast.Implies | ast.Not)
+    if not logical and not isinstance(node.expr, ast.Quantifier | ast.Count):
+        reads = _all_reads(node)
+        if reads:
+            out["facts"] = [_read_json(r, facts) for r in reads]
     if node.hint:
         out["hint"] = node.hint
     if isinstance(node.value, EvalError):
@@ -205,7 +209,7 @@ def node_json(node: Node, facts: FactsDocument, mode: str) -> dict[str, Any]:
         out["missing_facts"] = node.missing()
     if isinstance(node.expr, ast.And | ast.Or | ast.Implies | ast.Not):
         out["conditions"] = [node_json(c, facts, mode) for c in operands(node)]
-    if isinstance(node.expr, ast.Quantifier | ast.Count):
+    if isinstance(node.expr, ast.Quantifier | ast.Count) and node.children:
         out["summary"] = (
             quantifier_summary(node)
             if node.items is not None and isinstance(node.children[0].value, list)
@@ -214,6 +218,12 @@ def node_json(node: Node, facts: FactsDocument, mode: str) -> dict[str, Any]:
         items = [i for i in node.items or [] if mode == "full" or _decides(node, i)]
         out["items"] = [_item_json(i, facts, mode) for i in items]
     return out
+
+
+@functools.lru_cache(maxsize=8192)
+def _source(span: Span) -> dict[str, int]:
+    line, col = span.source.line_col(span.start)
+    return {"line": line, "column": col}
 
 
 def _item_json(item: Item, facts: FactsDocument, mode: str) -> dict[str, Any]:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Iterator
+import re
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +39,8 @@ class FactsDocument:
     data: dict[str, Any]
     text: str = ""
     evidence: list[dict[str, Any]] = field(default_factory=list)
-    _lines: dict[str, tuple[int, int]] | None = field(default=None, repr=False)
+    _index: _YamlIndex | _JsonIndex | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def location(self, json_path: str) -> str | None:
         """`file:line` of a JSON path such as `$.systems[2].consent.recorded`, if known."""
@@ -45,9 +48,15 @@ class FactsDocument:
         return f"{self.path}:{pos[0]}" if pos else None
 
     def position(self, json_path: str) -> tuple[int, int] | None:
-        if self._lines is None:
-            self._lines = _positions(self.text) if self.text else {}
-        return self._lines.get(json_path)
+        """(line, column) of a JSON path; the index is built on the first call, so loading
+        never pays for positions that no explanation asks for."""
+        if not self.text:
+            return None
+        with self._lock:
+            if self._index is None:
+                json_file = self.path.endswith(".json")
+                self._index = _JsonIndex(self.text) if json_file else _YamlIndex(self.text)
+            return self._index.position(json_path)
 
 
 def load_facts(path: str | Path, validator: Validator, vocabulary: Type) -> FactsDocument:
@@ -72,8 +81,23 @@ def load_facts(path: str | Path, validator: Validator, vocabulary: Type) -> Fact
 def parse_facts(text: str, name: str, validator: Validator, vocabulary: Type) -> FactsDocument:
     source = Source(name, text)
     raw = _parse_json(text, source) if name.endswith(".json") else _parse_yaml(text, source)
+    return facts_from_data(raw, FactsDocument(name, {}, text), source, validator, vocabulary)
+
+
+def facts_from_data(
+    raw: Any, doc: FactsDocument, source: Source, validator: Validator, vocabulary: Type
+) -> FactsDocument:
+    """Validate and type a parsed facts document. The compiled converter decides the common
+    case (a valid document) in one pass; any doubt sends the document through normalising and
+    jsonschema, which say precisely what is wrong and where."""
     if raw is None:
         raw = {}
+    if isinstance(raw, dict) and "evidence" not in raw:
+        try:
+            doc.data = converter(vocabulary)(raw)
+            return doc
+        except _Invalid:
+            pass  # the slow path below finds and words the problem
     if not isinstance(raw, dict):
         raise DiagnosticError(
             [
@@ -86,7 +110,6 @@ def parse_facts(text: str, name: str, validator: Validator, vocabulary: Type) ->
                 )
             ]
         )
-    doc = FactsDocument(name, {}, text)
     plain = _normalise(raw, source, doc)
     errors = sorted(validator.iter_errors(plain), key=lambda e: list(e.absolute_path))
     if errors:
@@ -326,6 +349,136 @@ def _typed(value: Any, t: Type) -> Any:
     return value
 
 
+# ---- the one-pass converter -----------------------------------------------------------------
+
+
+class _Invalid(Exception):
+    """The fast converter met something it does not accept; the slow path will say what."""
+
+
+Convert = Callable[[Any], Any]
+_CONVERTERS: dict[int, tuple[Type, Convert]] = {}
+
+
+def converter(vocabulary: Type) -> Convert:
+    """A function that validates and types a document in one pass, or raises `_Invalid`.
+    It accepts exactly what normalising + the schema + typing accept, and returns the same."""
+    cached = _CONVERTERS.get(id(vocabulary))
+    if cached is None or cached[0] is not vocabulary:
+        cached = (vocabulary, _convert(vocabulary))
+        _CONVERTERS[id(vocabulary)] = cached
+    return cached[1]
+
+
+def _convert(t: Type) -> Convert:
+    match t.kind:
+        case "bool":
+            return _bool
+        case "int":
+            return _int
+        case "number":
+            return _number
+        case "string":
+            return _string
+        case "date":
+            return _date
+        case "duration":
+            return _duration
+        case "enum":
+            return _enum(frozenset(t.values))
+        case "record":
+            return _record(t)
+        case "list":
+            return _list(_convert(t.item) if t.item else _string)
+    raise _Invalid(t.kind)
+
+
+def _bool(v: Any) -> Any:
+    if v is True or v is False:
+        return v
+    raise _Invalid
+
+
+def _int(v: Any) -> Any:
+    if type(v) is int and -MAX_INT <= v <= MAX_INT:
+        return v
+    raise _Invalid
+
+
+def _number(v: Any) -> Any:
+    if (type(v) is int and -MAX_INT <= v <= MAX_INT) or (type(v) is float and math.isfinite(v)):
+        return float(v)
+    raise _Invalid
+
+
+def _string(v: Any) -> Any:
+    if type(v) is str:
+        return v
+    raise _Invalid
+
+
+def _date(v: Any) -> Any:
+    if type(v) is dt.date:
+        return v
+    if type(v) is str and len(v) == 10 and v[4] == "-" and v[7] == "-":
+        try:
+            return dt.date.fromisoformat(v)
+        except ValueError:
+            pass
+    raise _Invalid
+
+
+def _duration(v: Any) -> Any:
+    if type(v) is str:
+        amount, _, _ = v.partition(" ")
+        if 0 < len(amount) <= 9 and amount.isdigit() and amount.isascii():
+            d = Duration.parse(v)
+            if d is not None and v == v.strip():
+                return d
+    raise _Invalid
+
+
+def _enum(values: frozenset[str]) -> Convert:
+    def convert(v: Any) -> Any:
+        if type(v) is str and v in values:
+            return v
+        raise _Invalid
+
+    return convert
+
+
+def _record(t: Type) -> Convert:
+    fields = {name: _convert(f.type) for name, f in t.fields.items()}
+    required = tuple(name for name, f in t.fields.items() if f.key)
+
+    def convert(v: Any) -> Any:
+        if type(v) is not dict:
+            raise _Invalid
+        out = {}
+        for k, x in v.items():
+            if x is None:
+                continue  # an empty value is an absent fact
+            f = fields.get(k)
+            if f is None:
+                raise _Invalid
+            out[k] = f(x)
+        for k in required:
+            if k not in out:
+                raise _Invalid
+        return out
+
+    return convert
+
+
+def _list(item: Convert) -> Convert:
+    def convert(v: Any) -> Any:
+        if type(v) is not list:
+            raise _Invalid
+        return [item(x) for x in v]
+
+    return convert
+
+
 # ---- validation -----------------------------------------------------------------------------
 
 Validator = jsonschema.protocols.Validator
@@ -451,6 +604,96 @@ def _display(json_path: str) -> str:
 
 
 # ---- positions, on demand -------------------------------------------------------------------
+
+
+class _YamlIndex:
+    """Positions of every node, from YAML's composer (built once, on the first request)."""
+
+    def __init__(self, text: str) -> None:
+        self.positions = _positions(text)
+
+    def position(self, json_path: str) -> tuple[int, int] | None:
+        return self.positions.get(json_path)
+
+
+_WS = re.compile(r"[ \t\n\r]*")
+_PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
+
+
+class _JsonIndex:
+    """Positions in JSON text, found by walking only the path asked for: values beside the
+    path are skipped by the C decoder, and each list's item offsets are kept once scanned, so
+    locating many items of a large estate stays linear."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.source = Source("", text)
+        self.decode = json.JSONDecoder().raw_decode
+        self.lists: dict[int, list[int]] = {}  # offset of a `[` → offsets of its items
+        self.objects: dict[int, dict[str, tuple[int, int]]] = {}  # `{` → key → offsets
+        self.found: dict[str, tuple[int, int] | None] = {}
+
+    def position(self, json_path: str) -> tuple[int, int] | None:
+        if json_path not in self.found:
+            try:
+                offset = self._find(json_path)
+            except (ValueError, IndexError):
+                offset = None
+            self.found[json_path] = self.source.line_col(offset) if offset is not None else None
+        return self.found[json_path]
+
+    def _find(self, json_path: str) -> int | None:
+        at = shown = _WS.match(self.text, 0).end()  # type: ignore[union-attr]
+        for m in _PATH_PART.finditer(json_path, 1):
+            key, index = m.group(1), m.group(2)
+            if index is not None:
+                items = self._items(at)
+                if int(index) >= len(items):
+                    return None
+                at = shown = items[int(index)]
+            else:
+                found = self._member(at, key)
+                if found is None:
+                    return None
+                shown, at = found
+        return shown
+
+    def _items(self, at: int) -> list[int]:
+        if at not in self.lists:
+            text, starts = self.text, []
+            if text[at] != "[":
+                raise ValueError("not a list")
+            i = _WS.match(text, at + 1).end()  # type: ignore[union-attr]
+            while text[i] != "]":
+                starts.append(i)
+                _, i = self.decode(text, i)
+                i = _WS.match(text, i).end()  # type: ignore[union-attr]
+                if text[i] == ",":
+                    i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
+            self.lists[at] = starts
+        return self.lists[at]
+
+    def _member(self, at: int, key: str) -> tuple[int, int] | None:
+        """(offset of the key, offset of its value) in the object at `at`."""
+        if at not in self.objects:
+            self.objects[at] = self._members(at)
+        return self.objects[at].get(key)
+
+    def _members(self, at: int) -> dict[str, tuple[int, int]]:
+        text = self.text
+        members: dict[str, tuple[int, int]] = {}
+        if text[at] != "{":
+            raise ValueError("not an object")
+        i = _WS.match(text, at + 1).end()  # type: ignore[union-attr]
+        while text[i] != "}":
+            name, after = self.decode(text, i)
+            value = _WS.match(text, _WS.match(text, after).end() + 1).end()  # type: ignore[union-attr]
+            members.setdefault(name, (i, value))
+            _, i = self.decode(text, value)
+            i = _WS.match(text, i).end()  # type: ignore[union-attr]
+            if text[i] == ",":
+                i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
+        return members
 
 
 def _positions(text: str) -> dict[str, tuple[int, int]]:

@@ -69,6 +69,7 @@ class Result:
     reason: str = ""  # why not_applicable / waived / blocked / error
     evidence: list[dict[str, Any]] = field(default_factory=list)  # cited from the facts file
     mandatory: bool = False
+    checked: Status | None = None  # what its checks alone gave, before waivers and prerequisites
 
 
 @dataclass

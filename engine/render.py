@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+from aicxs_dsl.gcpause import paused_gc
 from engine.evaluator import Node
 from engine.explain import LABEL, Style, node_json, node_lines, plain
 from engine.outcome import Report, Result, Status
@@ -192,6 +193,11 @@ def _clip(text: str, room: int) -> str:
 
 def report_json(report: Report, mode: str = "full") -> dict[str, Any]:
     """The report as JSON data, valid against engine/report-schema.json."""
+    with paused_gc():
+        return _report_json(report, mode)
+
+
+def _report_json(report: Report, mode: str) -> dict[str, Any]:
     counts = Counter(r.status.value for r in clauses(report))
     return {
         "$schema": REPORT_SCHEMA_ID,

@@ -89,6 +89,6 @@ class Duration(int):
     def parse(cls, text: str) -> Duration | None:
         """`90 days`, `120 seconds`, `1 week`; None if the text is not a duration."""
         amount, _, unit = text.strip().partition(" ")
-        if not amount.isdigit() or len(amount) > 12 or unit.removesuffix("s") not in UNIT_SECONDS:
+        if not amount.isdigit() or len(amount) > 9 or unit.removesuffix("s") not in UNIT_SECONDS:
             return None
         return cls.of(int(amount), unit)
