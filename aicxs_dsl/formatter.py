@@ -9,12 +9,14 @@ the line they ended. Long checks break before `and` / `or`, and after a quantifi
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 
 from aicxs_dsl import ast
 from aicxs_dsl.source import Span
 
 WIDTH = 100
+_QUOTE_RUN = re.compile('"{3,}')
 INDENT = "  "
 
 # Binding strength: a child needs brackets when it binds more loosely than its place allows.
@@ -52,7 +54,8 @@ class _Writer:
         """Before an item: the comments above it, and a blank line if the author left one."""
         line = span.line
         first = self.comments[self.next_comment].line if self._pending(line) else line
-        blank = force_blank or (first >= 2 and self._blank(first - 1))
+        after_previous = not self.origins or first > self.origins[-1]  # not on the same line
+        blank = force_blank or (after_previous and first >= 2 and self._blank(first - 1))
         if blank and self.lines and self.lines[-1] and not self.lines[-1].endswith("{"):
             self.emit(0, "", 0)
         had_comments = first < line
@@ -196,7 +199,9 @@ class _Writer:
             self.emit(depth, f'{name} """', attr.span.line)
             self._trailing(attr.span.line)
             for text_line in values[0].split("\n"):
-                escaped = text_line.replace("\\", "\\\\").replace('"""', '\\"""')
+                escaped = _QUOTE_RUN.sub(
+                    lambda m: '\\"' * len(m.group()), text_line.replace("\\", "\\\\")
+                )  # no run of three quotes may stand unescaped inside """..."""
                 self.emit(depth + 1 if escaped else 0, escaped, 0)
             self.emit(depth, '"""', line)
             self._trailing(line)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
@@ -18,8 +19,8 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from aicxs_dsl import ast
 from aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, closest
 from aicxs_dsl.gcpause import paused_gc
-from aicxs_dsl.source import Source, Span, span_at
-from aicxs_dsl.transformer import AstBuilder
+from aicxs_dsl.source import Source, Span
+from aicxs_dsl.transformer import AstBuilder, BadLiteral
 
 MAX_FILE_BYTES = 16_000_000  # a standard with 10,000 clauses is about 7.5 MB
 MAX_NESTING = 64  # brackets and blocks; deeper input is refused before it reaches recursion
@@ -122,15 +123,14 @@ def _transform(source: Source, tree: Tree[Token]) -> ast.Module:
     try:
         module = AstBuilder(source).transform(tree)
     except VisitError as err:
-        if isinstance(err.orig_exc, ValueError):  # a date such as 2025-02-30
-            meta = err.obj.meta if isinstance(err.obj, Tree) else None
-            span = Span(source, meta.start_pos, meta.end_pos) if meta else None
+        if isinstance(err.orig_exc, BadLiteral):
+            bad = err.orig_exc
             raise DiagnosticError(
                 [
                     Diagnostic(
                         "aicxs_bad_literal",
-                        f"invalid date: {err.orig_exc}",
-                        span,
+                        bad.message,
+                        bad.span,
                         "write dates as YYYY-MM-DD with a real month and day",
                     )
                 ]
@@ -171,10 +171,10 @@ def _check_nesting(source: Source) -> None:
             stack.pop()
 
 
-def _unclosed_block(source: Source) -> Span | None:
-    """Where the last `{` that is never closed opens (for end-of-file errors)."""
+def _unclosed_block(source: Source, end: int) -> Span | None:
+    """Where the innermost `{` still open at offset `end` opens, if any."""
     stack: list[int] = []
-    for m in _NESTING_LEXEME.finditer(source.text):
+    for m in _NESTING_LEXEME.finditer(source.text, 0, end):
         if m.group() == "{":
             stack.append(m.start())
         elif m.group() == "}" and stack:
@@ -186,11 +186,11 @@ def _syntax_diagnostic(source: Source, err: UnexpectedInput) -> Diagnostic:
     if isinstance(err, UnexpectedCharacters):
         return _bad_character(source, err)
     assert isinstance(err, UnexpectedToken)
-    expected = sorted(_describe(t) for t in err.accepts or err.expected)
-    listed = ", ".join(expected[:12]) + (", ..." if len(expected) > 12 else "")
+    expected = _expected_words(err.accepts or err.expected)
+    listed = _listing(expected)
     token = err.token
     if token.type == "$END":
-        block = _unclosed_block(source)
+        block = _unclosed_block(source, len(source.text))
         if block is not None:
             return Diagnostic(
                 "aicxs_unclosed_block",
@@ -198,24 +198,74 @@ def _syntax_diagnostic(source: Source, err: UnexpectedInput) -> Diagnostic:
                 block,
                 "add the missing `}` (blocks close in the reverse order they open)",
             )
-        span = span_at(source, token.line or 1, token.column or 1, 1)
+        end = len(source.text.rstrip())
         return Diagnostic(
             "aicxs_unexpected_end",
             "the file ends in the middle of a declaration",
-            span,
+            Span(source, end, end),
             f"expected {listed}",
         )
     span = Span(source, token.start_pos or 0, token.end_pos or 0)
+    if str(token) in _DECLARATIONS and (block := _unclosed_block(source, span.start)):
+        return Diagnostic(
+            "aicxs_unclosed_block",
+            f"`{token}` starts a declaration, but the block opened at "
+            f"{block.line}:{block.col} is not closed",
+            span,
+            f"add the missing `}}` before this line to close the block at {block.line}:{block.col}",
+            notes=(f"the block opens at {block.location()}",),
+        )
     help = f"expected {listed}"
+    if (keyword := _keyword_before(source, span.start)) is not None:
+        return Diagnostic(
+            "aicxs_parse_error",
+            f"`{keyword.text()}` is a keyword and cannot name a fact or a variable",
+            keyword,
+            f"rename the fact (e.g. `{keyword.text()}_total`), or write a complete "
+            f"`{keyword.text()}` expression ({help})",
+        )
     keywords = [t.strip("`") for t in expected if t.startswith("`") and t[1:2].isalpha()]
     if token.type in ("NAME", "ID") and (hint := closest(str(token), keywords)):
         help = f"did you mean `{hint}`? ({help})"
     what = "keyword" if _is_keyword(token) else _TERMINAL_WORDS.get(token.type, "symbol")
     what = what.split(" such as")[0].removeprefix("a ").removeprefix("an ")
-    message = f"unexpected {what} `{token}`"
-    if _is_keyword(token) and any(t in ("NAME", "ID") for t in err.accepts or err.expected):
-        message += f": `{token}` is a keyword and cannot be used as a name here"
-    return Diagnostic("aicxs_parse_error", message, span, help)
+    return Diagnostic("aicxs_parse_error", f"unexpected {what} `{token}`", span, help)
+
+
+# Keywords that start a top-level declaration: met inside a block, a `}` is probably missing.
+_DECLARATIONS = frozenset(
+    ("standard", "level", "role", "stage", "parameter", "framework", "pillar", "key", "policy")
+)
+_WORD_BEFORE = re.compile(r"([a-z_][a-z0-9_]*)\s*$")
+
+
+def _keyword_before(source: Source, offset: int) -> Span | None:
+    """The keyword just before `offset`, when it stands where a name was probably meant
+    (`check count >= 1`: the contextual lexer read the fact `count` as the keyword)."""
+    m = _WORD_BEFORE.search(source.text, max(0, offset - 64), offset)
+    if m is None or m.group(1) not in _expression_keywords():
+        return None
+    return Span(source, m.start(1), m.end(1))
+
+
+@functools.lru_cache(maxsize=1)
+def _expression_keywords() -> frozenset[str]:
+    # Only keywords that read like nouns: after `and` or `in` a syntax error is more likely.
+    return frozenset({"all", "any", "none", "count", "param", "true", "false", "where"})
+
+
+def _expected_words(terminals: Iterable[str]) -> list[str]:
+    """What the parser would have accepted, in words; closing brackets first (the likeliest
+    fix), then keywords and kinds of token alphabetically."""
+    words = sorted({_describe(t) for t in terminals})
+    closing = [w for w in words if w in ("`}`", "`)`", "`]`")]
+    return closing + [w for w in words if w not in closing]
+
+
+def _listing(words: list[str], limit: int = 12) -> str:
+    return ", ".join(words[:limit]) + (
+        f", ... ({len(words) - limit} more)" if len(words) > limit else ""
+    )
 
 
 def _bad_character(source: Source, err: UnexpectedCharacters) -> Diagnostic:
@@ -230,12 +280,12 @@ def _bad_character(source: Source, err: UnexpectedCharacters) -> Diagnostic:
             'close it with `"` on the same line, or use `"""` for several lines',
         )
     shown = repr(ch)[1:-1] if not ch.isprintable() else ch
-    expected = sorted(_describe(t) for t in err.allowed or ())
+    expected = _expected_words(err.allowed or ())
     return Diagnostic(
         "aicxs_parse_error",
         f"unexpected character `{shown}`",
         span,
-        "expected " + ", ".join(expected[:12]) if expected else "remove it",
+        "expected " + _listing(expected) if expected else "remove it",
     )
 
 

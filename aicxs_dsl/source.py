@@ -80,7 +80,8 @@ class Span:
         end_col = len(code) + 1 if self.end_line > line else self.source.line_col(self.end)[1]
         width = max(1, min(end_col, len(code) + 1) - col)
         gutter = " " * len(str(line))
-        return f"{gutter} |\n{line} | {code}\n{gutter} | {' ' * (col - 1)}{'^' * width}"
+        pad = "".join(c if c == "\t" else " " for c in code[: col - 1])  # tabs kept: aligned
+        return f"{gutter} |\n{line} | {code}\n{gutter} | {pad}{'^' * width}"
 
 
 def span_at(source: Source, line: int, col: int, width: int = 1) -> Span:

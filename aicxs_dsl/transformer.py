@@ -35,6 +35,14 @@ def unquote(raw: str) -> str:
     return inspect.cleandoc(text) if raw.startswith('"""') else text
 
 
+class BadLiteral(Exception):
+    """A literal the grammar accepts but that has no value (a date such as 2025-02-30)."""
+
+    def __init__(self, span: Span, message: str) -> None:
+        super().__init__(message)
+        self.span, self.message = span, message
+
+
 def _attr(name: str) -> Any:
     """A transformer method for an attribute rule: its tokens become `Attr.values`."""
 
@@ -78,6 +86,12 @@ class AstBuilder(Transformer[Token, ast.Module]):
     def _tok(self, token: Token) -> Span:
         return Span(self.source, token.start_pos or 0, token.end_pos or 0)
 
+    def _date(self, token: Token) -> dt.date:
+        try:
+            return dt.date.fromisoformat(token)
+        except ValueError as err:
+            raise BadLiteral(self._tok(token), f"`{token}` is not a date: {err}") from None
+
     def _value(self, child: Any) -> ast.AttrValue:
         if not isinstance(child, Token):
             return child  # type: ignore[no-any-return]
@@ -86,7 +100,7 @@ class AstBuilder(Transformer[Token, ast.Module]):
         if child.type == "INT":
             return int(child)
         if child.type == "DATE":
-            return dt.date.fromisoformat(child)
+            return self._date(child)
         return str(child)
 
     # ---- declarations ---------------------------------------------------------------------
@@ -309,7 +323,7 @@ class AstBuilder(Transformer[Token, ast.Module]):
 
     @v_args(meta=True)
     def date_lit(self, meta: Meta, c: list[Token]) -> ast.DateLit:
-        return ast.DateLit(dt.date.fromisoformat(c[0]), span=self._span(meta))
+        return ast.DateLit(self._date(c[0]), span=self._span(meta))
 
     @v_args(meta=True)
     def duration_lit(self, meta: Meta, c: list[Any]) -> ast.DurationLit:

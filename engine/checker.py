@@ -99,7 +99,7 @@ def resolve_refs(std: Standard, g: nx.DiGraph) -> list[Diagnostic]:
                         "clause",
                         target,
                         span,
-                        std.clauses,
+                        [k for k in std.clauses if k != c.id],  # never suggest a self-cycle
                         "aicxs_unknown_clause",
                         f"clause `{c.id}` requires undefined clause `{target}`",
                     )
@@ -131,9 +131,11 @@ def resolve_refs(std: Standard, g: nx.DiGraph) -> list[Diagnostic]:
 
 
 def _crosswalk(std: Standard, refs: tuple[tuple[str, str, Span], ...]) -> Iterator[Diagnostic]:
+    reported: set[tuple[str, Span]] = set()
     for fw_id, ref, span in refs:
         fw = std.frameworks.get(fw_id)
-        if fw is None:
+        if fw is None and (fw_id, span) not in reported:  # once per line, not per reference
+            reported.add((fw_id, span))
             yield _unknown(
                 "framework",
                 fw_id,
@@ -141,7 +143,7 @@ def _crosswalk(std: Standard, refs: tuple[tuple[str, str, Span], ...]) -> Iterat
                 std.frameworks,
                 "aicxs_bad_crosswalk",
             )
-        elif ref not in fw.refs:
+        elif fw is not None and ref not in fw.refs:
             hint = did_you_mean(ref, fw.refs) or f"declare it in framework `{fw_id}` with `ref`"
             yield Diagnostic(
                 "aicxs_bad_crosswalk",

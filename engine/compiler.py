@@ -77,16 +77,13 @@ class _Compiler:
             case ast.DateLit(value):
                 return self.constant(value)
             case ast.DurationLit(amount, unit):
-                return py.Constant(int(Duration.of(amount, unit)))
+                return self.constant(Duration.of(amount, unit))  # a Duration, as interpreted
             case ast.ListLit(items):
                 return py.Tuple([self.expr(i) for i in items], py.Load())
             case ast.Path(parts):
                 return self.path(parts)
             case ast.ParamRef(name):
-                value = self.params[name]
-                return (
-                    py.Constant(int(value)) if isinstance(value, Duration) else self.constant(value)
-                )
+                return self.constant(self.params[name])
             case ast.Not(operand):
                 return py.UnaryOp(py.Not(), self.truth(operand))
             case ast.And(left, right):
@@ -104,7 +101,7 @@ class _Compiler:
                     self.helper(_arith), [py.Constant(op), self.expr(left), self.expr(right)], []
                 )
             case ast.Neg(operand):
-                return py.UnaryOp(py.USub(), self.expr(operand))
+                return py.Call(self.helper(_neg), [self.expr(operand)], [])
             case ast.Call():
                 return self.call(e)
             case ast.Quantifier():
@@ -207,8 +204,17 @@ def _arith(op: str, a: Any, b: Any) -> Any:
     return value
 
 
-def _age(as_of: dt.date, d: dt.date) -> int:
-    return (as_of - d).days * 86400
+def _neg(v: Any) -> Any:
+    from engine.evaluator import EvalError, negate
+
+    value = negate(v)
+    if isinstance(value, EvalError):
+        raise ArithmeticError("-")
+    return value
+
+
+def _age(as_of: dt.date, d: dt.date) -> Duration:
+    return Duration((as_of - d).days * 86400)
 
 
 def _days_since(as_of: dt.date, d: dt.date) -> int:

@@ -167,7 +167,7 @@ def _eval(expr: ast.Expr, ctx: Context) -> Node:
             return _eval_arith(expr, ctx)
         case ast.Neg(operand):
             inner = _eval(operand, ctx)
-            return Node(expr, _lift1(operator.neg, inner.value), [inner])
+            return Node(expr, negate(inner.value), [inner])
         case ast.Quantifier():
             return _eval_quantifier(expr, ctx)
         case ast.Count():
@@ -487,13 +487,15 @@ def _collect(values: list[Any]) -> Any:
     return values
 
 
-def _lift1(fn: Callable[[Any], Any], a: Any) -> Any:
+def negate(a: Any) -> Any:
+    """`-x` for numbers and durations (a negated duration stays a duration)."""
     if a is UNKNOWN or isinstance(a, EvalError):
         return a
-    try:
-        return fn(a)
-    except TypeError:
-        return EvalError(f"cannot apply `{fn.__name__}` to {render_value(a)}")
+    if isinstance(a, Duration):
+        return Duration(-a)
+    if isinstance(a, int | float) and not isinstance(a, bool):
+        return -a
+    return EvalError(f"cannot negate {render_value(a)}")
 
 
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {

@@ -24,7 +24,8 @@ import yaml
 from aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from aicxs_dsl.parser import decode
 from aicxs_dsl.source import Source, span_at
-from engine.types import Duration, Type
+from engine.schema import DURATION_PATTERN
+from engine.types import Duration, Type, key_field
 
 MAX_FACTS_BYTES = 512_000_000
 MAX_DEPTH = 32
@@ -114,9 +115,40 @@ def facts_from_data(
     errors = sorted(validator.iter_errors(plain), key=lambda e: list(e.absolute_path))
     if errors:
         raise DiagnosticError([_schema_diagnostic(e, source, doc, plain) for e in errors[:50]])
+    if duplicates := list(_duplicate_keys(plain, vocabulary, "$", source, doc)):
+        raise DiagnosticError(duplicates[:50])
     doc.evidence = plain.pop("evidence", [])
     doc.data = _typed(plain, vocabulary)
     return doc
+
+
+def _duplicate_keys(
+    value: Any, t: Type, path: str, source: Source, doc: FactsDocument
+) -> Iterator[Diagnostic]:
+    """Two items of one list with the same `key` (two systems both called `web-chat`) would make
+    every explanation that names them ambiguous."""
+    if t.kind == "record" and isinstance(value, dict):
+        for name, fld in t.fields.items():
+            if name in value:
+                yield from _duplicate_keys(value[name], fld.type, f"{path}.{name}", source, doc)
+    elif t.kind == "list" and isinstance(value, list) and t.item is not None:
+        key = key_field(t.item)
+        seen: dict[Any, int] = {}
+        for i, item in enumerate(value):
+            ident = item.get(key) if key and isinstance(item, dict) else None
+            if ident is not None and ident in seen:
+                pos = doc.position(f"{path}[{i}].{key}")
+                yield Diagnostic(
+                    "aicxs_facts_duplicate_id",
+                    f"`{ident}` names two items of `{path.removeprefix('$.')}` "
+                    f"(items {seen[ident]} and {i})",
+                    span_at(source, *pos, len(str(key))) if pos else None,
+                    f"give each item its own `{key}`: explanations name items by it",
+                    path=source.path,
+                )
+            elif ident is not None:
+                seen[ident] = i
+            yield from _duplicate_keys(item, t.item, f"{path}[{i}]", source, doc)
 
 
 def _file_error(name: str, message: str, help: str) -> DiagnosticError:
@@ -389,7 +421,8 @@ def _convert(t: Type) -> Convert:
         case "record":
             return _record(t)
         case "list":
-            return _list(_convert(t.item) if t.item else _string)
+            key = key_field(t.item) if t.item is not None and t.item.kind == "record" else None
+            return _list(_convert(t.item) if t.item else _string, key)
     raise _Invalid(t.kind)
 
 
@@ -470,11 +503,14 @@ def _record(t: Type) -> Convert:
     return convert
 
 
-def _list(item: Convert) -> Convert:
+def _list(item: Convert, key: str | None) -> Convert:
     def convert(v: Any) -> Any:
         if type(v) is not list:
             raise _Invalid
-        return [item(x) for x in v]
+        out = [item(x) for x in v]
+        if key is not None and len({x[key] for x in out}) != len(out):
+            raise _Invalid  # two items share a key: the slow path names them
+        return out
 
     return convert
 
@@ -513,7 +549,8 @@ def _schema_diagnostic(
     if err.validator == "additionalProperties":
         json_path = f"{json_path}.{_extra_key(err)}"
         pos = doc.position(json_path) or pos
-    span = span_at(source, *pos) if pos else None
+    key = json_path.rsplit(".", 1)[-1] if not json_path.endswith("]") else ""
+    span = span_at(source, *pos, max(1, len(key))) if pos else None
     return Diagnostic(
         "aicxs_facts_schema" if err.validator != "type" else "aicxs_facts_type",
         f"{message} ({json_path})",
@@ -529,6 +566,10 @@ def _explain_schema_error(err: jsonschema.ValidationError, shown: str) -> tuple[
     match err.validator:
         case "type":
             want = _TYPE_WORDS.get(str(err.validator_value), str(err.validator_value))
+            if isinstance(err.schema, dict) and err.schema.get("pattern") == DURATION_PATTERN:
+                want = 'a duration such as "90 days" or "120 seconds"'
+            elif isinstance(err.schema, dict) and err.schema.get("format") == "date":
+                want = "a date such as 2025-06-30"
             return f"{where} should be {want}, not {got}", f"write {want}"
         case "enum":
             allowed = [str(v) for v in err.validator_value]  # type: ignore[union-attr]

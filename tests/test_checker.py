@@ -1,0 +1,401 @@
+"""Semantic checks of the standard (titles, cycles, coverage, crosswalks) and its graph.
+
+Each test edits one or a few lines of a copy of the bundled standard and loads it whole, so the
+checks run in their real setting. The graph tests run the CLI on the bundled standard.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from aicxs_dsl import ast, parse_text
+from aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, render_text
+from engine.api import LoadedStandard, standard_from_module
+from tests.conftest import run_cli
+
+SPEC_NAME = "spec/aicxs-2024.aicx"
+
+
+def edited(spec_text: str, *edits: tuple[str, str]) -> str:
+    text = spec_text
+    for old, new in edits:
+        assert text.count(old) == 1, f"anchor {old!r} must occur exactly once in the spec"
+        text = text.replace(old, new)
+    return text
+
+
+def load(text: str) -> LoadedStandard:
+    return standard_from_module(parse_text(text, SPEC_NAME))
+
+
+def errors(text: str) -> list[Diagnostic]:
+    with pytest.raises(DiagnosticError) as info:
+        load(text)
+    return info.value.diagnostics
+
+
+def line_of(text: str, needle: str) -> int:
+    return text.count("\n", 0, text.index(needle)) + 1
+
+
+def only(found: list[Diagnostic]) -> Diagnostic:
+    assert len(found) == 1, render_text(found)
+    return found[0]
+
+
+def add_requires(clause_title_line: str, target: str) -> tuple[str, str]:
+    """An edit adding `requires <target>` as the first attribute of a clause."""
+    return clause_title_line, f"{clause_title_line}\n    requires {target}"
+
+
+P1_1 = '  clause P1.1 "AI strategy aligned to CX objectives" {'
+P1_2 = '  clause P1.2 "Governance structures" {'
+P2_3 = '  clause P2.3 "Audit trails" {'
+P2_5 = '  clause P2.5 "Bias detection and mitigation" {'
+P6_4 = '  clause P6.4 "Customer feedback integration" {'
+
+
+# ---- duplicate titles ------------------------------------------------------------------------
+
+
+def test_duplicate_pillar_title_as_in_the_source_erratum(spec_text: str, snapshot: object) -> None:
+    text = edited(
+        spec_text, ('pillar P3 "Data Privacy & Consent"', 'pillar P3 "Algorithmic Transparency"')
+    )
+    d = only(errors(text))
+    assert d.code == "aicxs_duplicate_title"
+    assert d.message == (
+        'pillar `P3` has the same title as pillar `P2`: "Algorithmic Transparency"'
+    )
+    assert d.span is not None
+    assert (d.span.line, d.span.col) == (line_of(text, 'pillar P3 "'), 1)
+    assert d.span.text() == 'pillar P3 "Algorithmic Transparency" {'
+    assert d.notes == (f"`P2` is declared at {SPEC_NAME}:{line_of(text, 'pillar P2 ')}:1",)
+    assert d.help == "give each pillar a title that says what it is about"
+    assert render_text([d]) == snapshot
+
+
+def test_titles_compare_ignoring_case_and_spacing(spec_text: str) -> None:
+    text = edited(
+        spec_text,
+        ('clause P1.2 "Governance structures"', 'clause P1.2 "Risk  management FRAMEWORKS"'),
+    )
+    d = only(errors(text))
+    assert d.code == "aicxs_duplicate_title"
+    # Reported at the later clause (P1.4), naming the first one.
+    assert d.message == (
+        'clause `P1.4` has the same title as clause `P1.2`: "Risk management frameworks"'
+    )
+
+
+# ---- requires cycles -------------------------------------------------------------------------
+
+
+def test_two_clause_requires_cycle(spec_text: str, snapshot: object) -> None:
+    text = edited(spec_text, add_requires(P2_3, "P2.5"), add_requires(P2_5, "P2.3"))
+    d = only(errors(text))
+    assert d.code == "aicxs_cycle"
+    assert d.message == "clause `P2.3` is circular: P2.3 -> P2.5 -> P2.3"
+    assert d.span is not None
+    # At the `requires` of the clause the path starts from.
+    assert d.span.line == line_of(text, P2_3) + 1
+    assert d.span.text() == "requires P2.5"
+    assert d.help == (
+        "a clause cannot (even indirectly) require itself: remove one `requires` on the path"
+    )
+    assert render_text([d]) == snapshot
+
+
+def test_three_clause_requires_cycle(spec_text: str, snapshot: object) -> None:
+    # P1.1 requires P1.2 and P1.5 requires P1.1 already; P1.2 -> P1.5 closes the loop.
+    text = edited(spec_text, add_requires(P1_2, "P1.5"))
+    d = only(errors(text))
+    assert d.code == "aicxs_cycle"
+    assert d.message == "clause `P1.1` is circular: P1.1 -> P1.2 -> P1.5 -> P1.1"
+    assert d.span is not None and d.span.text() == "requires P1.2"
+    assert d.span.line > line_of(text, P1_1)
+    assert d.span.line < line_of(text, P1_2)
+    assert render_text([d]) == snapshot
+
+
+def test_clause_that_requires_itself(spec_text: str) -> None:
+    text = edited(spec_text, add_requires(P6_4, "P6.4"))
+    d = only(errors(text))
+    assert d.code == "aicxs_cycle"
+    assert d.message == "clause `P6.4` is circular: P6.4 -> P6.4"
+    assert d.span is not None and d.span.line == line_of(text, P6_4) + 1
+
+
+def test_separate_cycles_are_each_reported_once(spec_text: str) -> None:
+    text = edited(
+        spec_text,
+        add_requires(P2_3, "P2.5"),
+        add_requires(P2_5, "P2.3"),
+        add_requires(P1_2, "P1.5"),
+    )
+    found = errors(text)
+    assert [d.message for d in found] == [
+        "clause `P1.1` is circular: P1.1 -> P1.2 -> P1.5 -> P1.1",
+        "clause `P2.3` is circular: P2.3 -> P2.5 -> P2.3",
+    ]
+
+
+# ---- key requirements ------------------------------------------------------------------------
+
+
+def test_key_requirement_covering_nothing(spec_text: str, snapshot: object) -> None:
+    kr2 = 'key requirement KR2 "Customers must have the right to human escalation" {'
+    text = edited(spec_text, ("  covers P4.2\n", ""))
+    d = only(errors(text))
+    assert d.code == "aicxs_empty_key_requirement"
+    assert d.message == "key requirement `KR2` covers no clause and has no check"
+    assert d.span is not None and d.span.text() == kr2
+    assert (d.span.line, d.span.col) == (line_of(text, kr2), 1)
+    assert d.help == "add `covers P1.1, ...` or a `check`"
+    assert render_text([d]) == snapshot
+
+
+def test_key_requirement_covering_an_undefined_clause(spec_text: str) -> None:
+    text = edited(spec_text, ("  covers P4.2\n", "  covers P4.20\n"))
+    d = only(errors(text))
+    assert d.code == "aicxs_unknown_clause"
+    assert d.message == "key requirement `KR2` covers undefined clause `P4.20`"
+    assert d.span is not None and d.span.line == line_of(text, "covers P4.20")
+    assert d.help == "did you mean `P4.2`?"
+
+
+# ---- clauses without checks ------------------------------------------------------------------
+
+P5_3_CHECK = (
+    "    check organisation.trust.ai_principles_published\n"
+    "          and organisation.trust.transparency_report_published\n"
+)
+
+
+def test_clause_without_a_check_is_a_warning(spec_text: str, snapshot: object) -> None:
+    text = edited(spec_text, (P5_3_CHECK, ""))
+    loaded = load(text)  # a warning does not stop loading
+    d = only(loaded.warnings)
+    assert d.code == "aicxs_no_check"
+    assert d.severity is Severity.WARNING
+    assert d.message == "clause `P5.3` has no `check`: it will always be unknown"
+    assert d.span is not None
+    assert d.span.text() == '  clause P5.3 "Trust-building practices" {'.strip()
+    assert d.span.line == line_of(text, 'clause P5.3 "')
+    assert d.help == "add a `check` over the facts vocabulary"
+    assert render_text([d]) == snapshot
+
+
+def test_lint_exits_1_on_warnings_only(tmp_spec: Path, spec_text: str) -> None:
+    tmp_spec.write_text(edited(spec_text, (P5_3_CHECK, "")), "utf-8")
+    run = run_cli("lint", str(tmp_spec))
+    assert run.exit_code == 1, run.stdout + run.stderr
+    assert "aicxs_no_check (warning): clause `P5.3` has no `check`" in run.stdout
+    assert run.stdout.rstrip().endswith("1 file checked: 0 errors, 1 warning")
+
+
+# ---- crosswalks ------------------------------------------------------------------------------
+
+
+def test_crosswalk_to_an_unknown_framework(spec_text: str, snapshot: object) -> None:
+    text = edited(
+        spec_text, ('crosswalk ISO_42001 "5.2", "6.2"', 'crosswalk ISO42001 "5.2", "6.2"')
+    )
+    found = errors(text)
+    assert found, "an unknown framework must be reported"
+    d = found[0]
+    assert d.code == "aicxs_bad_crosswalk"
+    assert d.message == "unknown framework `ISO42001`"
+    assert d.span is not None and d.span.line == line_of(text, "crosswalk ISO42001")
+    assert d.help == "did you mean `ISO_42001`?"
+    assert render_text([d]) == snapshot
+
+
+def test_unknown_framework_is_reported_once_per_line_not_once_per_reference(
+    spec_text: str,
+) -> None:
+    text = edited(
+        spec_text, ('crosswalk ISO_42001 "5.2", "6.2"', 'crosswalk ISO42001 "5.2", "6.2"')
+    )
+    found = errors(text)
+    assert len(found) == 1, render_text(found)
+
+
+def test_malformed_crosswalk_reference(spec_text: str, snapshot: object) -> None:
+    text = edited(
+        spec_text, ('crosswalk GDPR "Art. 6", "Art. 7"', 'crosswalk GDPR "Art 6", "Art. 7"')
+    )
+    d = only(errors(text))
+    assert d.code == "aicxs_bad_crosswalk"
+    assert d.message == "`Art 6` is not a reference of framework `GDPR`"
+    assert d.span is not None and d.span.line == line_of(text, '"Art 6"')
+    assert d.help == "did you mean `Art. 6`?"
+    assert render_text([d]) == snapshot
+
+
+def test_crosswalk_reference_far_from_any_says_how_to_declare_it(spec_text: str) -> None:
+    text = edited(spec_text, ('crosswalk GDPR "Art. 6", "Art. 7"', 'crosswalk GDPR "Recital 71"'))
+    d = only(errors(text))
+    assert d.message == "`Recital 71` is not a reference of framework `GDPR`"
+    assert d.help == "declare it in framework `GDPR` with `ref`"
+
+
+# ---- all diagnostics, sorted -----------------------------------------------------------------
+
+
+def test_all_diagnostics_are_reported_sorted_by_location(spec_text: str) -> None:
+    text = edited(
+        spec_text,
+        ("  covers P4.2\n", ""),  # near the end of the file
+        ('pillar P3 "Data Privacy & Consent"', 'pillar P3 "Algorithmic Transparency"'),
+        add_requires(P2_3, "P2.5"),
+        add_requires(P2_5, "P2.3"),
+        ('crosswalk GDPR "Art. 6", "Art. 7"', 'crosswalk GDPR "Art 6", "Art. 7"'),
+        ('s.augmentation.mode == "automate"', 's.augmentation.mode == "automated"'),
+        (
+            'owner cx_leader\n    text """\n      Customers shall be told',
+            'owner cx_leeder\n    text """\n      Customers shall be told',
+        ),
+    )
+    found = errors(text)
+    codes = Counter(d.code for d in found)
+    assert codes == {
+        "aicxs_empty_key_requirement": 1,
+        "aicxs_duplicate_title": 1,
+        "aicxs_cycle": 1,
+        "aicxs_bad_crosswalk": 1,
+        "aicxs_unknown_enum_value": 1,
+        "aicxs_unknown_role": 1,
+    }, render_text(found)
+    where = [(d.span.line, d.span.col) for d in found if d.span is not None]
+    assert len(where) == len(found)
+    assert where == sorted(where)
+    assert found[-1].code == "aicxs_empty_key_requirement"
+
+
+def test_lint_reports_every_error_with_a_count(tmp_spec: Path, spec_text: str) -> None:
+    tmp_spec.write_text(
+        edited(
+            spec_text,
+            ('pillar P3 "Data Privacy & Consent"', 'pillar P3 "Algorithmic Transparency"'),
+            ("  covers P4.2\n", ""),
+        ),
+        "utf-8",
+    )
+    run = run_cli("lint", str(tmp_spec))
+    assert run.exit_code == 2
+    assert run.stdout.index("aicxs_duplicate_title") < run.stdout.index(
+        "aicxs_empty_key_requirement"
+    )
+    assert run.stdout.rstrip().endswith("1 file checked: 2 errors, 0 warnings")
+
+
+# ---- the graph -------------------------------------------------------------------------------
+
+
+def graph_json() -> dict[str, list[dict[str, object]]]:
+    run = run_cli("graph", SPEC_NAME, "--format", "json")
+    assert run.exit_code == 0, run.stderr
+    return json.loads(run.stdout)  # type: ignore[no-any-return]
+
+
+def test_graph_json_nodes(spec_text: str) -> None:
+    g = graph_json()
+    kinds = Counter(n["kind"] for n in g["nodes"])
+    assert kinds == {"pillar": 6, "clause": 31, "key_requirement": 6, "level": 4}
+    levels = {n["id"]: n["title"] for n in g["nodes"] if n["kind"] == "level"}
+    assert levels == {"L1": "Experimental", "L2": "Managed", "L3": "Integrated", "L4": "Optimised"}
+    p42 = next(n for n in g["nodes"] if n["id"] == "P4.2")
+    assert p42 == {
+        "id": "P4.2",
+        "kind": "clause",
+        "title": "Escalation protocols",
+        "pillar": "P4",
+        "level": 2,
+        "owner": "cx_leader",
+    }
+
+
+def test_graph_json_edges_match_the_standard(spec_text: str) -> None:
+    g = graph_json()
+    edges = {(e["source"], e["target"], e["kind"]) for e in g["edges"]}
+    assert len(edges) == len(g["edges"])
+    assert {k for _, _, k in edges} == {"requires", "covers", "part_of", "expected_at"}
+    module = parse_text(spec_text, SPEC_NAME)
+    want: set[tuple[str, str, str]] = set()
+    for decl in module.decls:
+        if isinstance(decl, ast.PillarDecl):
+            for c in decl.clauses:
+                want.add((c.id, decl.id, "part_of"))
+                for a in c.attrs:
+                    if a.name == "level":
+                        want.add((c.id, f"L{a.values[0]}", "expected_at"))
+                    if a.name == "requires":
+                        want.update((c.id, str(v), "requires") for v in a.values)
+        if isinstance(decl, ast.KeyRequirementDecl):
+            for a in decl.attrs:
+                if a.name == "covers":
+                    want.update((decl.id, str(v), "covers") for v in a.values)
+    assert edges == want
+    assert ("P4.5", "P4.2", "requires") in edges
+    assert ("KR2", "P4.2", "covers") in edges
+
+
+def test_graph_impact_lists_what_depends_on_a_clause() -> None:
+    run = run_cli("graph", SPEC_NAME, "--impact", "P4.2")
+    assert run.exit_code == 0, run.stderr
+    out = json.loads(run.stdout)
+    assert out["id"] == "P4.2"
+    # KR2 covers P4.2; P4.5 requires it; KR6 covers P4.5.
+    assert [n["id"] for n in out["dependents"]] == ["KR2", "KR6", "P4.5"]
+    assert {(e["source"], e["target"], e["kind"]) for e in out["edges"]} == {
+        ("KR2", "P4.2", "covers"),
+        ("KR6", "P4.5", "covers"),
+        ("P4.5", "P4.2", "requires"),
+    }
+
+
+def test_graph_impact_follows_requires_transitively() -> None:
+    run = run_cli("graph", SPEC_NAME, "--impact", "P6.1")
+    out = json.loads(run.stdout)
+    ids = [n["id"] for n in out["dependents"]]
+    # P6.4 requires P6.3, which requires P6.1.
+    assert {"P6.2", "P6.3", "P6.4", "P6.5"} <= set(ids)
+    assert "P6.1" not in ids
+
+
+def test_graph_impact_of_an_unknown_id_exits_2_with_a_suggestion() -> None:
+    run = run_cli("graph", SPEC_NAME, "--impact", "P4.22")
+    assert run.exit_code == 2
+    assert "`P4.22` is not in the graph; did you mean `P4.2`?" in run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_graph_dot(snapshot: object) -> None:
+    run = run_cli("graph", SPEC_NAME, "--format", "dot")
+    assert run.exit_code == 0
+    assert run.stdout.startswith("digraph aicxs {\n")
+    assert '  "P4.5" -> "P4.2" [label="requires"];' in run.stdout
+    assert run.stdout == snapshot
+
+
+def test_graph_mermaid(snapshot: object) -> None:
+    run = run_cli("graph", SPEC_NAME, "--format", "mermaid")
+    assert run.exit_code == 0
+    assert run.stdout.startswith("flowchart LR\n")
+    assert run.stdout.count("-->|part_of|") == 31
+    assert run.stdout == snapshot
+
+
+def test_graph_impact_dot_highlights_the_clause(snapshot: object) -> None:
+    run = run_cli("graph", SPEC_NAME, "--impact", "P4.2", "--format", "dot")
+    assert run.exit_code == 0
+    assert (
+        '"P4.2" [label="P4.2\\nEscalation protocols", shape=box, style=filled, fillcolor=gold];'
+        in run.stdout
+    )
+    assert run.stdout == snapshot
