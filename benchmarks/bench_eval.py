@@ -192,7 +192,7 @@ def breakdown(policy: engine.CompiledPolicy, text: str, repeat: int) -> dict[str
         t, raw = timed(lambda: _parse_json(text, Source("estate.json", text)))
         stages["parse"].append(t)
         t, doc = timed(
-            lambda: facts_from_data(
+            lambda raw=raw: facts_from_data(
                 raw,
                 FactsDocument("estate.json", {}, text),
                 Source("estate.json", text),
@@ -201,11 +201,11 @@ def breakdown(policy: engine.CompiledPolicy, text: str, repeat: int) -> dict[str
             )
         )
         stages["validate"].append(t)
-        t, report = timed(lambda: policy.evaluate(doc, AS_OF))
+        t, report = timed(lambda doc=doc: policy.evaluate(doc, AS_OF))
         stages["evaluate"].append(t)
-        t, data = timed(lambda: report_json(report))
+        t, data = timed(lambda report=report: report_json(report))
         stages["explain"].append(t)
-        t, _ = timed(lambda: json.dumps(data, indent=2, ensure_ascii=False))
+        t, _ = timed(lambda data=data: json.dumps(data, indent=2, ensure_ascii=False))
         stages["serialise"].append(t)
     return {k: statistics.median(v) * 1e3 for k, v in stages.items()}
 
