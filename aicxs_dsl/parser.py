@@ -8,6 +8,7 @@ what was expected, points at the offending token and, where a keyword is close, 
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Iterable
 from importlib import resources
@@ -44,8 +45,32 @@ _OPENERS = {"(": ")", "[": "]", "{": "}"}
 
 @functools.lru_cache(maxsize=1)
 def _lark() -> Lark:
+    """The parser, built once per process. Its LALR tables are kept in the user's cache folder
+    (Lark checks the grammar's hash before reusing them), so a process need not rebuild them."""
     grammar = resources.files("aicxs_dsl").joinpath("grammar.lark").read_text("utf-8")
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True)
+    return Lark(
+        grammar,
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=True,
+        cache=_cache_file(),
+    )
+
+
+def _cache_file() -> str | bool:
+    """A cache file in a folder only this user can write (never a shared temporary folder:
+    the cache is a pickle), or False where there is none (`AICXS_NO_CACHE` also turns it off)."""
+    if os.environ.get("AICXS_NO_CACHE"):
+        return False
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "aicxs"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if folder.stat().st_uid != os.getuid() or folder.stat().st_mode & 0o022:
+            return False
+    except OSError:
+        return False
+    return str(folder / "grammar.lark-cache")
 
 
 def parse_text(text: str, path: str = "<string>") -> ast.Module:

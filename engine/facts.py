@@ -16,10 +16,12 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
+
+if TYPE_CHECKING:
+    import jsonschema
 
 from aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from aicxs_dsl.parser import decode
@@ -517,13 +519,29 @@ def _list(item: Convert, key: str | None) -> Convert:
 
 # ---- validation -----------------------------------------------------------------------------
 
-Validator = jsonschema.protocols.Validator
+
+class Validator:
+    """The facts schema's jsonschema validator. It is built, and jsonschema imported, only when
+    a document needs the slow path: a valid document never pays for either."""
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.schema = schema
+        self._validator: Any = None
+        self._lock = threading.Lock()
+
+    def iter_errors(self, document: Any) -> Iterator[jsonschema.ValidationError]:
+        with self._lock:
+            if self._validator is None:
+                import jsonschema
+
+                cls = jsonschema.validators.validator_for(self.schema)
+                self._validator = cls(self.schema, format_checker=cls.FORMAT_CHECKER)
+        errors: Iterator[jsonschema.ValidationError] = self._validator.iter_errors(document)
+        return errors
 
 
 def make_validator(schema: dict[str, Any]) -> Validator:
-    """A validator for the facts schema that also checks `format: date`."""
-    cls = jsonschema.validators.validator_for(schema)
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+    return Validator(schema)
 
 
 _TYPE_WORDS = {
