@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,8 +71,8 @@ class Item:
 class Node:
     expr: ast.Expr
     value: Any
-    children: list[Node] = field(default_factory=list)
-    reads: list[Read] = field(default_factory=list)
+    children: Sequence[Node] = ()  # () when there are none: no list per leaf
+    reads: Sequence[Read] = ()
     items: list[Item] | None = None  # quantifiers and count: the items worth showing
     hint: str = ""  # what would make a false comparison pass
     unlisted: int = 0  # in-range items the fast path decided without deciding the result
@@ -108,12 +108,45 @@ def truth_of(value: Any) -> str:
     return "value"
 
 
-@dataclass
 class Binding:
-    value: Any  # the item (a dict) bound to a quantifier variable
-    shown: str  # `systems[voice-ivr]`
-    json: str  # `$.systems[2]`
-    record: FactType | None
+    """An item bound to a quantifier variable, with where it is: `systems[voice-ivr]` as
+    shown and `$.systems[2]` as JSON path. For list items both are worked out only when an
+    explanation asks, so passing items cost nothing but the binding."""
+
+    __slots__ = ("_ident", "_index", "_json", "_prefix", "_shown", "record", "value")
+
+    def __init__(self, value: Any, shown: str, json: str, record: FactType | None) -> None:
+        self.value, self._shown, self._json, self.record = value, shown, json, record
+        self._prefix: tuple[str, str] | None = None
+        self._ident: Any = None
+        self._index = 0
+
+    @classmethod
+    def item(
+        cls, value: Any, listed: Read, index: int, ident: Any, record: FactType | None
+    ) -> Binding:
+        b = cls(value, "", "", record)
+        b._prefix, b._index, b._ident = (listed.path, listed.json_path), index, ident
+        return b
+
+    @property
+    def name(self) -> str:
+        """The item's key (its `id`), or its position when it has none."""
+        if self._prefix is None:
+            return self._shown.rsplit("[", 1)[-1][:-1]
+        return str(self._ident) if self._ident is not None else str(self._index)
+
+    @property
+    def shown(self) -> str:
+        if not self._shown and self._prefix is not None:
+            self._shown = f"{self._prefix[0]}[{self.name}]"
+        return self._shown
+
+    @property
+    def json(self) -> str:
+        if not self._json and self._prefix is not None:
+            self._json = f"{self._prefix[1]}[{self._index}]"
+        return self._json
 
 
 @dataclass
@@ -219,16 +252,29 @@ def _binary(
     right: ast.Expr,
     combine: Callable[[Any, Any], Any],
 ) -> Node:
-    # Both sides are evaluated even when one decides: the explanation shows every condition.
-    quiet = True if combine is kleene_and else False if combine is kleene_or else None
-    lnode, rnode = _operand(left, ctx, quiet), _operand(right, ctx, quiet)
-    return Node(expr, combine(_as_truth(lnode.value), _as_truth(rnode.value)), [lnode, rnode])
+    # Every operand is evaluated even when one decides: the explanation shows each condition.
+    if combine is kleene_implies:
+        lnode, rnode = _eval(left, ctx), _eval(right, ctx)
+        return Node(expr, combine(_as_truth(lnode.value), _as_truth(rnode.value)), [lnode, rnode])
+    # `a and b and c` is one node with three operands, not two nested pairs.
+    quiet = combine is kleene_and
+    kind = type(expr)
+    chain = [right]
+    while isinstance(left, ast.And | ast.Or) and type(left) is kind:
+        chain.append(left.right)
+        left = left.left
+    chain.append(left)
+    nodes = [_operand(e, ctx, quiet) for e in reversed(chain)]
+    value: Any = quiet
+    for n in nodes:
+        value = combine(value, _as_truth(n.value))
+    return Node(expr, value, nodes)
 
 
-def _operand(e: ast.Expr, ctx: Context, quiet: bool | None) -> Node:
+def _operand(e: ast.Expr, ctx: Context, quiet: bool) -> Node:
     """An operand of `and` / `or`. In compact explanations one that cannot have decided the
     result (true under `and`, false under `or`) is reported by its compiled test alone."""
-    if quiet is not None and ctx.detail != "full":
+    if ctx.detail != "full":
         fn = ctx.fast_conditions.get(id(e))
         if fn is not None:
             try:
@@ -326,12 +372,13 @@ def _items(source: ast.Path, ctx: Context) -> tuple[Node, list[Binding]]:
     read = listed.reads[0]
     record = _record_type(source, ctx)
     key = key_field(record) if record else None
-    out = []
-    for i, item in enumerate(listed.value):
-        ident = item.get(key) if key and isinstance(item, dict) else None
-        name = str(ident) if ident is not None else str(i)
-        out.append(Binding(item, f"{read.path}[{name}]", f"{read.json_path}[{i}]", record))
-    return listed, out
+    make = Binding.item
+    if key is None:
+        return listed, [make(item, read, i, None, record) for i, item in enumerate(listed.value)]
+    return listed, [
+        make(item, read, i, item.get(key) if isinstance(item, dict) else None, record)
+        for i, item in enumerate(listed.value)
+    ]
 
 
 def _record_type(source: ast.Path, ctx: Context) -> FactType | None:
@@ -384,6 +431,7 @@ def _eval_quantifier(expr: ast.Quantifier, ctx: Context) -> Node:
     fast = ctx.fast_items.get(id(expr)) if ctx.detail != "full" else None
     quiet = 1 if expr.kind == "all" else 2  # the fast code of an item that decides nothing
     saved = ctx.bindings.get(expr.var)
+    code: int | None = None
     try:
         for binding in bindings:
             if fast is not None:
@@ -395,7 +443,8 @@ def _eval_quantifier(expr: ast.Quantifier, ctx: Context) -> Node:
                     total = combine(total, quiet == 1)
                     continue
             _bind(ctx, expr.var, binding)
-            where = _where(expr.source, expr.where, ctx, binding)
+            # In range by the fast test: the filter held, and explanations omit a held filter.
+            where = None if code is not None else _where(expr.source, expr.where, ctx, binding)
             if where is not None and where.value is False:
                 continue
             body = _eval(expr.body, ctx)
@@ -403,7 +452,7 @@ def _eval_quantifier(expr: ast.Quantifier, ctx: Context) -> Node:
             b = _as_truth(body.value)
             truth = kleene_implies(w, b) if expr.kind == "all" else kleene_and(w, b)
             assert node.items is not None
-            node.items.append(Item(binding.shown.rsplit("[", 1)[-1][:-1], truth, where, body))
+            node.items.append(Item(binding.name, truth, where, body))
             total = combine(total, truth)
     finally:
         _restore(ctx, expr.var, saved)
@@ -466,7 +515,7 @@ def _eval_count(expr: ast.Count, ctx: Context) -> Node:
             where = _where(expr.source, expr.where, ctx, binding)
             w = True if where is None else _as_truth(where.value)
             assert node.items is not None
-            node.items.append(Item(binding.shown.rsplit("[", 1)[-1][:-1], w, where, None))
+            node.items.append(Item(binding.name, w, where, None))
             if w is True:
                 count += 1
             elif w is not False:

@@ -69,7 +69,7 @@ def operands(node: Node) -> list[Node]:
     """The conditions of a node; `a and b and c` as three siblings, not nested pairs."""
     kind = type(node.expr)
     if kind not in (ast.And, ast.Or):
-        return node.children
+        return list(node.children)
     out: list[Node] = []
     for child in node.children:
         out.extend(operands(child) if type(child.expr) is kind and child.children else [child])
@@ -190,40 +190,49 @@ def _clip(text: str, room: int) -> str:
 
 
 def node_json(node: Node, facts: FactsDocument, mode: str) -> dict[str, Any]:
+    """A node as JSON. In `fails` mode the conditions of an `and` that held (of an `or`: that
+    did not hold) are listed by their text under `held` (`not_held`), not explained."""
+    expr = node.expr
+    truth = node.truth
+    line, col = _position(expr.span)
     out: dict[str, Any] = {
-        "expr": source_text(node.expr),
-        "truth": node.truth,
+        "expr": source_text(expr),
+        "truth": truth,
         "value": json_value(node.value),
-        "source": _source(node.expr.span),
+        "source": {"line": line, "column": col},
     }
-    logical = isinstance(node.expr, ast.And | ast.Or | ast.Implies | ast.Not)
-    if not logical and not isinstance(node.expr, ast.Quantifier | ast.Count):
-        reads = _all_reads(node)
-        if reads:
-            out["facts"] = [_read_json(r, facts) for r in reads]
+    if isinstance(expr, ast.And | ast.Or | ast.Implies | ast.Not):
+        conditions = operands(node)
+        quiet = {ast.And: "true", ast.Or: "false"}.get(type(expr))
+        if mode == "full" or quiet is None or truth == quiet:
+            out["conditions"] = [node_json(c, facts, mode) for c in conditions]
+        else:
+            out["conditions"] = [node_json(c, facts, mode) for c in conditions if c.truth != quiet]
+            if others := [source_text(c.expr) for c in conditions if c.truth == quiet]:
+                out["held" if quiet == "true" else "not_held"] = others
+    elif isinstance(expr, ast.Quantifier | ast.Count):
+        if node.children:
+            out["summary"] = (
+                quantifier_summary(node)
+                if node.items is not None and isinstance(node.children[0].value, list)
+                else f"{node.children[0].reads[0].path}: missing"
+            )
+            items = [i for i in node.items or [] if mode == "full" or _decides(node, i)]
+            out["items"] = [_item_json(i, facts, mode) for i in items]
+    elif reads := _all_reads(node):
+        out["facts"] = [_read_json(r, facts) for r in reads]
     if node.hint:
         out["hint"] = node.hint
     if isinstance(node.value, EvalError):
         out["error"] = node.value.message
-    if node.truth == "unknown":
+    if truth == "unknown":
         out["missing_facts"] = node.missing()
-    if isinstance(node.expr, ast.And | ast.Or | ast.Implies | ast.Not):
-        out["conditions"] = [node_json(c, facts, mode) for c in operands(node)]
-    if isinstance(node.expr, ast.Quantifier | ast.Count) and node.children:
-        out["summary"] = (
-            quantifier_summary(node)
-            if node.items is not None and isinstance(node.children[0].value, list)
-            else f"{node.children[0].reads[0].path}: missing"
-        )
-        items = [i for i in node.items or [] if mode == "full" or _decides(node, i)]
-        out["items"] = [_item_json(i, facts, mode) for i in items]
     return out
 
 
 @functools.lru_cache(maxsize=8192)
-def _source(span: Span) -> dict[str, int]:
-    line, col = span.source.line_col(span.start)
-    return {"line": line, "column": col}
+def _position(span: Span) -> tuple[int, int]:
+    return span.source.line_col(span.start)
 
 
 def _item_json(item: Item, facts: FactsDocument, mode: str) -> dict[str, Any]:

@@ -191,7 +191,7 @@ def _clip(text: str, room: int) -> str:
 # ---- JSON -----------------------------------------------------------------------------------
 
 
-def report_json(report: Report, mode: str = "full") -> dict[str, Any]:
+def report_json(report: Report, mode: str = "fails") -> dict[str, Any]:
     """The report as JSON data, valid against engine/report-schema.json."""
     with paused_gc():
         return _report_json(report, mode)
