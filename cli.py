@@ -8,6 +8,7 @@ This is the only module that prints or exits.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import functools
@@ -15,7 +16,7 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -37,16 +38,24 @@ def _guarded(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from aicxs_dsl.diagnostics import DiagnosticError, render_text
+        from aicxs_dsl.diagnostics import DiagnosticError, Severity, render_text
 
         try:
             code = fn(*args, **kwargs)
         except DiagnosticError as err:
             click.echo(render_text(err.diagnostics), err=True)
-            n = len(err.diagnostics)
-            click.echo(f"\n{n} error{'s' if n != 1 else ''}; nothing was evaluated", err=True)
+            n = sum(d.severity is Severity.ERROR for d in err.diagnostics)
+            warnings = len(err.diagnostics) - n
+            also = f" and {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
+            click.echo(f"\n{n} error{'s' if n != 1 else ''}{also}; nothing was evaluated", err=True)
             sys.exit(EXIT_INVALID)
-        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+        except (
+            click.exceptions.Exit,
+            click.ClickException,
+            SystemExit,
+            KeyboardInterrupt,
+            BrokenPipeError,
+        ):
             raise
         except Exception:
             click.echo(traceback.format_exc(), err=True)
@@ -129,17 +138,58 @@ _as_of_option = click.option(
 )
 
 
+def _batch_options(fn: F) -> F:
+    """`check --batch`: the options of an estate-scale run (see the serve / batch section)."""
+    for option in reversed(
+        [
+            click.option(
+                "--batch",
+                "batch_path",
+                metavar="PATH",
+                help="Evaluate every facts file of a folder, or every line of a JSON Lines "
+                "file; print one JSON line per document, in order.",
+            ),
+            click.option(
+                "--workers",
+                type=click.IntRange(min=1),
+                help="Processes (or Dask workers) to use with --batch (default: all cores).",
+            ),
+            click.option(
+                "--engine",
+                type=click.Choice(["local", "processes", "dask"]),
+                default="processes",
+                show_default=True,
+                help="Where --batch runs: this process, a process pool, or a Dask cluster.",
+            ),
+            click.option(
+                "--scheduler",
+                metavar="ADDRESS",
+                help="With --engine dask: the scheduler (default: start a local cluster).",
+            ),
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
 @cli.command()
 @click.argument("policy")
-@_facts_option
+@click.option(
+    "--facts",
+    "facts_path",
+    metavar="FILE",
+    help="The organisation's facts (YAML or JSON); or give --batch.",
+)
 @_spec_option
 @_as_of_option
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
+    type=click.Choice(["text", "json", "markdown", "html", "sarif", "junit", "oscal", "csv"]),
     default="text",
     show_default=True,
+    help="html: a self-contained report for auditors; sarif, junit: for CI; oscal: "
+    "OSCAL assessment results; csv: one row per result.",
 )
 @click.option(
     "--explain",
@@ -151,21 +201,28 @@ _as_of_option = click.option(
 )
 @click.option("-o", "--output", metavar="FILE", help="Write the report here, not to stdout.")
 @click.option("-v", "--verbose", is_flag=True, help="List the clauses behind the verdict.")
+@_batch_options
 @_guarded
 def check(
     policy: str,
-    facts_path: str,
+    facts_path: str | None,
     spec_path: str | None,
     as_of: str | None,
     fmt: str,
     mode: str | None,
     output: str | None,
     verbose: bool,
+    **batch: Any,
 ) -> int:
-    """Evaluate POLICY against the organisation's facts; give the verdict and why."""
+    """Evaluate POLICY against the organisation's facts; give the verdict and why.
+
+    With --batch PATH (a folder of facts files, or a JSON Lines file of facts documents),
+    evaluate every document, in parallel, and print one JSON line per document, in order."""
     from engine import load_policy
     from engine.render import report_json, report_markdown, report_text
 
+    if batch["batch_path"] is not None or facts_path is None:
+        return _check_batch(policy, facts_path, spec_path, as_of, fmt, mode, output, **batch)
     date = _as_of(as_of)
     mode = mode or "fails"
     compiled = load_policy(policy, spec_path)
@@ -175,6 +232,10 @@ def check(
         _emit(text + "\n", output)
     elif fmt == "markdown":
         _emit(report_markdown(report, mode), output)
+    elif fmt in ("html", "sarif", "junit", "oscal", "csv"):
+        from engine.reports import render_report
+
+        _emit(render_report(fmt, report, compiled, mode), output)
     else:
         colour = output is None and _colour()
         _emit(report_text(report, mode, _style(colour), verbose), output)
@@ -311,7 +372,7 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> int:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["json", "dot", "mermaid"]),
+    type=click.Choice(["json", "dot", "mermaid", "list"]),
     default="json",
     show_default=True,
 )
@@ -322,6 +383,7 @@ def graph(path: str, fmt: str, impact: str | None) -> int:
     from aicxs_dsl.diagnostics import did_you_mean
     from engine.api import is_policy_file, load_policy, load_standard
     from engine.graph import as_dot, as_json, as_mermaid, dependents
+    from engine.impact import graph_list, impact_list
 
     g = load_policy(path).graph if is_policy_file(path) else load_standard(path).graph
     if impact is not None:
@@ -345,6 +407,8 @@ def graph(path: str, fmt: str, impact: str | None) -> int:
             )
         elif fmt == "dot":
             click.echo(as_dot(sub, [impact]), nl=False)
+        elif fmt == "list":
+            click.echo(impact_list(g, impact, affected), nl=False)
         else:
             click.echo(as_mermaid(sub, [impact]), nl=False)
         return EXIT_OK
@@ -352,6 +416,7 @@ def graph(path: str, fmt: str, impact: str | None) -> int:
         "json": lambda: json.dumps(as_json(g), indent=2) + "\n",
         "dot": lambda: as_dot(g),
         "mermaid": lambda: as_mermaid(g),
+        "list": lambda: graph_list(g),
     }
     click.echo(renderers[fmt](), nl=False)
     return EXIT_OK
@@ -377,10 +442,234 @@ def schema(path: str) -> int:
 # ---- aicxs test: policy tests and clause coverage ------------------------------------------
 
 
+@cli.command("test")
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--run",
+    "pattern",
+    metavar="PATTERN",
+    help="Only the cases whose name (or FILE::NAME) matches this regular expression.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "junit"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--coverage",
+    "show_coverage",
+    is_flag=True,
+    help="Report which clauses, key requirements, rules and sub-conditions the cases saw both "
+    "pass and fail.",
+)
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    metavar="PCT",
+    help="Exit 1 if under PCT% of clauses and key requirements were seen both passing and "
+    "failing (implies --coverage).",
+)
+@click.option(
+    "--spec",
+    "spec_path",
+    metavar="FILE",
+    help="The standard to test against, instead of each test file's (e.g. a changed copy).",
+)
+@click.option("-o", "--output", metavar="FILE", help="Write the results here, not to stdout.")
+@click.option("-v", "--verbose", is_flag=True, help="List every case, not only the failures.")
+@_guarded
+def test_command(
+    paths: tuple[str, ...],
+    pattern: str | None,
+    fmt: str,
+    show_coverage: bool,
+    fail_under: float | None,
+    spec_path: str | None,
+    output: str | None,
+    verbose: bool,
+) -> int:
+    """Run the policy tests in PATHS (`*.tests.yaml` files, or folders of them)."""
+    import re
+
+    from engine.coverage import Coverage
+    from engine.testfile import load_test_files
+    from engine.testing import run_tests, select
+    from engine.testreport import coverage_text, runs_json, runs_junit, runs_text
+
+    try:
+        re.compile(pattern or "")
+    except re.error as err:
+        raise click.BadParameter(
+            f"`{pattern}` is not a regular expression: {err}", param_hint="--run"
+        ) from None
+    files = load_test_files(list(paths), spec_path)
+    chosen = select(files, pattern)
+    if not chosen:
+        total = sum(len(f.cases) for f in files)
+        raise click.BadParameter(
+            f"no case matches `{pattern}` (of {total} cases in {len(files)} files)",
+            param_hint="--run",
+        )
+    coverage = Coverage() if show_coverage or fail_under is not None else None
+    if coverage is not None:
+        for f in files:
+            coverage.register(f.policy)
+    runs = run_tests(chosen, coverage)
+    colour = output is None and _colour()
+    if fmt == "json":
+        _emit(json.dumps(runs_json(runs, coverage), indent=2, ensure_ascii=False) + "\n", output)
+    elif fmt == "junit":
+        _emit(runs_junit(runs), output)
+        if coverage is not None:
+            click.echo(coverage_text(coverage), err=True, nl=False)
+    else:
+        text = runs_text(runs, _style(colour), verbose)
+        if coverage is not None:
+            text += "\n" + coverage_text(coverage, _style(colour))
+        _emit(text, output)
+    failed = any(not r.passed for r in runs)
+    if coverage is not None and fail_under is not None:
+        gated = coverage.gated()
+        if gated.percent < fail_under:
+            click.echo(
+                f"coverage of clauses and key requirements is {gated.percent:.1f}% "
+                f"({gated.covered} of {gated.total}), under --fail-under {fail_under:g}%",
+                err=True,
+            )
+            failed = True
+    return EXIT_FAILED if failed else EXIT_OK
+
+
 # ---- aicxs docs / diff: standards-author tooling ---------------------------------------------
 
 
+@cli.command()
+@click.argument("spec_path", metavar="SPEC")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "html"]),
+    default="markdown",
+    show_default=True,
+    help="Markdown, or one self-contained HTML page (inline CSS, nothing fetched).",
+)
+@click.option("-o", "--output", metavar="FILE", help="Write the document here, not to stdout.")
+@_guarded
+def docs(spec_path: str, fmt: str, output: str | None) -> int:
+    """The standard SPEC as a readable document: maturity model, roles, pathway, parameters,
+    every clause with its check, key requirements, facts vocabulary, crosswalk tables."""
+    from engine.api import is_policy_file, load_standard
+    from engine.docs import render_docs
+
+    if is_policy_file(spec_path):
+        raise click.BadParameter(
+            f"`{spec_path}` is a policy; give the standard it implements, "
+            "e.g. spec/aicxs-2024.aicx",
+            param_hint="SPEC",
+        )
+    _emit(render_docs(load_standard(spec_path).standard, fmt), output)
+    return EXIT_OK
+
+
+@cli.command()
+@click.argument("old_path", metavar="OLD")
+@click.argument("new_path", metavar="NEW")
+@click.option(
+    "--policies",
+    "policies_dir",
+    metavar="DIR",
+    type=click.Path(exists=True, file_okay=False),
+    help="Load each policy *.aicx in DIR against both versions: which no longer load, and "
+    "which of their exclusions, waivers, rules and settings touch a change.",
+)
+@click.option(
+    "--facts",
+    "facts_dir",
+    metavar="DIR",
+    type=click.Path(exists=True, file_okay=False),
+    help="Evaluate each policy on DIR/<name>.facts.yaml with both versions and list the "
+    "verdicts and statuses that flip (needs --policies).",
+)
+@_as_of_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
+@click.option("-o", "--output", metavar="FILE", help="Write the diff here, not to stdout.")
+@_guarded
+def diff(
+    old_path: str,
+    new_path: str,
+    policies_dir: str | None,
+    facts_dir: str | None,
+    as_of: str | None,
+    fmt: str,
+    output: str | None,
+) -> int:
+    """What changes from standard OLD to NEW, clause by clause, each change classed as breaking
+    for existing policies or not. Exit 1 when something breaks (a breaking change, or a policy
+    that no longer loads), 0 when nothing does."""
+    from engine.diff_report import diff_json, diff_markdown, diff_text
+    from engine.impact import compare
+
+    if facts_dir is not None and policies_dir is None:
+        raise click.BadParameter(
+            "--facts needs --policies: the facts files are evaluated with their policies",
+            param_hint="--facts",
+        )
+    date = _as_of(as_of)
+    d, impacts = compare(
+        Path(old_path),
+        Path(new_path),
+        Path(policies_dir) if policies_dir else None,
+        Path(facts_dir) if facts_dir else None,
+        date,
+    )
+    data = diff_json(d, impacts, date)
+    if fmt == "json":
+        _emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", output)
+    elif fmt == "markdown":
+        _emit(diff_markdown(data), output)
+    else:
+        _emit(diff_text(data), output)
+    broken = data["summary"]["breaking"] or data["summary"]["policies_no_longer_loading"]
+    return EXIT_FAILED if broken else EXIT_OK
+
+
 # ---- reports for auditors and CI: html, sarif, junit, oscal, csv ----------------------------
+
+
+@cli.group()
+def export() -> None:
+    """Export the standard for other tools."""
+
+
+@export.command("oscal-catalog")
+@click.argument("spec_file", metavar="SPEC")
+@_as_of_option
+@click.option("-o", "--output", metavar="FILE", help="Write the catalog here, not to stdout.")
+@_guarded
+def export_oscal_catalog(spec_file: str, as_of: str | None, output: str | None) -> int:
+    """The standard SPEC (an .aicx file) as an OSCAL 1.1.3 catalog (JSON).
+
+    --as-of dates the catalog's `last-modified`, so the same inputs give the same bytes."""
+    from engine.api import is_policy_file, load_standard
+    from engine.reports.oscal import oscal_catalog
+
+    if is_policy_file(spec_file):
+        raise click.BadParameter(
+            f"`{spec_file}` is a policy, not a standard; give the standard's .aicx file "
+            "(e.g. spec/aicxs-2024.aicx)",
+            param_hint="SPEC",
+        )
+    date = _as_of(as_of)
+    _emit(oscal_catalog(load_standard(spec_file).standard, date), output)
+    return EXIT_OK
 
 
 # ---- aicxs init / assess / roadmap: getting started -----------------------------------------
@@ -680,8 +969,200 @@ def roadmap(policy: str, facts_path: str, to_level: int | None, as_of: str | Non
 # ---- aicxs serve / batch: the decision service and estate-scale runs -------------------------
 
 
+@cli.command()
+@click.option(
+    "--policies",
+    "folder",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default="policies",
+    show_default=True,
+    help="The folder of policy files to serve (each reloaded when it changes).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8181, show_default=True)
+@click.option(
+    "--max-body",
+    type=click.IntRange(min=1),
+    default=10 * 1024 * 1024,
+    show_default=True,
+    metavar="BYTES",
+    help="The largest request body accepted (larger ones get 413).",
+)
+@click.option(
+    "--reload-interval",
+    type=click.FloatRange(min=0.05),
+    default=1.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How often to look for changed policy files.",
+)
+@_guarded
+def serve(folder: Path, host: str, port: int, max_body: int, reload_interval: float) -> int:
+    """Serve the policies of a folder over HTTP: POST /v1/evaluate and friends (see
+    GET /openapi.json)."""
+    import logging
+
+    import uvicorn
+
+    from engine.server import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
+    app = create_app(folder, max_body, reload_interval)
+    uvicorn.run(app, host=host, port=port, log_level="info")
+    return EXIT_OK
+
+
+_BATCH_KINDS = ("certified", "not_certified", "undetermined", "invalid", "internal_error")
+
+
+def _check_batch(
+    policy: str,
+    facts_path: str | None,
+    spec_path: str | None,
+    as_of: str | None,
+    fmt: str,
+    mode: str | None,
+    output: str | None,
+    batch_path: str | None,
+    workers: int | None,
+    engine: str,
+    scheduler: str | None,
+) -> int:
+    """`check --batch`: one JSON line per document on stdout (or -o), a summary on stderr."""
+    from engine import load_policy
+    from engine.batch import PolicySource
+
+    path = _batch_arguments(facts_path, fmt, batch_path, engine, scheduler)
+    date = _as_of(as_of)
+    compiled = load_policy(policy, spec_path)  # any mistake in the policy stops us here
+    source = PolicySource.of(compiled, spec_path)
+    outcomes = _batch_outcomes(source, path, date, mode or "fails", engine, workers, scheduler)
+    counts = dict.fromkeys(_BATCH_KINDS, 0)
+    with _batch_output(output) as out, _progress(path) as advance:
+        for outcome in outcomes:
+            out.write(outcome.line + "\n")
+            counts[outcome.kind] += 1
+            advance()
+        total = sum(counts.values())
+        if total == 0:
+            raise click.BadParameter(
+                f"`{path}` holds no facts documents: a folder holds *.yaml, *.yml or *.json "
+                "files, a JSON Lines file one JSON document a line",
+                param_hint="--batch",
+            )
+    parts = [f"{n} {k.replace('_', ' ')}" for k, n in counts.items() if n or k == "certified"]
+    click.echo(f"{total} document{'s' if total != 1 else ''}: {', '.join(parts)}", err=True)
+    if counts["internal_error"]:
+        return EXIT_INTERNAL
+    if counts["invalid"]:
+        return EXIT_INVALID
+    return EXIT_FAILED if total > counts["certified"] else EXIT_OK
+
+
+def _batch_arguments(
+    facts_path: str | None, fmt: str, batch_path: str | None, engine: str, scheduler: str | None
+) -> Path:
+    """Check the options' combination; the path to read."""
+    if batch_path is None:
+        raise click.UsageError(
+            "give the facts: `--facts FILE` for one organisation, or `--batch PATH` for a "
+            "folder or JSON Lines file of many"
+        )
+    if facts_path is not None:
+        raise click.UsageError("give either `--facts FILE` or `--batch PATH`, not both")
+    source = click.get_current_context().get_parameter_source("fmt")
+    if fmt != "json" and source is click.core.ParameterSource.COMMANDLINE:
+        raise click.BadParameter(
+            "--batch writes JSON Lines; leave out --format, or give `json`", param_hint="--format"
+        )
+    if scheduler is not None and engine != "dask":
+        raise click.BadParameter("a scheduler is for `--engine dask`", param_hint="--scheduler")
+    path = Path(batch_path)
+    if not path.exists():
+        raise click.BadParameter(
+            f"`{batch_path}` does not exist; give a folder of facts files or a JSON Lines file",
+            param_hint="--batch",
+        )
+    if engine == "dask":
+        import importlib.util
+
+        if importlib.util.find_spec("distributed") is None:
+            raise click.UsageError(
+                "`--engine dask` needs Dask distributed: pip install 'aicxs[distributed]'"
+            )
+    return path
+
+
+def _batch_outcomes(
+    source: Any,
+    path: Path,
+    date: dt.date,
+    mode: str,
+    engine: str,
+    workers: int | None,
+    scheduler: str | None,
+) -> Iterable[Any]:
+    from engine.batch import documents, run_local, run_processes
+
+    docs = documents(path)
+    if engine == "local":
+        return run_local(source, docs, date, mode)
+    if engine == "processes":
+        return run_processes(source, docs, date, mode, workers or os.cpu_count() or 1)
+    from engine.distributed import ClusterUnavailable, run_dask
+
+    def guarded() -> Iterable[Any]:
+        try:
+            yield from run_dask(source, docs, date, mode, scheduler, workers)
+        except ClusterUnavailable as err:
+            raise click.BadParameter(str(err), param_hint="--scheduler") from None
+
+    return guarded()
+
+
+@contextlib.contextmanager
+def _batch_output(output: str | None) -> Iterator[Any]:
+    """stdout, or a file written beside its target and renamed into place when complete."""
+    if output is None:
+        yield sys.stdout
+        return
+    import tempfile
+
+    target = Path(output)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def _progress(path: Path) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr when it is a terminal; otherwise nothing."""
+    if not sys.stderr.isatty():
+        yield lambda: None
+        return
+    from engine.batch import count_documents
+
+    with click.progressbar(
+        length=count_documents(path), label="evaluating", file=sys.stderr, show_pos=True
+    ) as bar:
+        yield lambda: bar.update(1)
+
+
 def main() -> None:
-    cli(prog_name="aicxs")
+    try:
+        cli(prog_name="aicxs")
+    except BrokenPipeError:
+        # The reader went away (`aicxs check ... | head`): not an error of ours, and nothing
+        # more can be written; stop quietly, as `cat` would.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_FAILED)
 
 
 if __name__ == "__main__":

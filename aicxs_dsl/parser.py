@@ -20,11 +20,18 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from aicxs_dsl import ast
 from aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, closest
 from aicxs_dsl.gcpause import paused_gc
+from aicxs_dsl.limits import (
+    MAX_EXPR_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_INT,
+    MAX_NESTING,
+    MAX_STRING_CHARS,
+    max_file_bytes,
+)
 from aicxs_dsl.source import Source, Span
 from aicxs_dsl.transformer import AstBuilder, BadLiteral
 
-MAX_FILE_BYTES = 16_000_000  # a standard with 10,000 clauses is about 7.5 MB
-MAX_NESTING = 64  # brackets and blocks; deeper input is refused before it reaches recursion
+__all__ = ["MAX_FILE_BYTES", "MAX_NESTING", "decode", "parse_file", "parse_text"]
 
 _TERMINAL_WORDS = {
     "ID": "an id such as `P4.2`",
@@ -36,9 +43,11 @@ _TERMINAL_WORDS = {
     "$END": "the end of the file",
 }
 
-# Strings, comments and brackets: the only lexemes the nesting pre-check needs. Linear.
+# Strings, comments and brackets: the only lexemes the nesting pre-check needs. Linear, and
+# fast on long texts: each run of ordinary characters is one step of the regex engine.
 _NESTING_LEXEME = re.compile(
-    r'"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*|[()\[\]{}]'
+    r'"""[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*"""'
+    r'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|#[^\n]*|[()\[\]{}]'
 )
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
 
@@ -76,12 +85,15 @@ def _cache_file() -> str | bool:
 def parse_text(text: str, path: str = "<string>") -> ast.Module:
     """Parse `.aicx` text into a `Module`; raise `DiagnosticError` on a syntax error."""
     source = Source(path, text)
+    if len(text) > (limit := max_file_bytes()):
+        raise DiagnosticError([_too_large(path, f"text is longer than {limit:,} characters")])
     _check_nesting(source)
     with paused_gc():  # the parse tree is acyclic; see aicxs_dsl/gcpause.py
         try:
             tree = _lark().parse(text)
         except UnexpectedInput as err:
             raise DiagnosticError([_syntax_diagnostic(source, err)]) from None
+        _check_tree(source, tree)
         return _transform(source, tree)
 
 
@@ -89,8 +101,9 @@ def parse_file(path: str | Path, name: str | None = None) -> ast.Module:
     """Read and parse a file; unreadable, oversized or non-UTF-8 files are diagnostics too.
     `name` is how messages show the file (default: the path as given)."""
     name = name or str(path)
+    limit = max_file_bytes()
     try:
-        data = Path(path).read_bytes() if Path(path).stat().st_size <= MAX_FILE_BYTES else None
+        data = Path(path).read_bytes() if Path(path).stat().st_size <= limit else None
     except OSError as err:
         reason = err.strerror or str(err)
         raise DiagnosticError(  # noqa: B904 - the OS error is the message; no chain for users
@@ -103,20 +116,24 @@ def parse_file(path: str | Path, name: str | None = None) -> ast.Module:
             ]
         )
     if data is None:
-        raise DiagnosticError(
-            [
-                _file_diagnostic(
-                    name,
-                    f"file is larger than {MAX_FILE_BYTES:,} bytes",
-                    "split the file, or check that this is the `.aicx` file you meant",
-                )
-            ]
-        )
+        raise DiagnosticError([_too_large(name, f"file is larger than {limit:,} bytes")])
     return parse_text(decode(name, data), name)
 
 
+def _too_large(path: str, message: str) -> Diagnostic:
+    return Diagnostic(
+        "aicxs_limit_file_size",
+        message,
+        None,
+        "check that this is the `.aicx` file you meant, or split it; the limit is set by "
+        "the environment variable `AICXS_MAX_FILE_BYTES`",
+        path=path,
+    )
+
+
 def decode(name: str, data: bytes) -> str:
-    """UTF-8 text with a BOM dropped and CRLF line ends made LF; anything else is an error."""
+    """UTF-8 text with a BOM dropped and CRLF (or CR) line ends made LF; anything else is an
+    error."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -137,7 +154,7 @@ def decode(name: str, data: bytes) -> str:
                 )
             ]
         )
-    return text.replace("\r\n", "\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _file_diagnostic(path: str, message: str, help: str) -> Diagnostic:
@@ -148,6 +165,8 @@ def _transform(source: Source, tree: Tree[Token]) -> ast.Module:
     try:
         module = AstBuilder(source).transform(tree)
     except VisitError as err:
+        if isinstance(err.orig_exc, RecursionError):  # unreachable below MAX_EXPR_DEPTH
+            raise DiagnosticError([_too_deep(source, 0, "this file nests too deeply")]) from None
         if isinstance(err.orig_exc, BadLiteral):
             bad = err.orig_exc
             raise DiagnosticError(
@@ -176,6 +195,8 @@ def _comments(source: Source) -> list[ast.Comment]:
 
 
 def _check_nesting(source: Source) -> None:
+    """Brackets and blocks nest at most `MAX_NESTING` deep, and no text is longer than
+    `MAX_STRING_CHARS`: checked in one linear scan, before the parser builds anything."""
     stack: list[tuple[str, int]] = []
     for m in _NESTING_LEXEME.finditer(source.text):
         ch = m.group()
@@ -184,16 +205,73 @@ def _check_nesting(source: Source) -> None:
             if len(stack) > MAX_NESTING:
                 raise DiagnosticError(
                     [
-                        Diagnostic(
-                            "aicxs_too_deep",
+                        _too_deep(
+                            source,
+                            m.start(),
                             f"brackets and blocks nest deeper than {MAX_NESTING}",
-                            Span(source, m.start(), m.start() + 1),
-                            "split the expression into simpler checks or remove redundant brackets",
                         )
                     ]
                 )
         elif ch in ")]}" and stack and _OPENERS[stack[-1][0]] == ch:
             stack.pop()
+        elif ch.startswith('"') and len(ch) > MAX_STRING_CHARS:
+            raise DiagnosticError(
+                [
+                    Diagnostic(
+                        "aicxs_limit_string_length",
+                        f"this text is {len(ch):,} characters long; the limit is "
+                        f"{MAX_STRING_CHARS:,}",
+                        Span(source, m.start(), m.start() + 1),
+                        "shorten it, and keep long documents outside the policy (cite them "
+                        "by name in `evidence`)",
+                    )
+                ]
+            )
+
+
+def _too_deep(source: Source, offset: int, message: str) -> Diagnostic:
+    return Diagnostic(
+        "aicxs_too_deep",
+        message,
+        Span(source, offset, offset + 1),
+        "split the expression into simpler checks or remove redundant brackets",
+    )
+
+
+def _check_tree(source: Source, tree: Tree[Token]) -> None:
+    """Expressions nest at most `MAX_EXPR_DEPTH` deep (the transformer, the checker and the
+    evaluator recurse on them), and number literals are exact: walked without recursion."""
+    stack: list[tuple[Tree[Token] | Token, int, int]] = [(tree, 0, 0)]  # node, depth, where
+    while stack:
+        node, depth, where = stack.pop()
+        if isinstance(node, Token):
+            _check_number(source, node)
+        elif depth > MAX_EXPR_DEPTH:  # shown at the start of the attribute's expression
+            message = f"this expression nests deeper than {MAX_EXPR_DEPTH} operators"
+            raise DiagnosticError([_too_deep(source, where, message)])
+        else:
+            for child in node.children:
+                if isinstance(child, Tree) and (str(node.data).endswith("_attr") or not depth):
+                    where = child.meta.start_pos if not child.meta.empty else where
+                if child is not None:
+                    stack.append((child, depth + 1, where))
+
+
+def _check_number(source: Source, token: Token) -> None:
+    if token.type not in ("INT", "DECIMAL") or len(token) < 16:
+        return
+    whole = token.split(".")[0].lstrip("0")
+    if len(whole) > 16 or int(whole or "0") > MAX_INT:
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "aicxs_bad_literal",
+                    f"`{token[:20]}...` is larger than the largest number a check can use",
+                    Span(source, token.start_pos or 0, token.end_pos or 0),
+                    f"write a number up to {MAX_INT:,}",
+                )
+            ]
+        )
 
 
 def _unclosed_block(source: Source, end: int) -> Span | None:
@@ -254,12 +332,19 @@ def _syntax_diagnostic(source: Source, err: UnexpectedInput) -> Diagnostic:
         help = f"did you mean `{hint}`? ({help})"
     what = "keyword" if _is_keyword(token) else _TERMINAL_WORDS.get(token.type, "symbol")
     what = what.split(" such as")[0].removeprefix("a ").removeprefix("an ")
-    return Diagnostic("aicxs_parse_error", f"unexpected {what} `{token}`", span, help)
+    return Diagnostic("aicxs_parse_error", f"unexpected {what} `{_shorten(token)}`", span, help)
 
 
-# Keywords that start a top-level declaration: met inside a block, a `}` is probably missing.
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# Keywords that start a declaration: met where they cannot stand, a `}` is probably missing.
 _DECLARATIONS = frozenset(
-    ("standard", "level", "role", "stage", "parameter", "framework", "pillar", "key", "policy")
+    (
+        *("standard", "level", "role", "stage", "parameter", "framework", "pillar", "key"),
+        *("policy", "clause", "rule", "waive"),
+    )
 )
 _WORD_BEFORE = re.compile(r"([a-z_][a-z0-9_]*)\s*$")
 

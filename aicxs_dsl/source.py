@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 
 _NEWLINE = re.compile("\n")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+SNIPPET_WIDTH = 200  # a longer source line (minified, or hostile) is shown as a window
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -79,9 +81,23 @@ class Span:
         code = self.source.line_text(line)
         end_col = len(code) + 1 if self.end_line > line else self.source.line_col(self.end)[1]
         width = max(1, min(end_col, len(code) + 1) - col)
+        if len(code) > SNIPPET_WIDTH:
+            code, col, width = _window(code, col, width)
+        code = _CONTROL.sub("\ufffd", code)  # never send the terminal an escape sequence
         gutter = " " * len(str(line))
         pad = "".join(c if c == "\t" else " " for c in code[: col - 1])  # tabs kept: aligned
         return f"{gutter} |\n{line} | {code}\n{gutter} | {pad}{'^' * width}"
+
+
+def _window(code: str, col: int, width: int) -> tuple[str, int, int]:
+    """About `SNIPPET_WIDTH` characters of a long line around the column, cut ends shown as
+    `...`; the column and width of the underline within it."""
+    start = max(0, col - 1 - SNIPPET_WIDTH // 3)
+    end = min(len(code), start + SNIPPET_WIDTH)
+    head = "..." if start else ""
+    tail = "..." if end < len(code) else ""
+    width = max(1, min(width, end - (col - 1)))
+    return head + code[start:end] + tail, col - start + len(head), width
 
 
 def span_at(source: Source, line: int, col: int, width: int = 1) -> Span:

@@ -240,7 +240,7 @@ def _rules_for(policy: Policy) -> dict[str, list[Rule]]:
 def is_policy_file(path: str | Path) -> bool:
     """Whether a file holds a policy (rather than a standard), judged by its first keyword."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as f:
+        with open(path, encoding="utf-8-sig", errors="replace") as f:
             for line in f:
                 word = line.split("#", 1)[0].strip().split(" ", 1)[0]
                 if word:

@@ -1,7 +1,10 @@
 """Facts files (YAML or JSON) → validated, typed facts that remember where they came from.
 
-Loading refuses what would lose or distort data: duplicate keys, YAML aliases, NaN and
-infinities, nesting beyond a limit. The document is validated against the schema generated
+Loading refuses what would lose or distort data: duplicate keys, YAML aliases and merge keys,
+NaN and infinities, integers beyond 2**53; and what would take unbounded time or memory: files,
+lists, texts and nesting beyond the limits of `aicxs_dsl/limits.py`. YAML is first read as a
+stream of events (by libyaml when installed), which finds all of these, located, before any
+value is built. The document is validated against the schema generated
 from the vocabulary; each error names the file, line, JSON path and what was expected.
 Where each fact sits in the file is found on demand, only for the facts an explanation cites.
 """
@@ -24,14 +27,20 @@ if TYPE_CHECKING:
     import jsonschema
 
 from aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
+from aicxs_dsl.limits import (
+    MAX_FACTS_BYTES,
+    MAX_INT,
+    MAX_STRING_CHARS,
+    max_facts_bytes,
+    max_list_items,
+)
+from aicxs_dsl.limits import MAX_FACTS_DEPTH as MAX_DEPTH
 from aicxs_dsl.parser import decode
 from aicxs_dsl.source import Source, span_at
 from engine.schema import DURATION_PATTERN
 from engine.types import Duration, Type, key_field
 
-MAX_FACTS_BYTES = 512_000_000
-MAX_DEPTH = 32
-MAX_INT = 2**53  # integers beyond this lose precision in JSON consumers
+__all__ = ["MAX_DEPTH", "MAX_FACTS_BYTES", "MAX_INT", "FactsDocument", "load_facts"]
 
 
 @dataclass
@@ -64,14 +73,11 @@ class FactsDocument:
 
 def load_facts(path: str | Path, validator: Validator, vocabulary: Type) -> FactsDocument:
     name = str(path)
+    limit = max_facts_bytes()
     try:
         p = Path(path)
-        if p.stat().st_size > MAX_FACTS_BYTES:
-            raise _file_error(
-                name,
-                f"facts file is larger than {MAX_FACTS_BYTES:,} bytes",
-                "split the estate into several files",
-            )
+        if p.stat().st_size > limit:
+            raise _too_large(name, f"facts file is larger than {limit:,} bytes")
         text = decode(name, p.read_bytes())
     except OSError as err:
         reason = (err.strerror or str(err)).lower()
@@ -82,6 +88,8 @@ def load_facts(path: str | Path, validator: Validator, vocabulary: Type) -> Fact
 
 
 def parse_facts(text: str, name: str, validator: Validator, vocabulary: Type) -> FactsDocument:
+    if len(text) > (limit := max_facts_bytes()):
+        raise _too_large(name, f"facts text is longer than {limit:,} characters")
     source = Source(name, text)
     raw = _parse_json(text, source) if name.endswith(".json") else _parse_yaml(text, source)
     return facts_from_data(raw, FactsDocument(name, {}, text), source, validator, vocabulary)
@@ -157,6 +165,14 @@ def _file_error(name: str, message: str, help: str) -> DiagnosticError:
     return DiagnosticError([Diagnostic("aicxs_file_error", message, None, help, path=name)])
 
 
+def _too_large(name: str, message: str) -> DiagnosticError:
+    help = (
+        "split the estate into several files, or raise the limit with the environment "
+        "variable `AICXS_MAX_FACTS_BYTES`"
+    )
+    return DiagnosticError([Diagnostic("aicxs_limit_file_size", message, None, help, path=name)])
+
+
 # ---- parsing --------------------------------------------------------------------------------
 
 
@@ -173,7 +189,9 @@ def _parse_json(text: str, source: Source) -> Any:
         raise _BadNumber(word)
 
     try:
-        return json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+        raw = json.loads(text, object_pairs_hook=pairs, parse_constant=constant, parse_int=_int_of)
+    except RecursionError:
+        raise DiagnosticError([_too_deep_json(source)]) from None
     except json.JSONDecodeError as err:
         raise DiagnosticError(
             [
@@ -186,19 +204,122 @@ def _parse_json(text: str, source: Source) -> Any:
             ]
         ) from None
     except _DuplicateKey as err:
-        raise DiagnosticError([_duplicate(source, err.key, None)]) from None
+        at = _duplicate_offset(text)
+        where = source.line_col(at) if at is not None else None
+        raise DiagnosticError([_duplicate(source, err.key, where)]) from None
     except _BadNumber as err:
+        word = re.search(rf"(?<![\w\"]){re.escape(err.word)}(?!\w)", text)
         raise DiagnosticError(
             [
                 Diagnostic(
                     "aicxs_facts_number",
                     f"`{err.word}` is not a number a fact can hold",
-                    None,
+                    _span_of(source, word.start(), len(err.word)) if word else None,
                     "write a finite number",
                     path=source.path,
                 )
             ]
         ) from None
+    if "\\u" in text:
+        _check_surrogates(raw, text, source)
+    return raw
+
+
+def _int_of(digits: str) -> Any:
+    """A JSON or YAML whole number; one too long to convert is kept as `_Huge`, which
+    normalising reports as too large (Python refuses to convert 4,300 digits or more)."""
+    return int(digits) if len(digits) <= 40 else _Huge(digits)
+
+
+class _Huge(str):
+    """The digits of a whole number far beyond `MAX_INT`."""
+
+
+def _span_of(source: Source, offset: int, width: int) -> Any:
+    line, col = source.line_col(offset)
+    return span_at(source, line, col, width)
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}:]')
+
+
+def _duplicate_offset(text: str) -> int | None:
+    """Where the first key repeated within one JSON object is (a linear scan, on error only)."""
+    stack: list[set[str] | None] = []  # the keys of each open object; None for a list
+    before: re.Match[str] | None = None
+    for m in _JSON_TOKEN.finditer(text):
+        token = m.group()
+        if token in "{[":
+            stack.append(set() if token == "{" else None)
+        elif token in "}]" and stack:
+            stack.pop()
+        elif token == ":" and before is not None and stack and (keys := stack[-1]) is not None:
+            key = json.loads(before.group())
+            if key in keys:
+                return before.start() + 1
+            keys.add(key)
+        before = m if token.startswith('"') else None
+    return None
+
+
+_JSON_LEXEME = re.compile(r'"(?:[^"\\]|\\.)*"|[\[{]|[\]}]')
+
+
+def _too_deep_json(source: Source) -> Diagnostic:
+    """Where JSON first nests deeper than `MAX_DEPTH` (found by a linear scan, only after the
+    decoder ran out of stack)."""
+    depth, span = 0, None
+    for m in _JSON_LEXEME.finditer(source.text):
+        ch = m.group()
+        if ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH + 1:
+                span = _span_of(source, m.start(), 1)
+                break
+        elif ch in "]}":
+            depth -= 1
+    return Diagnostic(
+        "aicxs_facts_too_deep",
+        f"facts nest deeper than {MAX_DEPTH} levels",
+        span,
+        "flatten the facts",
+        path=source.path,
+    )
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _check_surrogates(raw: Any, text: str, source: Source) -> None:
+    """Refuse half of a UTF-16 pair (`"\\ud800"`): no file or terminal can show it."""
+    try:
+        json.dumps(raw, ensure_ascii=False, default=str).encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    else:
+        return
+    at = next((m for m in _SURROGATE_ESCAPE.finditer(text) if not _paired(text, m)), None)
+    raise DiagnosticError([_surrogate(source, _span_of(source, at.start(), 6) if at else None)])
+
+
+def _paired(text: str, m: re.Match[str]) -> bool:
+    """Whether the surrogate escape `m` is one half of a pair with its neighbour."""
+    s = m.start()
+    window = text[s : s + 12] if m.group()[2] in "89abAB" else text[max(0, s - 6) : s + 6]
+    try:
+        return len(window) == 12 and len(json.loads(f'"{window}"')) == 1
+    except ValueError:
+        return False
+
+
+def _surrogate(source: Source, span: Any) -> Diagnostic:
+    return Diagnostic(
+        "aicxs_facts_syntax",
+        "this escape is half of a UTF-16 surrogate pair, not a character",
+        span,
+        "write the character itself, or both halves of the pair (e.g. `\\ud83d\\ude00`)",
+        path=source.path,
+    )
 
 
 class _DuplicateKey(Exception):
@@ -216,29 +337,185 @@ class _Alias(Exception):
         self.line, self.col = line, col
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """YAML without aliases (no "billion laughs") and without silently repeated keys."""
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml, when installed
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-            raise _Alias(mark.line + 1, mark.column + 1)
-        return super().compose_node(parent, index)
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                mark = key_node.start_mark
-                raise _DuplicateKey(str(key), mark.line + 1, mark.column + 1)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+class _StrictLoader(_BaseLoader):  # type: ignore[misc]
+    """Safe YAML whose whole numbers and dates never fail to build: a number too long to
+    convert is kept as `_Huge`, a date that does not exist (2025-02-30) as its text, so that
+    normalising and the schema say what is wrong, and where."""
+
+    def construct_yaml_int(self, node: Any) -> Any:
+        digits = str(node.value).replace("_", "")
+        return _Huge(digits) if len(digits) > 40 else super().construct_yaml_int(node)
+
+    def construct_yaml_timestamp(self, node: Any) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return str(node.value)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp)
+
+_PLAIN_TAGS = frozenset(
+    [None, "!"]
+    + [f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq")]
+    + ["tag:yaml.org,2002:timestamp"]
+)
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent, yaml.AliasEvent)
+
+
+class _Refused(Exception):
+    """What the event scan refuses: a diagnostic's code, message, help, and where."""
+
+    def __init__(self, code: str, message: str, help: str, mark: Any, width: int = 1) -> None:
+        self.code, self.message, self.help = code, message, help
+        self.line, self.col, self.width = mark.line + 1, mark.column + 1, width
+
+
+def _scan_yaml(text: str) -> None:
+    """One pass over the YAML events, before any value is built: refuse aliases, merge keys,
+    unusual tags, keys that are not plain scalars, repeated keys, nesting deeper than
+    `MAX_DEPTH`, lists (and mappings) longer than the list limit, texts longer than the
+    string limit. Each frame on the stack: [is a mapping, next node is a key, keys seen,
+    nodes so far, the last key, where the collection starts]."""
+    limit, stack = max_list_items(), []  # type: ignore[var-annotated]
+    event: Any
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if type(event) in _NODE_EVENTS:
+            if stack:
+                _scan_node(event, stack[-1], stack, limit)
+            if type(event) is yaml.AliasEvent:
+                raise _Alias(*_line_col(event))
+            if event.tag not in _PLAIN_TAGS:
+                raise _Refused(
+                    "aicxs_facts_syntax",
+                    f"the YAML tag `{_tag(event.tag)}` is not allowed in facts files",
+                    "remove the tag and write a plain value (text, number, true/false, date)",
+                    event.start_mark,
+                )
+            if type(event) is yaml.ScalarEvent:
+                if len(event.value) > MAX_STRING_CHARS:
+                    found = _long_text(_events_path(stack), len(event.value))
+                    raise _Refused(*found, event.start_mark)
+            else:
+                stack.append([type(event) is yaml.MappingStartEvent, True, set(), 0, "", event])
+                if len(stack) > MAX_DEPTH + 1:
+                    raise _Refused(
+                        "aicxs_facts_too_deep",
+                        f"facts nest deeper than {MAX_DEPTH} levels",
+                        "flatten the facts",
+                        event.start_mark,
+                    )
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            stack.pop()
+
+
+def _line_col(event: Any) -> tuple[int, int]:
+    return event.start_mark.line + 1, event.start_mark.column + 1
+
+
+def _tag(tag: str) -> str:
+    return _short(tag.replace("tag:yaml.org,2002:", "!!"), 40)
+
+
+def _scan_node(event: Any, frame: list[Any], stack: list[list[Any]], limit: int) -> None:
+    """A node inside the collection `frame`: count it, and check it if it is a key."""
+    frame[3] += 1
+    if not frame[0]:
+        if frame[3] > limit:
+            raise _Refused(*_long_list(_events_path(stack[:-1]), limit), frame[5].start_mark)
+        return
+    frame[1] = not frame[1]
+    if frame[1]:  # a value
+        return
+    if frame[3] > 2 * limit:
+        raise _Refused(*_long_list(_events_path(stack[:-1]), limit), frame[5].start_mark)
+    if type(event) is yaml.AliasEvent:
+        raise _Alias(*_line_col(event))
+    if type(event) is not yaml.ScalarEvent:
+        raise _Refused(
+            "aicxs_facts_syntax",
+            "a key in a facts file is a plain name, not a list or a mapping",
+            "write the key as a name, such as `organisation:`",
+            event.start_mark,
+        )
+    key = event.value
+    if key in frame[2]:
+        raise _DuplicateKey(_short(key), *_line_col(event))
+    if key == "<<" and event.implicit[0]:
+        raise _Refused(
+            "aicxs_facts_alias",
+            "YAML merge keys (`<<`) are not allowed in facts files",
+            "write the fields out in full: a merge silently overrides or adds values",
+            event.start_mark,
+            2,
+        )
+    frame[2].add(key)
+    frame[4] = key
+
+
+def _events_path(frames: list[list[Any]]) -> str:
+    """The JSON path of the node last counted in the innermost of `frames`."""
+    return "$" + "".join(f".{_short(f[4])}" if f[0] else f"[{f[3] - 1}]" for f in frames)
+
+
+def _long_list(path: str, limit: int) -> tuple[str, str, str]:
+    return (
+        "aicxs_limit_list_length",
+        f"`{_display(path) or 'the document'}` has more than {limit:,} items",
+        "the limit is set by the environment variable `AICXS_MAX_LIST_ITEMS`; raise it for "
+        "a larger estate, or split the estate into several files",
+    )
+
+
+def _long_text(path: str, length: int) -> tuple[str, str, str]:
+    return (
+        "aicxs_limit_string_length",
+        f"`{_display(path) or 'the document'}` is a text of {length:,} characters; the "
+        f"limit is {MAX_STRING_CHARS:,}",
+        "shorten it, and keep long documents outside the facts (cite them in `evidence`)",
+    )
+
+
+def _python_parser_error(text: str, err: yaml.MarkedYAMLError) -> None:
+    """PyYAML's own parser words syntax errors better than libyaml ("expected ',' or ']', but
+    got ':'"): when the error is early enough to re-read cheaply, raise its error instead."""
+    mark = err.problem_mark or err.context_mark
+    if _BaseLoader is yaml.SafeLoader or mark is None or mark.index > 1_000_000:
+        return
+    if "maximum nesting depth" in str(err.problem):
+        return
+    event: Any
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if event.start_mark.index > mark.index:
+            return
+
+
+def _short(text: object, limit: int = 60) -> str:
+    """`text` for a message: at most `limit` characters, control characters escaped."""
+    shown = _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(text))
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _parse_yaml(text: str, source: Source) -> Any:
     try:
-        return yaml.load(text, Loader=_StrictLoader)
+        try:
+            _scan_yaml(text)
+            raw = yaml.load(text, Loader=_StrictLoader)
+        except yaml.MarkedYAMLError as err:
+            _python_parser_error(text, err)
+            raise
+    except _Refused as err:
+        at = span_at(source, err.line, err.col, err.width)
+        raise DiagnosticError(
+            [Diagnostic(err.code, err.message, at, err.help, path=source.path)]
+        ) from None
     except _DuplicateKey as err:
         raise DiagnosticError([_duplicate(source, err.key, (err.line, err.col))]) from None
     except _Alias as err:
@@ -255,6 +532,16 @@ def _parse_yaml(text: str, source: Source) -> Any:
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         span = span_at(source, mark.line + 1, mark.column + 1) if mark else None
+        if "maximum nesting depth" in str(err.problem):  # libyaml's own limit (1,000)
+            raise _value_error(
+                source,
+                FactsDocument(source.path, {}),
+                "$",
+                "aicxs_facts_too_deep",
+                f"facts nest deeper than {MAX_DEPTH} levels",
+                "flatten the facts",
+                span,
+            ) from None
         raise DiagnosticError(
             [
                 Diagnostic(
@@ -266,25 +553,28 @@ def _parse_yaml(text: str, source: Source) -> Any:
                 )
             ]
         ) from None
-    except (yaml.YAMLError, RecursionError, ValueError) as err:
+    except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as err:
         raise DiagnosticError(
             [
                 Diagnostic(
                     "aicxs_facts_syntax",
-                    f"invalid YAML: {err}",
+                    f"invalid YAML: {_short(err, 200)}",
                     None,
                     "fix the YAML syntax",
                     path=source.path,
                 )
             ]
         ) from None
+    if "\\u" in text or "\\U" in text:
+        _check_surrogates(raw, text, source)
+    return raw
 
 
 def _duplicate(source: Source, key: str, at: tuple[int, int] | None) -> Diagnostic:
     span = span_at(source, *at, len(key)) if at else None
     return Diagnostic(
         "aicxs_facts_duplicate_key",
-        f"key `{key}` appears twice in one mapping",
+        f"key `{_short(key)}` appears twice in one mapping",
         span,
         "keep one: a repeated key would silently replace the first value",
         path=source.path,
@@ -320,14 +610,30 @@ def _normalise(
             f"facts nest deeper than {MAX_DEPTH} levels",
             "flatten the facts",
         )
+    if isinstance(value, (dict, list)) and len(value) > (limit := max_list_items()):
+        raise _value_error(source, doc, path, *_long_list(path, limit))
     if isinstance(value, dict):  # a key with no value (`available:`) is an absent fact
-        return {
-            str(k): _normalise(v, source, doc, f"{path}.{k}", depth + 1)
+        out = {
+            _key(k): _normalise(v, source, doc, f"{path}.{k}", depth + 1)
             for k, v in value.items()
             if v is not None
         }
+        if len(out) < sum(v is not None for v in value.values()):  # `1:` and `"1":`
+            raise DiagnosticError([_duplicate(source, _merged_key(value), None)])
+        return out
     if isinstance(value, list):
         return [_normalise(v, source, doc, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
+    if isinstance(value, _Huge):
+        raise _value_error(
+            source,
+            doc,
+            path,
+            "aicxs_facts_number",
+            f"`{_display(path)}` is too large ({value[:20]}...)",
+            f"facts are integers up to {MAX_INT:,}",
+        )
+    if isinstance(value, str) and len(value) > MAX_STRING_CHARS:
+        raise _value_error(source, doc, path, *_long_text(path, len(value)))
     if isinstance(value, dt.datetime):
         raise _value_error(
             source,
@@ -360,11 +666,31 @@ def _normalise(
     return value
 
 
+def _key(key: Any) -> str:
+    """A mapping key as text, as JSON writes it (`~:` is `null`, `1:` is `1`)."""
+    return "null" if key is None else str(key).lower() if isinstance(key, bool) else str(key)
+
+
+def _merged_key(mapping: dict[Any, Any]) -> str:
+    seen: set[str] = set()
+    for k in mapping:
+        if _key(k) in seen:
+            return _key(k)
+        seen.add(_key(k))
+    return "?"
+
+
 def _value_error(
-    source: Source, doc: FactsDocument, path: str, code: str, message: str, help: str
+    source: Source,
+    doc: FactsDocument,
+    path: str,
+    code: str,
+    message: str,
+    help: str,
+    span: Any = None,
 ) -> DiagnosticError:
-    pos = doc.position(path)
-    span = span_at(source, *pos) if pos else None
+    if span is None and (pos := doc.position(path)):
+        span = span_at(source, *pos)
     return DiagnosticError([Diagnostic(code, message, span, help, path=source.path)])
 
 
@@ -447,7 +773,7 @@ def _number(v: Any) -> Any:
 
 
 def _string(v: Any) -> Any:
-    if type(v) is str:
+    if type(v) is str and len(v) <= MAX_STRING_CHARS:
         return v
     raise _Invalid
 
@@ -507,7 +833,7 @@ def _record(t: Type) -> Convert:
 
 def _list(item: Convert, key: str | None) -> Convert:
     def convert(v: Any) -> Any:
-        if type(v) is not list:
+        if type(v) is not list or len(v) > max_list_items():
             raise _Invalid
         out = [item(x) for x in v]
         if key is not None and len({x[key] for x in out}) != len(out):
@@ -571,7 +897,7 @@ def _schema_diagnostic(
     span = span_at(source, *pos, max(1, len(key))) if pos else None
     return Diagnostic(
         "aicxs_facts_schema" if err.validator != "type" else "aicxs_facts_type",
-        f"{message} ({json_path})",
+        f"{message} ({_short(json_path, 120)})",
         span,
         help,
         path=source.path,
@@ -604,7 +930,7 @@ def _explain_schema_error(err: jsonschema.ValidationError, shown: str) -> tuple[
                 f"every item needs its `{missing}`: it names the item in explanations",
             )
         case "additionalProperties":
-            extra = _extra_key(err)
+            extra = _short(_extra_key(err))
             known = list(_properties(err))
             hint = did_you_mean(extra, known)
             return (
@@ -636,7 +962,7 @@ def _describe_value(value: Any) -> str:
     if isinstance(value, bool):
         return f"`{str(value).lower()}`"
     if isinstance(value, str):
-        return f'the text "{value[:40]}"'
+        return f'the text "{_short(value, 40)}"'
     if isinstance(value, (dict, list)):
         return f"a {_kind(value)}"
     return f"`{value}`" if value is not None else "empty"
@@ -650,7 +976,7 @@ def display_path(parts: Any, data: Any) -> str:
         if isinstance(p, int):
             item = current[p] if isinstance(current, list) and p < len(current) else None
             ident = item.get("id") if isinstance(item, dict) else None
-            out += f"[{ident}]" if isinstance(ident, (str, int)) else f"[{p}]"
+            out += f"[{ident}]" if isinstance(ident, str) else f"[{p}]"
             current = item
         else:
             out += f".{p}" if out else str(p)
@@ -687,7 +1013,7 @@ class _JsonIndex:
     def __init__(self, text: str) -> None:
         self.text = text
         self.source = Source("", text)
-        self.decode = json.JSONDecoder().raw_decode
+        self.decode = json.JSONDecoder(parse_int=_int_of).raw_decode
         self.lists: dict[int, list[int]] = {}  # offset of a `[` → offsets of its items
         self.objects: dict[int, dict[str, tuple[int, int]]] = {}  # `{` → key → offsets
         self.found: dict[str, tuple[int, int] | None] = {}

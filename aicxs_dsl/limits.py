@@ -1,0 +1,63 @@
+"""Limits on what the engine reads, so that no input can take unbounded time or memory.
+
+Each limit turns an oversized or overdeep input into a located diagnostic before the work it
+would cost is done (and never into a `RecursionError` or an out-of-memory). Three limits can
+be changed with an environment variable, read at each use: `AICXS_MAX_FILE_BYTES`,
+`AICXS_MAX_FACTS_BYTES` and `AICXS_MAX_LIST_ITEMS`. The others guard Python's recursion and
+the exactness of numbers, so they are fixed. See docs/errors.md ("Limits").
+"""
+
+from __future__ import annotations
+
+import os
+
+from aicxs_dsl.diagnostics import Diagnostic, DiagnosticError
+
+MAX_FILE_BYTES = 16_000_000  # a `.aicx` file; a standard with 10,000 clauses is about 7.5 MB
+MAX_FACTS_BYTES = 256_000_000  # a facts file; 100,000 systems of the bank example: 143 MB JSON
+MAX_LIST_ITEMS = 100_000  # items of one list (or keys of one mapping) in a facts file
+MAX_NESTING = 64  # brackets and blocks in a `.aicx` file (checked before parsing)
+MAX_EXPR_DEPTH = 100  # operators nested in one expression (`not not ...`, `a and b and ...`)
+MAX_STRING_CHARS = 100_000  # one text, in a `.aicx` file or a facts file
+MAX_FACTS_DEPTH = 32  # nesting of mappings and lists in a facts file
+MAX_INT = 2**53  # whole numbers beyond this lose precision in JSON consumers
+
+# The limits a user may change: environment variable → default.
+SETTINGS = {
+    "AICXS_MAX_FILE_BYTES": MAX_FILE_BYTES,
+    "AICXS_MAX_FACTS_BYTES": MAX_FACTS_BYTES,
+    "AICXS_MAX_LIST_ITEMS": MAX_LIST_ITEMS,
+}
+
+
+def setting(name: str) -> int:
+    """The limit `name` (one of `SETTINGS`): the environment's value, or the default."""
+    raw = os.environ.get(name, "").strip().replace("_", "").replace(",", "")
+    if not raw:
+        return SETTINGS[name]
+    if raw.isascii() and raw.isdigit() and 0 < int(raw) <= 2**62:
+        return int(raw)
+    raise DiagnosticError(
+        [
+            Diagnostic(
+                "aicxs_limit_setting",
+                f"environment variable `{name}` is `{os.environ[name][:40]}`, "
+                "not a whole number above 0",
+                None,
+                f"set it to a whole number such as {SETTINGS[name]} (the default), or unset it",
+                path=name,
+            )
+        ]
+    )
+
+
+def max_file_bytes() -> int:
+    return setting("AICXS_MAX_FILE_BYTES")
+
+
+def max_facts_bytes() -> int:
+    return setting("AICXS_MAX_FACTS_BYTES")
+
+
+def max_list_items() -> int:
+    return setting("AICXS_MAX_LIST_ITEMS")

@@ -1,0 +1,285 @@
+"""Batch evaluation: many facts documents against one policy, in parallel, results in order.
+
+Documents come from a folder of facts files or a JSON Lines file (one document a line), read
+lazily. They go to the workers in chunks, with a bounded number of chunks in flight, and the
+results come back in input order, one JSON line per document: memory stays flat however many
+documents there are. Workers compile the policy once (from its text, so they need no access
+to the policy file) and return finished JSON lines, so the parent only reads and writes.
+Runners: in this process (`local`), a process pool (`processes`), or Dask (`engine.distributed`).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import json
+import multiprocessing
+import os
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from aicxs_dsl import DiagnosticError, parse_text
+from aicxs_dsl.diagnostics import Diagnostic
+from aicxs_dsl.parser import decode
+from engine.api import CompiledPolicy, compile_policy
+from engine.facts import MAX_FACTS_BYTES
+from engine.render import report_json
+
+FACTS_SUFFIXES = (".yaml", ".yml", ".json")
+CHUNK = 16  # documents per task: enough to make the cost of a round trip small
+
+
+@dataclass(frozen=True)
+class PolicySource:
+    """What a worker needs to compile the policy: its text, its name, the standard's path."""
+
+    name: str
+    text: str
+    spec_path: str | None = None
+    key: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        digest = hashlib.sha256(f"{self.name}\0{self.spec_path}\0{self.text}".encode())
+        object.__setattr__(self, "key", digest.hexdigest())
+
+    @classmethod
+    def of(cls, compiled: CompiledPolicy, spec_path: str | None) -> PolicySource:
+        source = compiled.policy.span.source
+        return cls(source.path, source.text, spec_path)
+
+
+@dataclass(frozen=True)
+class Document:
+    """One facts document to evaluate; `data` is None when it could not even be read."""
+
+    index: int
+    source: str  # how the output names it: the file, or `estate.jsonl:3` (file:line)
+    data: bytes | None
+    line: int = 0  # for a JSON Lines document, its line in the file
+    unreadable: tuple[Diagnostic, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One output line, and what it counts as: a verdict, `invalid` or `internal_error`."""
+
+    line: str
+    kind: str
+
+
+# ---- reading documents, lazily --------------------------------------------------------------
+
+
+def documents(path: Path) -> Iterator[Document]:
+    """The documents of a folder (facts files, sorted, recursively) or a JSON Lines file."""
+    if path.is_dir():
+        return _folder_documents(path)
+    return _jsonl_documents(path)
+
+
+def count_documents(path: Path) -> int:
+    """How many documents `documents(path)` will give (for a progress bar)."""
+    if path.is_dir():
+        return len(_facts_files(path))
+    with path.open("rb") as f:
+        return sum(1 for line in f if line.strip())
+
+
+def _facts_files(folder: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.suffix in FACTS_SUFFIXES and p.is_file() and ".tests." not in p.name
+    )  # policy test files (`*.tests.yaml`, issue 4) live beside facts but are not facts
+
+
+def _folder_documents(folder: Path) -> Iterator[Document]:
+    for index, path in enumerate(_facts_files(folder)):
+        name = str(path)
+        try:
+            if path.stat().st_size > MAX_FACTS_BYTES:
+                yield _unreadable(
+                    index, name, f"facts file is larger than {MAX_FACTS_BYTES:,} bytes"
+                )
+                continue
+            yield Document(index, name, path.read_bytes())
+        except OSError as err:
+            reason = (err.strerror or str(err)).lower()
+            yield _unreadable(index, name, f"cannot read `{name}`: {reason}")
+
+
+def _unreadable(index: int, name: str, message: str) -> Document:
+    help = "check the file, or remove it from the folder"
+    return Document(
+        index, name, None, 0, (Diagnostic("aicxs_file_error", message, None, help, path=name),)
+    )
+
+
+def _jsonl_documents(path: Path) -> Iterator[Document]:
+    index = 0
+    with path.open("rb") as f:
+        for number, line in enumerate(f, 1):
+            if line.strip():
+                yield Document(index, f"{path}:{number}", line, number)
+                index += 1
+
+
+# ---- evaluating, in a worker ----------------------------------------------------------------
+
+_COMPILED: dict[str, CompiledPolicy] = {}  # per process: policy key → compiled policy
+
+
+def compiled_for(policy: PolicySource) -> CompiledPolicy:
+    """The policy compiled in this process, once."""
+    compiled = _COMPILED.get(policy.key)
+    if compiled is None:
+        compiled = compile_policy(parse_text(policy.text, policy.name), policy.spec_path)
+        _COMPILED[policy.key] = compiled
+    return compiled
+
+
+def evaluate_chunk(
+    policy: PolicySource, chunk: list[Document], as_of: Any, explain: str
+) -> list[Outcome]:
+    """Evaluate each document of a chunk into its output line; a bad one never stops the rest."""
+    compiled = compiled_for(policy)
+    return [_evaluate(compiled, doc, as_of, explain) for doc in chunk]
+
+
+def _evaluate(compiled: CompiledPolicy, doc: Document, as_of: Any, explain: str) -> Outcome:
+    head: dict[str, Any] = {"source": doc.source, "index": doc.index}
+    try:
+        if doc.data is None:
+            raise DiagnosticError(doc.unreadable)
+        facts = compiled.parse_facts(*_text_and_name(doc))
+        report = compiled.evaluate(facts, as_of, explain=explain)
+        data = report_json(report, explain)
+        if doc.line:
+            _relocate(data, facts.path, doc)
+        head |= {"verdict": report.verdict, "report": data}
+        return Outcome(_dumps(head), report.verdict)
+    except DiagnosticError as err:
+        head["error"] = {
+            "kind": "invalid_facts",
+            "diagnostics": [_diagnostic(d, doc) for d in err.diagnostics],
+        }
+        return Outcome(_dumps(head), "invalid")
+    except Exception as err:  # a bug in aicxs: say so on this line, carry on with the rest
+        head["error"] = {
+            "kind": "internal_error",
+            "message": f"{type(err).__name__}: {err}",
+            "traceback": traceback.format_exc(),
+        }
+        return Outcome(_dumps(head), "internal_error")
+
+
+def _text_and_name(doc: Document) -> tuple[str, str]:
+    assert doc.data is not None
+    if doc.line:  # a JSON Lines document is JSON, whatever its file is called
+        return decode(doc.source, doc.data), f"{doc.source}.json"
+    return decode(doc.source, doc.data), doc.source
+
+
+def _relocate(report: dict[str, Any], name: str, doc: Document) -> None:
+    """Name a JSON Lines document as `estate.jsonl:3`, and locate its facts on line 3 of
+    `estate.jsonl` (the parser saw the line alone, as `estate.jsonl:3.json`)."""
+    report["facts"]["source"] = doc.source
+    file = doc.source.rsplit(":", 1)[0]
+    stack: list[Any] = [report["results"]]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            where = value.get("location")
+            if isinstance(where, dict) and where.get("file") == name:
+                value["location"] = {**where, "file": file, "line": doc.line}
+            stack.extend(v for v in value.values() if isinstance(v, (dict, list)))
+
+
+def _diagnostic(d: Diagnostic, doc: Document) -> dict[str, Any]:
+    """A diagnostic as JSON; for a JSON Lines document, located in the JSON Lines file."""
+    out = d.as_dict()
+    if doc.line:
+        out["file"] = doc.source.rsplit(":", 1)[0]
+        out["line"] = doc.line
+    return out
+
+
+def _dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+# ---- runners: where chunks are evaluated ----------------------------------------------------
+
+
+class Future(Protocol):
+    def result(self) -> list[Outcome]: ...
+
+
+Submit = Callable[[list[Document]], Future]
+
+
+def run(
+    submit: Submit, docs: Iterable[Document], window: int, chunk: int = CHUNK
+) -> Iterator[Outcome]:
+    """Outcomes in input order, with at most `window` chunks in flight."""
+    pending: deque[Future] = deque()
+    batch: list[Document] = []
+    for doc in docs:
+        batch.append(doc)
+        if len(batch) == chunk:
+            pending.append(submit(batch))
+            batch = []
+            while len(pending) >= window:
+                yield from pending.popleft().result()
+    if batch:
+        pending.append(submit(batch))
+    while pending:
+        yield from pending.popleft().result()
+
+
+class _Done:
+    """A finished result, for the in-process runner."""
+
+    def __init__(self, outcomes: list[Outcome]) -> None:
+        self.outcomes = outcomes
+
+    def result(self) -> list[Outcome]:
+        return self.outcomes
+
+
+def run_local(
+    policy: PolicySource, docs: Iterable[Document], as_of: Any, explain: str
+) -> Iterator[Outcome]:
+    """Every document in this process, one after another."""
+    return run(lambda chunk: _Done(evaluate_chunk(policy, chunk, as_of, explain)), docs, 1)
+
+
+_WORKER_POLICY: list[PolicySource] = []  # set in each pool worker by its initializer
+
+
+def _init_worker(policy: PolicySource) -> None:
+    compiled_for(policy)  # compile now, once, before the first chunk arrives
+    _WORKER_POLICY[:] = [policy]
+
+
+def _pool_chunk(chunk: list[Document], as_of: Any, explain: str) -> list[Outcome]:
+    return evaluate_chunk(_WORKER_POLICY[0], chunk, as_of, explain)
+
+
+def run_processes(
+    policy: PolicySource, docs: Iterable[Document], as_of: Any, explain: str, workers: int
+) -> Iterator[Outcome]:
+    """Documents over a pool of `workers` processes, each compiling the policy once."""
+    context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+    with cf.ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_init_worker, initargs=(policy,)
+    ) as pool:
+        yield from run(
+            lambda chunk: pool.submit(_pool_chunk, chunk, as_of, explain), docs, workers * 4
+        )

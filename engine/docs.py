@@ -1,0 +1,142 @@
+"""A standard → its readable document, in Markdown or self-contained HTML.
+
+The `.aicx` file is the single source of the standard; this renders it for people: overview and
+errata, maturity model, roles, certification pathway, parameters, every clause of every pillar
+(with its check as code), the key requirements, the facts vocabulary with its questions, and one
+crosswalk table per framework. Layout lives in Jinja2 templates (`engine/templates/`); this module
+only gathers what they show. The output depends on the standard alone, so it can be kept in the
+repository and compared for staleness.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from aicxs_dsl import ast
+from aicxs_dsl.formatter import expr_text
+from engine import catalogue
+from engine.model import Clause, Standard
+
+FORMATS = {"markdown": "standard.md.j2", "html": "standard.html.j2"}
+_CODE = re.compile(r"`([^`]+)`")
+
+
+def render_docs(std: Standard, fmt: str = "markdown") -> str:
+    """The document of `std`; `fmt` is `markdown` or `html`."""
+    template = environment().get_template(FORMATS[fmt])
+    return template.render(**_context(std))
+
+
+@functools.lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """The Jinja2 environment of the templates in `engine/templates/` (HTML ones autoescaped)."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("engine", "templates"),
+        autoescape=lambda name: bool(name and name.endswith(".html.j2")),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        code=_code,
+        cell=markdown_cell,
+        md=markdown_text,
+        anchor=markdown_anchor,
+        prose=html_prose,
+        oneline=oneline,
+    )
+    return env
+
+
+def _context(std: Standard) -> dict[str, Any]:
+    pillars = [(p, [std.clauses[c] for c in p.clauses]) for p in std.pillars.values()]
+    return {
+        "std": std,
+        "source": std.span.source.path,
+        "levels": [std.levels[n] for n in sorted(std.levels)],
+        "level_name": {n: level.name for n, level in std.levels.items()},
+        "pillars": pillars,
+        "errata": _errata(std),
+        "feeds": catalogue.feeds(std),
+        "citations": catalogue.citations(std),
+        "parameter_users": catalogue.parameter_users(std),
+        "owned_by": catalogue.owned_by(std),
+        "facts": catalogue.fact_rows(std.vocabulary),
+        "clause_title": {c.id: c.title for c in std.clauses.values()},
+        "heading": {**_headings(std.clauses.values()), **_kr_headings(std)},
+        "crosswalk_of": _crosswalk_of,
+    }
+
+
+def _errata(std: Standard) -> list[tuple[str, str]]:
+    """(where, text) for every erratum: of the standard, then of each pillar."""
+    found = [(std.name, text) for text in std.errata]
+    found += [(f"{p.id} {p.title}", text) for p in std.pillars.values() for text in p.errata]
+    return found
+
+
+def _headings(clauses: Any) -> dict[str, str]:
+    return {c.id: f"{c.id} {c.title}" for c in clauses}
+
+
+def _kr_headings(std: Standard) -> dict[str, str]:
+    return {kr.id: f"{kr.id} {kr.title}" for kr in std.key_requirements.values()}
+
+
+def _crosswalk_of(clause: Clause) -> list[tuple[str, str]]:
+    """A clause's crosswalk as (framework, reference), without repeats, in its order."""
+    seen: list[tuple[str, str]] = []
+    for framework, ref, _ in clause.crosswalk:
+        if (framework, ref) not in seen:
+            seen.append((framework, ref))
+    return seen
+
+
+# ---- filters ------------------------------------------------------------------------------
+
+
+def _code(value: ast.Expr | None) -> str:
+    """A check, default or bound as the language writes it, on one line."""
+    return expr_text(value) if value is not None else ""
+
+
+def oneline(text: str) -> str:
+    """Text with its line breaks and runs of spaces folded to single spaces."""
+    return " ".join(text.split())
+
+
+def markdown_text(text: str) -> str:
+    """Text for Markdown: `<` and `>` outside `code` spans escaped, so they are not read as
+    HTML tags (which renderers drop)."""
+    parts = text.split("`")
+    for i in range(0, len(parts), 2):  # outside backticks
+        parts[i] = parts[i].replace("<", "&lt;").replace(">", "&gt;")
+    return "`".join(parts)
+
+
+def markdown_cell(text: str) -> str:
+    """Text that fits one Markdown table cell: on one line, `|` and tags escaped."""
+    return markdown_text(oneline(text)).replace("|", "\\|")
+
+
+def markdown_anchor(heading: str) -> str:
+    """The anchor GitHub gives a Markdown heading: lower case, punctuation dropped, spaces to
+    hyphens (`P4.2 Escalation protocols` → `p42-escalation-protocols`)."""
+    kept = re.sub(r"[^\w\- ]", "", heading.lower())
+    return kept.replace(" ", "-")
+
+
+def html_prose(text: str) -> Markup:
+    """Text as HTML paragraphs (blank lines separate them), `names` in backticks as code."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    out = []
+    for para in paragraphs:
+        escaped = str(escape(oneline(para)))
+        out.append("<p>" + _CODE.sub(r"<code>\1</code>", escaped) + "</p>")
+    return Markup("\n".join(out))

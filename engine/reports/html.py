@@ -1,0 +1,344 @@
+"""A `Report` → one self-contained HTML page for auditors (templates/report.html.j2).
+
+The page needs nothing but itself: styles and the maturity chart (SVG) are inline, a
+Content-Security-Policy forbids every fetch, and the one tiny script (opening every
+explanation before printing) is allowed by its hash. Everything from the standard, the policy
+or the facts is escaped by Jinja2's autoescape. This module only prepares the data the
+template shows: the verdict, the chart's geometry, the tables and the explanation trees.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+
+from engine.evaluator import render_value
+from engine.explain import LABEL, node_json
+from engine.outcome import Report, Result, Status
+from engine.render import STATUS_LABEL, VERDICT_WORD, level_name
+from engine.reports.common import (
+    COVERAGE_ORDER,
+    checked_status,
+    crosswalk,
+    evidence_text,
+    outcome,
+    tailoring,
+    tool_version,
+)
+
+if TYPE_CHECKING:
+    from engine.api import CompiledPolicy
+
+# Opens every explanation for printing and closes again those the reader had closed.
+PRINT_SCRIPT = (
+    'addEventListener("beforeprint",()=>{for(const d of document.querySelectorAll('
+    '"details:not([open])")){d.dataset.closed="1";d.open=true}});'
+    'addEventListener("afterprint",()=>{for(const d of document.querySelectorAll('
+    '"details[data-closed]")){d.open=false;delete d.dataset.closed}});'
+)
+CHART_LABEL_WIDTH = 290
+CHART_PLOT_WIDTH = 420
+CHART_ROW = 34
+CHART_BAR = 18
+CHART_TOP = 34
+
+
+def report_html(report: Report, compiled: CompiledPolicy, mode: str = "fails") -> str:
+    css = _asset("report.css")
+    page = (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            r=_view(report, compiled, mode),
+            css=css,
+            script=PRINT_SCRIPT,
+            csp=_csp(css, PRINT_SCRIPT),
+        )
+    )
+    return page.lstrip()
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("engine.reports", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["value"] = show_value
+    env.filters["truth"] = truth_label
+    return env
+
+
+@functools.lru_cache(maxsize=4)
+def _asset(name: str) -> str:
+    return resources.files("engine.reports").joinpath("templates", name).read_text("utf-8")
+
+
+def _csp(css: str, script: str) -> str:
+    """No fetch of any kind; only our own style and script, pinned by their hashes."""
+
+    def digest(text: str) -> str:
+        return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+    return (
+        f"default-src 'none'; style-src {digest(css)}; script-src {digest(script)}; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
+
+
+def show_value(value: Any) -> str:
+    """A fact's value as the language writes it (`true`, `"chat"`, `90 days`)."""
+    if value is None:
+        return "missing"
+    if value is True or value is False:
+        return str(value).lower()
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list):
+        shown = ", ".join(show_value(v) for v in value[:5])
+        return f"[{shown}{', ...' if len(value) > 5 else ''}]"
+    if isinstance(value, dict):
+        return "{...}"
+    return str(value)
+
+
+# ---- the page's data ------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One result as the tables show it."""
+
+    id: str
+    kind: str
+    title: str
+    status: str  # the Status value, also the CSS class suffix
+    label: str
+    level: int | None
+    owner: str
+    owner_title: str
+    evidence_expected: list[str]
+    key_requirements: list[str]
+    outcome: str  # `fails: 1 of 3 systems fail: voice-ivr`
+    details: dict[str, Any]
+
+
+def _view(report: Report, compiled: CompiledPolicy, mode: str) -> dict[str, Any]:
+    std = report.standard
+    clauses = [r for r in report.results if r.kind == "clause"]
+    counts = Counter(r.status for r in clauses)
+    t = tailoring(compiled, report.as_of)
+    frameworks = crosswalk(report, compiled)
+    return {
+        "title": f"{std['id']} {std['version']} assessment: {report.policy['title']}",
+        "standard": std,
+        "policy": {**report.policy, "text": compiled.policy.text},
+        "facts": {"path": report.facts.path, **report.systems},
+        "as_of": report.as_of.isoformat(),
+        "version": tool_version(),
+        "verdict": {
+            "key": report.verdict,
+            "word": VERDICT_WORD[report.verdict],
+            "reasons": report.reasons,
+        },
+        "maturity": {
+            "overall": report.overall_level,
+            "overall_name": level_name(report, report.overall_level) or "none",
+            "target": report.target_level,
+            "target_name": level_name(report, report.target_level),
+        },
+        "summary": [
+            {"status": s.value, "label": STATUS_LABEL[s], "count": counts.get(s, 0)} for s in Status
+        ],
+        "clause_count": len(clauses),
+        "chart": maturity_chart(report),
+        "key_requirements": [
+            _row(report, compiled, r, mode) for r in report.results if r.kind == "key_requirement"
+        ],
+        "pillars": _pillars(report, compiled, mode),
+        "findings": report.findings,
+        "tailoring": t,
+        "missing": _missing(report),
+        "crosswalk": frameworks,
+        "coverage_order": COVERAGE_ORDER,
+    }
+
+
+def _pillars(report: Report, compiled: CompiledPolicy, mode: str) -> list[dict[str, Any]]:
+    out = []
+    for p in report.pillars:
+        rows = []
+        for clause_id in compiled.standard.pillars[p.pillar].clauses:
+            r = report.result(clause_id)
+            if r is None:
+                continue
+            rows.append(_row(report, compiled, r, mode))
+            rows.extend(_row(report, compiled, sub, mode) for sub in r.rules)
+        out.append(
+            {
+                "id": p.pillar,
+                "title": p.title,
+                "level": p.level,
+                "level_name": level_name(report, p.level) or "none",
+                "blockers": p.next_level_blockers,
+                "rows": rows,
+            }
+        )
+    return out
+
+
+def _row(report: Report, compiled: CompiledPolicy, r: Result, mode: str) -> Row:
+    roles = compiled.standard.roles
+    owner = r.owner or ""
+    return Row(
+        id=r.id,
+        kind=r.kind,
+        title=r.title,
+        status=r.status.value,
+        label=STATUS_LABEL[r.status],
+        level=r.level,
+        owner=owner,
+        owner_title=roles[owner].title if owner in roles else owner,
+        evidence_expected=r.evidence_expected,
+        key_requirements=r.trace.key_requirements if r.trace else [],
+        outcome=outcome(r),
+        details=_details(report, r, mode),
+    )
+
+
+def _details(report: Report, r: Result, mode: str) -> dict[str, Any]:
+    t = r.trace
+    tree = None
+    if r.node is not None and mode != "none":
+        tree = node_json(r.node, report.facts, "full" if mode == "full" else "fails")
+        _show_values(tree, report.facts.data)
+    return {
+        "source": r.span.location(),
+        "pillar": f"{t.pillar} {t.pillar_title}" if t else "",
+        "refines": t.refines if t else None,
+        "crosswalk": [f"{x['framework']} {x['ref']}" for x in t.crosswalk] if t else [],
+        "reason": r.reason,
+        "checked": checked_status(r).value if r.status is Status.WAIVED else "",
+        "covers": [{"id": c, "status": s.value, "label": STATUS_LABEL[s]} for c, s in r.covers],
+        "blocked_by": r.blocked_by,
+        "tree": tree,
+        "missing": r.missing,
+        "evidence": [evidence_text(ev) for ev in r.evidence],
+    }
+
+
+def _show_values(tree: dict[str, Any], data: Any) -> None:
+    """Give each fact of an explanation tree its value as the language writes it (`90 days`,
+    `2025-10-16`), from the typed facts; JSON data alone would show them as strings."""
+    for fact in tree.get("facts", ()):
+        found = _at(data, fact.get("json_path", ""))
+        fact["shown"] = render_value(found) if found is not _ABSENT else show_value(fact["value"])
+    for child in tree.get("conditions", ()):
+        _show_values(child, data)
+    for item in tree.get("items", ()):
+        for part in ("where", "check"):
+            if part in item:
+                _show_values(item[part], data)
+
+
+_ABSENT = object()
+_STEP = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
+
+
+def _at(data: Any, json_path: str) -> Any:
+    """The value at a JSON path such as `$.systems[2].escalation.max_wait`, or `_ABSENT`."""
+    if not json_path.startswith("$"):
+        return _ABSENT
+    current = data
+    for key, index in _STEP.findall(json_path[1:]):
+        if key and isinstance(current, dict) and key in current:
+            current = current[key]
+        elif index and isinstance(current, list) and int(index) < len(current):
+            current = current[int(index)]
+        else:
+            return _ABSENT
+    return current
+
+
+def _missing(report: Report) -> list[dict[str, Any]]:
+    needed: dict[str, list[str]] = {path: [] for path in report.missing_facts}
+    for r in report.results:
+        for sub in (r, *r.rules):
+            for path in sub.missing:
+                if path in needed and sub.id not in needed[path]:
+                    needed[path].append(sub.id)
+    return [{"path": path, "needed_by": ids} for path, ids in needed.items()]
+
+
+def truth_label(truth: str) -> str:
+    return LABEL.get(truth, "VALUE")
+
+
+# ---- the maturity chart ---------------------------------------------------------------------
+
+
+def maturity_chart(report: Report) -> dict[str, Any]:
+    """Geometry of a horizontal bar chart: each pillar's level against the target level."""
+    levels = sorted(report.standard.get("levels", {}) or {1: "", 2: "", 3: "", 4: ""})
+    top = max([*levels, report.target_level, 1])
+
+    def x(level: int) -> float:
+        return round(CHART_LABEL_WIDTH + CHART_PLOT_WIDTH * level / float(top), 1)
+
+    bars = []
+    for i, p in enumerate(report.pillars):
+        y = CHART_TOP + i * CHART_ROW
+        tone = (
+            "met" if p.level >= report.target_level else _shortfall(report, p.next_level_blockers)
+        )
+        bars.append(
+            {
+                "pillar": p.pillar,
+                "title": p.title,
+                "level": p.level,
+                "name": level_name(report, p.level) or "none",
+                "y": y,
+                "text_y": y + CHART_BAR / 2 + 4.5,
+                "width": round(x(p.level) - CHART_LABEL_WIDTH, 1),
+                "tone": tone,
+                "end": x(p.level),
+            }
+        )
+    height = CHART_TOP + len(bars) * CHART_ROW + 8
+    return {
+        "width": CHART_LABEL_WIDTH + CHART_PLOT_WIDTH + 110,
+        "height": height,
+        "plot_left": CHART_LABEL_WIDTH,
+        "bar_height": CHART_BAR,
+        "ticks": [{"level": n, "x": x(n), "name": level_name(report, n)} for n in [0, *levels]],
+        "target": {
+            "level": report.target_level,
+            "x": x(report.target_level),
+            "name": level_name(report, report.target_level),
+        },
+        "bars": bars,
+        "axis_bottom": height - 8,
+        "description": "; ".join(
+            f"{b['pillar']} {b['title']}: level {b['level']} ({b['name']})" for b in bars
+        )
+        + f"; target level {report.target_level}.",
+    }
+
+
+def _shortfall(report: Report, blockers: list[str]) -> str:
+    """`short` when a blocker definitely fails, `open` when none fails but one is undecided."""
+    statuses = [r.status for b in blockers if (r := report.result(b)) is not None]
+    hard = (Status.FAIL, Status.ERROR, Status.BLOCKED)
+    return "short" if any(s in hard for s in statuses) else "open"

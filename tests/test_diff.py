@@ -1,0 +1,438 @@
+"""`aicxs diff`: a semantic diff between two versions of the standard, each change classed as
+breaking or not for existing policies; which policies no longer load, which tailoring a change
+touches, and which verdicts and statuses flip on each organisation's facts. The 2025 draft makes
+one deliberate change of each kind; each is asserted structurally, then the whole output is
+pinned in text, JSON and Markdown. Also `aicxs graph --impact ID --format list`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.diff import word_diff
+from tests.conftest import AS_OF, ROOT, SPEC, run_cli
+
+OLD = "spec/aicxs-2024.aicx"
+NEW = "spec/aicxs-2025-draft.aicx"
+FULL = (OLD, NEW, "--policies", "policies/", "--facts", "policies/", "--as-of", AS_OF)
+
+# Every change the draft makes on purpose: (kind, subject) → breaking?
+DELIBERATE = {
+    ("standard_version_changed", "AICXS 2025"): True,
+    ("standard_text_changed", "AICXS 2025"): False,
+    ("stage_changed", "implement"): False,
+    ("stage_changed", "certify"): False,
+    ("parameter_default_changed", "max_human_wait"): True,
+    ("parameter_bounds_changed", "max_human_wait"): True,
+    ("framework_ref_added", "EU_AI_ACT Art. 27"): False,
+    ("clause_text_changed", "P1.1"): False,
+    ("clause_level_changed", "P2.3"): True,
+    ("clause_prerequisites_changed", "P2.5"): True,
+    ("clause_crosswalk_changed", "P3.5"): False,
+    ("clause_text_changed", "P4.2"): False,
+    ("clause_evidence_changed", "P4.2"): False,
+    ("clause_check_changed", "P4.2"): True,
+    ("clause_split", "P4.6"): True,
+    ("clause_renamed", "P4.7"): True,
+    ("clause_title_changed", "P4.7"): False,
+    ("clause_pillar_changed", "P4.7"): True,
+    ("clause_text_changed", "P4.7"): False,
+    ("clause_text_changed", "P5.1"): False,
+    ("clause_crosswalk_changed", "P5.2"): False,
+    ("clause_owner_changed", "P5.4"): False,
+    ("clause_text_changed", "P6.3"): False,
+    ("clause_evidence_changed", "P6.3"): False,
+    ("clause_crosswalk_changed", "P6.3"): False,
+    ("clause_check_changed", "P6.3"): True,
+    ("clause_removed", "P6.5"): True,
+    ("key_requirement_coverage_changed", "KR2"): True,
+    ("fact_retyped", "systems[].kind"): False,
+    ("fact_added", "systems[].escalation.same_channel"): False,
+}
+
+
+def diff_json(*args: str) -> tuple[int, dict[str, Any]]:
+    r = run_cli("diff", *args, "--format", "json")
+    assert r.stderr == "", r.stderr
+    return r.exit_code, json.loads(r.stdout)
+
+
+@pytest.fixture(scope="module")
+def full() -> dict[str, Any]:
+    from click.testing import CliRunner
+
+    from cli import cli
+
+    with pytest.MonkeyPatch.context() as mp:  # as `_at_root` does for each test
+        mp.chdir(ROOT)
+        result = CliRunner().invoke(cli, ["diff", *FULL, "--format", "json"], prog_name="aicxs")
+    assert result.exit_code == 1, result.output
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def change(data: dict[str, Any], kind: str, subject: str) -> dict[str, Any]:
+    found = [c for c in data["changes"] if (c["kind"], c["subject"]) == (kind, subject)]
+    assert len(found) == 1, f"{kind} {subject}: {found}"
+    return found[0]
+
+
+def policy(data: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(p for p in data["policies"] if p["policy"] == name)
+
+
+# ---- the standards -------------------------------------------------------------------------
+
+
+def test_a_standard_compared_with_itself_has_no_change() -> None:
+    code, data = diff_json(OLD, OLD, "--policies", "policies/")
+    assert code == 0
+    assert data["changes"] == [] and data["renamed"] == [] and data["split"] == []
+    assert data["summary"]["breaking"] == 0
+    assert {p["status"] for p in data["policies"]} == {"loads"}
+    assert all(p["notes"] == [] and p["touches"] == [] for p in data["policies"])
+    r = run_cli("diff", OLD, str(SPEC))
+    assert (r.exit_code, r.stdout.splitlines()[3]) == (0, "no changes")
+
+
+def test_each_deliberate_change_of_the_draft_is_found_and_classed(full: dict[str, Any]) -> None:
+    found = {(c["kind"], c["subject"]): c["breaking"] for c in full["changes"]}
+    assert found == DELIBERATE
+    assert full["summary"] == {
+        "changes": 30,
+        "breaking": 12,
+        "not_breaking": 18,
+        "policies": 4,
+        "policies_no_longer_loading": 1,
+    }
+    for c in full["changes"]:
+        assert c["summary"] and c["reason"], c
+
+
+def test_the_split_clause_is_found_by_the_text_it_took(full: dict[str, Any]) -> None:
+    assert full["split"] == [{"old": "P4.2", "new": "P4.6"}]
+    split = change(full, "clause_split", "P4.6")
+    assert split["old"] == "P4.2"
+    assert split["new"] == {
+        "id": "P4.6",
+        "title": "Handover quality",
+        "pillar": "P4",
+        "level": 2,
+        "owner": "cx_leader",
+    }
+    assert "mandatory key requirement KR2" in split["reason"]
+    check = change(full, "clause_check_changed", "P4.2")
+    assert "s.escalation.handover_with_context" in check["old"]
+    assert "s.escalation.handover_with_context" not in check["new"]
+    assert check["affects"] == ["KR2", "KR6", "P4.5"]
+    assert change(full, "key_requirement_coverage_changed", "KR2")["new"] == ["P4.2", "P4.6"]
+
+
+def test_the_moved_clause_is_matched_by_similarity_not_reported_as_removed_and_added(
+    full: dict[str, Any],
+) -> None:
+    [renamed] = full["renamed"]
+    assert (renamed["old"], renamed["new"]) == ("P5.5", "P4.7")
+    assert renamed["similarity"] >= 0.6
+    kinds = {c["kind"] for c in full["changes"] if c["subject"] in ("P5.5", "P4.7")}
+    assert "clause_removed" not in kinds and "clause_added" not in kinds
+    moved = change(full, "clause_pillar_changed", "P4.7")
+    assert (moved["old"], moved["new"]) == ("P5", "P4")
+    assert (
+        "`P5.5` no longer load until they name `P4.7`"
+        in change(full, "clause_renamed", "P4.7")["reason"]
+    )
+
+
+def test_removed_clause_and_tightened_parameter_say_what_no_longer_loads(
+    full: dict[str, Any],
+) -> None:
+    removed = change(full, "clause_removed", "P6.5")
+    assert "policies that exclude, waive or refine `P6.5` no longer load" in removed["reason"]
+    default = change(full, "parameter_default_changed", "max_human_wait")
+    assert (default["old"], default["new"]) == ("120 seconds", "90 seconds")
+    assert "(stricter)" in default["summary"]
+    assert "between 90 seconds and 120 seconds is now looser" in default["reason"]
+    bounds = change(full, "parameter_bounds_changed", "max_human_wait")
+    assert bounds["new"] == "0 seconds .. 300 seconds"
+    assert bounds["reason"].startswith("narrowed")
+
+
+def test_level_prerequisite_owner_and_crosswalk_changes(full: dict[str, Any]) -> None:
+    level = change(full, "clause_level_changed", "P2.3")
+    assert (level["old"], level["new"]) == (3, 2)
+    assert level["reason"].startswith("earlier")
+    prereq = change(full, "clause_prerequisites_changed", "P2.5")
+    assert (prereq["old"], prereq["new"]) == ([], ["P1.4"])
+    assert "blocked" in prereq["reason"]
+    owner = change(full, "clause_owner_changed", "P5.4")
+    assert (owner["old"], owner["new"]) == ("compliance_officer", "cx_leader")
+    assert change(full, "clause_crosswalk_changed", "P3.5")["new"][0] == "EU_AI_ACT Art. 27"
+    text = change(full, "clause_text_changed", "P1.1")
+    assert "did not change" in text["reason"]  # wording only, same check
+    assert change(full, "fact_retyped", "systems[].kind")["summary"].endswith("`ai_agent`")
+
+
+def test_the_reverse_diff_classes_loosening_as_not_breaking() -> None:
+    code, data = diff_json(NEW, OLD)
+    assert code == 1
+    found = {(c["kind"], c["subject"]): c["breaking"] for c in data["changes"]}
+    assert found[("parameter_default_changed", "max_human_wait")] is False  # looser again
+    assert found[("parameter_bounds_changed", "max_human_wait")] is False  # widened
+    assert found[("clause_level_changed", "P2.3")] is False  # later: no level can drop
+    assert found[("clause_prerequisites_changed", "P2.5")] is False  # no longer blocked
+    assert found[("key_requirement_coverage_changed", "KR2")] is False
+    assert found[("clause_removed", "P4.6")] is True
+    assert found[("clause_added", "P6.5")] is True
+    assert found[("clause_renamed", "P5.5")] is True
+    assert found[("fact_removed", "systems[].escalation.same_channel")] is True
+    assert found[("fact_retyped", "systems[].kind")] is True  # a value is no longer allowed
+    assert data["split"] == []
+
+
+# ---- policies and their facts --------------------------------------------------------------
+
+
+def test_the_bank_no_longer_loads_and_its_touched_tailoring_is_named(full: dict[str, Any]) -> None:
+    bank = policy(full, "retail_bank")
+    assert bank["status"] == "no_longer_loads"
+    [error] = bank["diagnostics"]["new"]
+    assert (error["code"], error["file"], error["line"], error["column"]) == (
+        "aicxs_unknown_clause",
+        "policies/retail-bank.aicx",
+        31,
+        3,
+    )
+    assert bank["diagnostics"]["old"] == []
+    touched = {t["item"]: [c["kind"] for c in t["changes"]] for t in bank["touches"]}
+    assert touched == {
+        "set max_human_wait = 90 seconds": [
+            "parameter_default_changed",
+            "parameter_bounds_changed",
+        ],
+        "exclude P6.5": ["clause_removed"],
+        "rule NB-1 refines P4.2": [
+            "clause_text_changed",
+            "clause_evidence_changed",
+            "clause_check_changed",
+            "clause_split",
+        ],
+        "rule NB-2 refines P2.5": ["clause_prerequisites_changed"],
+    }
+    assert bank["evaluation"] is None
+    assert any("not compared" in n for n in bank["notes"])
+    assert any("read as `implements AICXS 2025`" in n for n in bank["notes"])
+
+
+def test_verdicts_and_statuses_that_flip_per_organisation(full: dict[str, Any]) -> None:
+    def flips(name: str) -> dict[str, tuple[str | None, str | None]]:
+        ev = policy(full, name)["evaluation"]
+        assert ev["as_of"] == AS_OF
+        return {f["new_id"] or f["old_id"]: (f["old"], f["new"]) for f in ev["flips"]}
+
+    insurer = policy(full, "harbour_mutual")["evaluation"]
+    assert insurer["verdict"] == {"old": "not_certified", "new": "not_certified"}
+    assert insurer["level"] == {"old": 2, "new": 1}
+    assert insurer["pillars"] == [{"pillar": "P4", "old": 4, "new": 1}]
+    assert flips("harbour_mutual") == {
+        "KR2": ("pass", "fail"),  # the voice line's 105 s wait is over the new 90 s default
+        "KR6": ("pass", "fail"),
+        "P4.2": ("pass", "fail"),
+        "P4.5": ("pass", "blocked"),
+        "P4.6": (None, "unknown"),  # asks a new fact, `escalation.same_channel`
+        "P6.5": ("pass", None),
+    }
+    startup = policy(full, "lumen_labs")["evaluation"]
+    assert startup["verdict"] == {"old": "undetermined", "new": "not_certified"}
+    assert flips("lumen_labs")["P2.5"] == ("unknown", "blocked")  # new prerequisite P1.4
+    telecom = policy(full, "velocity_telecom")["evaluation"]
+    assert telecom["pillars"] == [{"pillar": "P2", "old": 2, "new": 1}]  # P2.3 now at level 2
+    assert set(flips("velocity_telecom")) == {"P4.6", "P6.5"}  # P5.5 → P4.7 fails in both
+    assert {p["status"] for p in full["policies"]} == {"loads", "no_longer_loads"}
+
+
+def test_a_setting_looser_than_the_new_default_no_longer_loads(tmp_path: Path) -> None:
+    (tmp_path / "acme.aicx").write_text(
+        "policy acme implements AICXS 2024 {\n"
+        "  target level 2\n"
+        "  set max_human_wait = 100 seconds\n"
+        "  waive P5.5 {\n"
+        '    justification "Opt-out routes are being rebuilt"\n'
+        '    approver "A. Person"\n'
+        "    expires 2027-01-31\n"
+        "  }\n"
+        "}\n",
+        "utf-8",
+    )
+    code, data = diff_json(OLD, NEW, "--policies", str(tmp_path))
+    assert code == 1
+    [acme] = data["policies"]
+    assert acme["status"] == "no_longer_loads"
+    codes = [(d["code"], d["line"]) for d in acme["diagnostics"]["new"]]
+    assert codes == [("aicxs_parameter_looser", 3), ("aicxs_unknown_clause", 4)]
+    touched = {t["item"]: [c["kind"] for c in t["changes"]] for t in acme["touches"]}
+    assert touched["waive P5.5"] == [
+        "clause_renamed",
+        "clause_title_changed",
+        "clause_pillar_changed",
+        "clause_text_changed",
+    ]
+    assert touched["set max_human_wait = 100 seconds"][0] == "parameter_default_changed"
+
+
+def test_a_policy_without_facts_beside_it_is_noted(tmp_path: Path) -> None:
+    (tmp_path / "lean.aicx").write_text(
+        "policy lean implements AICXS 2024 {\n  target level 2\n}\n", "utf-8"
+    )
+    _, data = diff_json(OLD, NEW, "--policies", str(tmp_path), "--facts", str(tmp_path))
+    [lean] = data["policies"]
+    assert lean["status"] == "loads" and lean["evaluation"] is None
+    assert (
+        lean["notes"][-1] == f"no facts file {tmp_path / 'lean.facts.yaml'}: verdicts not compared"
+    )
+
+
+def test_a_policy_that_does_not_parse_is_reported_not_raised(tmp_path: Path) -> None:
+    (tmp_path / "bad.aicx").write_text(
+        "policy bad implements AICXS 2024 {\n  target level\n", "utf-8"
+    )
+    _, data = diff_json(OLD, NEW, "--policies", str(tmp_path))
+    [bad] = data["policies"]
+    assert bad["status"] == "does_not_load"
+    assert bad["diagnostics"]["new"][0]["file"] == str(tmp_path / "bad.aicx")
+
+
+# ---- pinned outputs ------------------------------------------------------------------------
+
+
+def test_text_output(snapshot: object) -> None:
+    r = run_cli("diff", *FULL)
+    assert (r.exit_code, r.stderr) == (1, "")
+    assert r.stdout == snapshot
+
+
+def test_json_output_is_pinned_and_deterministic(full: dict[str, Any], snapshot: object) -> None:
+    r = run_cli("diff", *FULL, "--format", "json")
+    assert json.loads(r.stdout) == full
+    assert r.stdout == snapshot
+
+
+def test_markdown_output(snapshot: object) -> None:
+    r = run_cli("diff", *FULL, "--format", "markdown")
+    assert r.exit_code == 1
+    assert r.stdout == snapshot
+
+
+# ---- mistakes ------------------------------------------------------------------------------
+
+
+def test_facts_without_policies_is_a_usage_error() -> None:
+    r = run_cli("diff", OLD, NEW, "--facts", "policies/")
+    assert r.exit_code == 2
+    assert "--facts needs --policies" in r.stderr
+
+
+def test_a_missing_standard_is_located_with_exit_2(tmp_path: Path) -> None:
+    r = run_cli("diff", OLD, str(tmp_path / "gone.aicx"))
+    assert r.exit_code == 2
+    assert r.stderr.startswith(f"{tmp_path / 'gone.aicx'}: aicxs_file_error: cannot read")
+
+
+def test_a_policy_given_as_a_standard_is_reported_with_exit_2() -> None:
+    r = run_cli("diff", OLD, "policies/telecom.aicx")
+    assert r.exit_code == 2
+    assert "policies/telecom.aicx:" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_bad_date_is_a_usage_error() -> None:
+    r = run_cli("diff", *FULL[:-1], "27/11/2026")
+    assert r.exit_code == 2
+    assert "`27/11/2026` is not a date; write YYYY-MM-DD" in r.stderr
+
+
+def test_a_missing_policies_folder_is_a_usage_error(tmp_path: Path) -> None:
+    r = run_cli("diff", OLD, NEW, "--policies", str(tmp_path / "none"))
+    assert r.exit_code == 2
+    assert "does not exist" in r.stderr
+
+
+# ---- helpers and graph impact ----------------------------------------------------------------
+
+
+def test_word_diff_marks_dropped_and_added_words() -> None:
+    assert word_diff("reach a human within two minutes", "reach a human within 90 seconds") == (
+        "reach a human within [-two minutes-] {+90 seconds+}"
+    )
+    assert word_diff("a b", "a b c", ("~~", "~~"), ("**", "**")) == "a b **c**"
+
+
+def test_graph_impact_as_a_list(snapshot: object) -> None:
+    r = run_cli("graph", OLD, "--impact", "P4.2", "--format", "list")
+    assert r.exit_code == 0
+    assert r.stdout == snapshot
+    policy_run = run_cli(
+        "graph", "policies/retail-bank.aicx", "--impact", "P4.2", "--format", "list"
+    )
+    assert (
+        "  NB-3  rule             Vulnerable-customer register linked to every customer-facing system\n        NB-3 refines P4.5 requires P4.2\n"
+        in policy_run.stdout
+    )
+
+
+def test_graph_as_a_list_names_every_node() -> None:
+    r = run_cli("graph", OLD, "--format", "list")
+    lines = r.stdout.splitlines()
+    assert len(lines) == 31 + 6 + 6 + 4  # clauses, pillars, key requirements, levels
+    assert "P4.2  clause           Escalation protocols" in lines
+    assert lines[0] == "KR1   key requirement  Every AI-customer interaction must be transparent"
+
+
+def test_the_draft_lints_clean_and_is_formatted() -> None:
+    lint = run_cli("lint", NEW)
+    assert (lint.exit_code, lint.stdout.strip()) == (0, "1 file checked: 0 errors, 0 warnings")
+    text = (ROOT / NEW).read_text("utf-8")
+    from aicxs_dsl import parse_file
+    from aicxs_dsl.formatter import format_module
+
+    assert format_module(parse_file(ROOT / NEW)) == text
+
+
+def test_changes_that_cannot_break_a_policy_are_classed_safe(
+    tmp_spec: Path, spec_text: str
+) -> None:
+    edits = [
+        ('  mandatory\n  text "Every AI system that faces', '  text "Every AI system that faces'),
+        (
+            '  clause P6.1 "AI performance monitoring" {\n    level 2',
+            '  clause P6.1 "AI performance monitoring" {\n    level 3',
+        ),
+        (
+            "  default 90 days\n  bounds 1 day .. 365 days",
+            "  default 90 days\n  bounds 1 day .. 730 days",
+        ),
+        (
+            'ref "Art. 9" "Risk management system"',
+            'ref "Art. 9" "Risk management system (Article 9)"',
+        ),
+        (
+            "When was the AI strategy last reviewed and re-approved?",
+            "When was the AI strategy last re-approved?",
+        ),
+    ]
+    text = spec_text
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    tmp_spec.write_text(text, "utf-8")
+    code, data = diff_json(OLD, str(tmp_spec))
+    found = {(c["kind"], c["subject"]): c["breaking"] for c in data["changes"]}
+    assert found == {
+        ("key_requirement_mandatory_changed", "KR4"): False,
+        ("clause_level_changed", "P6.1"): False,
+        ("parameter_bounds_changed", "bias_test_interval"): False,
+        ("framework_ref_retitled", "EU_AI_ACT Art. 9"): False,
+        ("fact_question_changed", "organisation.strategy.last_reviewed"): False,
+    }
+    assert code == 0  # nothing breaks
