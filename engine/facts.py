@@ -103,9 +103,12 @@ def facts_from_data(
     jsonschema, which say precisely what is wrong and where."""
     if raw is None:
         raw = {}
-    if isinstance(raw, dict) and "evidence" not in raw:
+    if isinstance(raw, dict):
         try:
-            doc.data = converter(vocabulary)(raw)
+            evidence = _evidence(raw["evidence"]) if "evidence" in raw else []
+            facts = {k: v for k, v in raw.items() if k != "evidence"} if evidence else raw
+            doc.data = converter(vocabulary)(facts)
+            doc.evidence = evidence
             return doc
         except _Invalid:
             pass  # the slow path below finds and words the problem
@@ -797,6 +800,31 @@ def _duration(v: Any) -> Any:
             if d is not None and v == v.strip():
                 return d
     raise _Invalid
+
+
+_EVIDENCE_TEXT = ("fact", "document", "url", "attested_by")
+
+
+def _evidence(entries: Any) -> list[dict[str, Any]]:
+    """The `evidence` list, as the schema and normalising would leave it (dates as text)."""
+    if type(entries) is not list:
+        raise _Invalid
+    out = []
+    for e in entries:
+        if type(e) is not dict or type(e.get("fact")) is not str:
+            raise _Invalid
+        entry: dict[str, Any] = {}
+        for k, v in e.items():
+            if v is None:
+                continue
+            if k in _EVIDENCE_TEXT and type(v) is str:
+                entry[k] = v
+            elif k == "date":
+                entry[k] = _date(v).isoformat()
+            else:
+                raise _Invalid
+        out.append(entry)
+    return out
 
 
 def _enum(values: frozenset[str]) -> Convert:

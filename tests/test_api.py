@@ -89,3 +89,23 @@ def test_bundled_standard_loads_and_is_cached() -> None:
     assert len(std.pillars) == 6 and len(std.clauses) == 31 and len(std.key_requirements) == 6
     assert len(std.levels) == 4 and all(kr.mandatory for kr in std.key_requirements.values())
     assert std.pillars["P3"].errata, "pillar 03's repeated title is recorded as an erratum"
+
+
+def test_evidence_is_read_in_one_pass_as_the_schema_reads_it() -> None:
+    """A document with evidence takes the one-pass converter too, with the same result as
+    normalising + jsonschema (dates as text)."""
+    import yaml
+
+    from aicxs_dsl.source import Source
+    from engine import facts as f
+
+    policy = engine.load_policy("policies/retail-bank.aicx")
+    text = Path("policies/retail-bank.facts.yaml").read_text("utf-8")
+    fast = policy.parse_facts(text, "bank.yaml")
+    raw = yaml.load(text, Loader=f._StrictLoader)
+    slow = f._normalise(raw, Source("bank.yaml", text), f.FactsDocument("bank.yaml", {}, text))
+    assert fast.evidence == slow["evidence"] and len(fast.evidence) == 15
+    bad = text.replace("attested_by:", "atested_by:", 1)
+    with pytest.raises(DiagnosticError) as err:
+        policy.parse_facts(bad, "bank.yaml")
+    assert err.value.diagnostics[0].code == "aicxs_facts_schema"
