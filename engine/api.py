@@ -136,6 +136,11 @@ def _load_standard_cached(resolved: str, mtime: int, size: int, shown: str) -> L
 
 
 def standard_from_module(module: ast.Module) -> LoadedStandard:
+    with paused_gc():  # the model and graph are acyclic; see aicxs_dsl/gcpause.py
+        return _standard_from_module(module)
+
+
+def _standard_from_module(module: ast.Module) -> LoadedStandard:
     out: list[Diagnostic] = []
     std = build_standard(module, out)
     if std is None:
