@@ -1,0 +1,110 @@
+"""Time and peak memory of every hostile input: no input may take more than a few seconds or a
+few hundred MB.
+
+Each input of the corpus (tests/hostile/aicx/*.aicx through `aicxs lint`, tests/hostile/facts/*
+through `aicxs check` of a small policy) and each big generated one (a 50 MB policy, 10,000
+nested brackets, 1,000,000 systems in YAML and in JSON, JSON nested 100,000 deep, ...) is run
+in a child process of its own; its wall time and peak resident memory (ru_maxrss, from wait4)
+are printed in a table, with the exit code and the error codes. The floor row is `aicxs
+--version`: the cost of starting Python and importing the command. This process imports
+nothing of aicxs and makes the big inputs in a child of its own: a child's peak memory counts
+the pages of the parent it was forked from.
+
+    python benchmarks/bench_hostile.py              # everything
+    python benchmarks/bench_hostile.py --only systems   # inputs whose name contains "systems"
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "hostile"
+POLICY = CORPUS / "aicx" / "ok-clean.aicx"
+CODE = re.compile(r"(aicxs_[a-z_]+)(?: \(warning\))?: ")
+
+
+def run(args: list[str]) -> tuple[int, float, float, str]:
+    """Exit code, seconds, peak MB and output of `aicxs ARGS` in a child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    output = proc.stdout.read() if proc.stdout else b""
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, seconds, usage.ru_maxrss / 1024, output.decode("utf-8", "replace")
+
+
+GENERATE = """
+import sys
+from pathlib import Path
+from tests.test_hostile import GENERATED_AICX, GENERATED_FACTS
+folder = Path(sys.argv[1])
+for kind, makers in (("aicx", GENERATED_AICX), ("facts", GENERATED_FACTS)):
+    for name, make in makers.items():
+        print(kind, name, make(folder), sep="\t")
+"""
+
+
+def generated(folder: Path) -> list[tuple[str, str, str]]:
+    """(kind, name, path) of each big input, made by the test suite's own generators."""
+    out = subprocess.run(
+        [sys.executable, "-c", GENERATE, str(folder)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return [tuple(line.split("\t")) for line in out.splitlines()]  # type: ignore[misc]
+
+
+def inputs(folder: Path) -> list[tuple[str, list[str]]]:
+    big = generated(folder)
+    cases: list[tuple[str, list[str]]] = [("(floor) aicxs --version", ["--version"])]
+    for path in sorted((CORPUS / "aicx").glob("*.aicx")):
+        cases.append((f"aicx/{path.name}", ["lint", str(path)]))
+    for _, name, path in (b for b in big if b[0] == "aicx"):
+        cases.append((f"aicx/{name} (generated)", ["lint", path]))
+    check = ["check", str(POLICY), "--as-of", "2026-11-27", "--explain", "none", "--facts"]
+    for path in sorted((CORPUS / "facts").iterdir()):
+        if path.suffix in (".yaml", ".json"):
+            cases.append((f"facts/{path.name}", [*check, str(path)]))
+    for _, name, path in (b for b in big if b[0] == "facts"):
+        cases.append((f"facts/{name} (generated)", [*check, path]))
+    return cases
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default="", help="Only inputs whose name contains this.")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        print(f"{'input':58} {'exit':>4} {'seconds':>8} {'peak MB':>8}  codes")
+        worst_time = worst_memory = 0.0
+        for name, args in inputs(Path(tmp)):
+            if options.only not in name:
+                continue
+            code, seconds, peak, output = run(args)
+            codes = ", ".join(sorted(set(CODE.findall(output)))) or "-"
+            if "Traceback" in output:
+                codes += "  TRACEBACK"
+            print(f"{name:58} {code:>4} {seconds:>8.2f} {peak:>8.0f}  {codes}")
+            worst_time, worst_memory = max(worst_time, seconds), max(worst_memory, peak)
+        print(f"\nslowest: {worst_time:.2f} s; largest peak: {worst_memory:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
