@@ -104,6 +104,7 @@ def facts_from_data(
     if raw is None:
         raw = {}
     if isinstance(raw, dict):
+        _LIST_LIMIT[0] = max_list_items()  # the environment, read once, not per list
         try:
             evidence = _evidence(raw["evidence"]) if "evidence" in raw else []
             facts = {k: v for k, v in raw.items() if k != "evidence"} if evidence else raw
@@ -859,9 +860,12 @@ def _record(t: Type) -> Convert:
     return convert
 
 
+_LIST_LIMIT = [0]  # `max_list_items()`, read once per document by `facts_from_data`
+
+
 def _list(item: Convert, key: str | None) -> Convert:
     def convert(v: Any) -> Any:
-        if type(v) is not list or len(v) > max_list_items():
+        if type(v) is not list or len(v) > _LIST_LIMIT[0]:
             raise _Invalid
         out = [item(x) for x in v]
         if key is not None and len({x[key] for x in out}) != len(out):
