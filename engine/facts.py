@@ -40,7 +40,19 @@ from aicxs_dsl.source import Source, span_at
 from engine.schema import DURATION_PATTERN
 from engine.types import Duration, Type, key_field
 
-__all__ = ["MAX_DEPTH", "MAX_FACTS_BYTES", "MAX_INT", "FactsDocument", "load_facts"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_FACTS_BYTES",
+    "MAX_INT",
+    "FactsDocument",
+    "Validator",
+    "converter",
+    "display_path",
+    "facts_from_data",
+    "load_facts",
+    "make_validator",
+    "parse_facts",
+]
 
 
 @dataclass
@@ -107,7 +119,7 @@ def facts_from_data(
         _LIST_LIMIT[0] = max_list_items()  # the environment, read once, not per list
         try:
             evidence = _evidence(raw["evidence"]) if "evidence" in raw else []
-            facts = {k: v for k, v in raw.items() if k != "evidence"} if evidence else raw
+            facts = {k: v for k, v in raw.items() if k != "evidence"} if "evidence" in raw else raw
             doc.data = converter(vocabulary)(facts)
             doc.evidence = evidence
             return doc
@@ -808,7 +820,7 @@ _EVIDENCE_TEXT = ("fact", "document", "url", "attested_by")
 
 def _evidence(entries: Any) -> list[dict[str, Any]]:
     """The `evidence` list, as the schema and normalising would leave it (dates as text)."""
-    if type(entries) is not list:
+    if type(entries) is not list or len(entries) > _LIST_LIMIT[0]:
         raise _Invalid
     out = []
     for e in entries:
@@ -818,7 +830,7 @@ def _evidence(entries: Any) -> list[dict[str, Any]]:
         for k, v in e.items():
             if v is None:
                 continue
-            if k in _EVIDENCE_TEXT and type(v) is str:
+            if k in _EVIDENCE_TEXT and type(v) is str and len(v) <= MAX_STRING_CHARS:
                 entry[k] = v
             elif k == "date":
                 entry[k] = _date(v).isoformat()

@@ -5,7 +5,8 @@ An interrupted or failed run leaves the old file as it was. The temporary file i
 killed outright (SIGKILL, power loss) can leave one behind: it is never taken for the target,
 and the next write of the same target removes leftovers more than an hour old (younger ones
 may belong to a run still writing). A write that the system refuses (no such folder, no
-permission, disk full) is a located `aicxs_file_error`, not a crash.
+permission, disk full) is a located `aicxs_file_error`, not a crash. `write_atomic` writes a
+text at once; `open_atomic` gives a file to write a stream into, renamed into place at the end.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import contextlib
 import os
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 from aicxs_dsl.diagnostics import Diagnostic, DiagnosticError
 
@@ -23,6 +26,14 @@ STALE_SECONDS = 3600  # a leftover temporary file older than this belongs to a d
 
 def write_atomic(path: Path, text: str) -> None:
     """Replace `path` with `text` (UTF-8) in one rename; the old file stays intact on failure."""
+    with open_atomic(path) as f:
+        f.write(text)
+
+
+@contextlib.contextmanager
+def open_atomic(path: Path) -> Iterator[TextIO]:
+    """A text file to write `path` through, line by line (e.g. a JSON Lines stream): it
+    replaces `path` in one rename when the block ends, and is removed if the block fails."""
     path = Path(path)
     if path.is_symlink():  # write through the link, as a plain write would
         path = Path(os.path.realpath(path))
@@ -34,7 +45,7 @@ def write_atomic(path: Path, text: str) -> None:
         raise _cannot_write(path, err) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else _default_mode())

@@ -147,7 +147,14 @@ async def post_evaluate(request: Request) -> Response:
             f"no policy `{clip(wanted.policy)}` is served; {hint}",
             policies=served,
         )
-    body, verdict = await anyio.to_thread.run_sync(evaluate, compiled, wanted)
+    try:
+        body, verdict = await anyio.to_thread.run_sync(evaluate, compiled, wanted)
+    except Problem:
+        raise
+    except Exception as exc:
+        # Answered here rather than by the app-wide handler: Starlette re-raises after that one
+        # responds, and the server may then reset the connection before the client reads the 500.
+        return await _on_error(request, exc)
     service.metrics.evaluations.labels(wanted.policy, verdict).inc()
     return Response(body, media_type="application/json")
 

@@ -196,3 +196,19 @@ def test_killed_at_random_moments_the_file_is_old_or_complete(tmp_path: Path) ->
         assert all(n.startswith(".report.json.") for n in leftovers(tmp_path))
     with pytest.raises(DiagnosticError):
         write_atomic(tmp_path / "no" / "such" / "folder", "x")
+
+
+def test_a_stream_is_written_atomically_too(tmp_path: Path) -> None:
+    """`open_atomic`: for outputs written line by line (e.g. `check --batch -o`)."""
+    from engine.files import open_atomic
+
+    out = tmp_path / "results.jsonl"
+    out.write_text(OLD)
+    with pytest.raises(RuntimeError), open_atomic(out) as f:
+        f.write('{"verdict": "certified"}\n')
+        raise RuntimeError("the run broke half-way")
+    assert out.read_text() == OLD and leftovers(tmp_path) == []
+    with open_atomic(out) as f:
+        f.write("one\n")
+        f.write("two\n")
+    assert out.read_text() == "one\ntwo\n" and leftovers(tmp_path) == []

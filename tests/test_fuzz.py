@@ -20,6 +20,7 @@ import os
 import re
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 import yaml
@@ -30,7 +31,7 @@ from aicxs_dsl import DiagnosticError, parse_text
 from aicxs_dsl.parser import decode
 from engine import load_policy
 from engine.api import CompiledPolicy, compile_policy, standard_from_module
-from engine.facts import _Invalid, converter
+from engine.facts import _Invalid
 from engine.outcome import Report
 from engine.render import report_json, report_text
 from engine.types import Type, key_field
@@ -325,26 +326,44 @@ def test_evaluation_of_any_facts_is_a_report_or_a_documented_error(
 @given(data=st.data(), policy=st.sampled_from(POLICY_NAMES))
 def test_fast_and_slow_facts_paths_agree(data: st.DataObject, policy: str) -> None:
     """The one-pass converter accepts exactly what normalising + the schema + typing accept,
-    and gives the same data (the slow path is forced by an `evidence` list)."""
+    and gives the same facts and evidence: each path is run alone, the other switched off."""
     compiled = _compiled(policy)
     text, as_json = data.draw(facts_documents(compiled))
-    name = "fuzz.json" if as_json else "fuzz.yaml"
     raw = json.loads(text) if as_json else yaml.safe_load(text)
-    if isinstance(raw, dict) and "evidence" in raw:
-        return  # the converter is never asked about a document that cites evidence
-    try:
-        fast = converter(compiled.vocabulary)(copy.deepcopy(raw))
-    except _Invalid:
-        fast = None
-    slow: Any = None
-    if isinstance(raw, dict):
-        try:
-            doc = compiled.facts_from_data({**raw, "evidence": []}, name)
-            slow = doc.data
-        except DiagnosticError as err:
-            assert_documented(err)
+    if data.draw(st.booleans()) and isinstance(raw, dict):
+        raw["evidence"] = data.draw(EVIDENCE)
+    with mock.patch("engine.facts._normalise", side_effect=_SlowPath):
+        fast = _facts_or_none(compiled, raw)
+    with mock.patch("engine.facts.converter", side_effect=_Invalid):
+        slow = _facts_or_none(compiled, raw)
     event("accepted" if fast is not None else "refused")
     assert fast == slow
+
+
+class _SlowPath(Exception):
+    """Raised where the slow path would start: the fast path did not decide."""
+
+
+EVIDENCE = st.lists(
+    st.fixed_dictionaries(
+        {"fact": st.sampled_from(["systems", "organisation.strategy", "x"])},
+        optional={
+            "source": st.text(max_size=10),
+            "date": st.dates(dt.date(2020, 1, 1), dt.date(2030, 1, 1)),
+            "by": st.text(max_size=10) | st.integers(),
+        },
+    )
+    | JSON_VALUES,
+    max_size=3,
+)
+
+
+def _facts_or_none(compiled: CompiledPolicy, raw: Any) -> Any:
+    try:
+        doc = compiled.facts_from_data(copy.deepcopy(raw), "fuzz.yaml")
+    except (_SlowPath, DiagnosticError):
+        return None
+    return doc.data, doc.evidence
 
 
 _COMPILED: dict[str, CompiledPolicy] = {}
