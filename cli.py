@@ -1126,19 +1126,10 @@ def _batch_output(output: str | None) -> Iterator[Any]:
     if output is None:
         yield sys.stdout
         return
-    import tempfile
+    from engine.files import open_atomic
 
-    target = Path(output)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with open_atomic(Path(output)) as f:  # the shared atomic writer: modes, links, cleanup
+        yield f
 
 
 @contextlib.contextmanager

@@ -24,9 +24,9 @@ from typing import Any, Protocol
 
 from aicxs_dsl import DiagnosticError, parse_text
 from aicxs_dsl.diagnostics import Diagnostic
+from aicxs_dsl.limits import max_facts_bytes
 from aicxs_dsl.parser import decode
 from engine.api import CompiledPolicy, compile_policy
-from engine.facts import MAX_FACTS_BYTES
 from engine.render import report_json
 
 FACTS_SUFFIXES = (".yaml", ".yml", ".json")
@@ -101,10 +101,8 @@ def _folder_documents(folder: Path) -> Iterator[Document]:
     for index, path in enumerate(_facts_files(folder)):
         name = str(path)
         try:
-            if path.stat().st_size > MAX_FACTS_BYTES:
-                yield _unreadable(
-                    index, name, f"facts file is larger than {MAX_FACTS_BYTES:,} bytes"
-                )
+            if path.stat().st_size > (limit := max_facts_bytes()):
+                yield _unreadable(index, name, f"facts file is larger than {limit:,} bytes")
                 continue
             yield Document(index, name, path.read_bytes())
         except OSError as err:

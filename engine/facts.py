@@ -118,7 +118,7 @@ def facts_from_data(
     if isinstance(raw, dict):
         _LIST_LIMIT[0] = max_list_items()  # the environment, read once, not per list
         try:
-            evidence = _evidence(raw["evidence"]) if "evidence" in raw else []
+            evidence = _evidence(raw["evidence"]) if raw.get("evidence") is not None else []
             facts = {k: v for k, v in raw.items() if k != "evidence"} if "evidence" in raw else raw
             doc.data = converter(vocabulary)(facts)
             doc.evidence = evidence
