@@ -192,20 +192,28 @@ def _too_large(name: str, message: str) -> DiagnosticError:
 # ---- parsing --------------------------------------------------------------------------------
 
 
-def _parse_json(text: str, source: Source) -> Any:
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in items:
-            if key in out:
-                raise _DuplicateKey(key)
-            out[key] = value
-        return out
+def object_without_duplicates(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object that refuses a repeated key (JSON would silently keep the last value);
+    `json.loads(..., object_pairs_hook=object_without_duplicates)`."""
+    out: dict[str, Any] = {}
+    for key, value in items:
+        if key in out:
+            raise DuplicateKey(key)
+        out[key] = value
+    return out
 
+
+def _parse_json(text: str, source: Source) -> Any:
     def constant(word: str) -> Any:
         raise _BadNumber(word)
 
     try:
-        raw = json.loads(text, object_pairs_hook=pairs, parse_constant=constant, parse_int=_int_of)
+        raw = json.loads(
+            text,
+            object_pairs_hook=object_without_duplicates,
+            parse_constant=constant,
+            parse_int=_int_of,
+        )
     except RecursionError:
         raise DiagnosticError([_too_deep_json(source)]) from None
     except json.JSONDecodeError as err:
@@ -219,7 +227,7 @@ def _parse_json(text: str, source: Source) -> Any:
                 )
             ]
         ) from None
-    except _DuplicateKey as err:
+    except DuplicateKey as err:
         at = _duplicate_offset(text)
         where = source.line_col(at) if at is not None else None
         raise DiagnosticError([_duplicate(source, err.key, where)]) from None
@@ -338,7 +346,9 @@ def _surrogate(source: Source, span: Any) -> Diagnostic:
     )
 
 
-class _DuplicateKey(Exception):
+class DuplicateKey(Exception):
+    """A key given twice in one mapping (a silent overwrite, so refused)."""
+
     def __init__(self, key: str, line: int = 0, col: int = 0) -> None:
         self.key, self.line, self.col = key, line, col
 
@@ -460,7 +470,7 @@ def _scan_node(event: Any, frame: list[Any], stack: list[list[Any]], limit: int)
         )
     key = event.value
     if key in frame[2]:
-        raise _DuplicateKey(_short(key), *_line_col(event))
+        raise DuplicateKey(_short(key), *_line_col(event))
     if key == "<<" and event.implicit[0]:
         raise _Refused(
             "aicxs_facts_alias",
@@ -523,7 +533,7 @@ def _parse_yaml(text: str, source: Source) -> Any:
     try:
         try:
             _scan_yaml(text)
-            raw = yaml.load(text, Loader=_StrictLoader)
+            raw = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass: safe
         except yaml.MarkedYAMLError as err:
             _python_parser_error(text, err)
             raise
@@ -532,7 +542,7 @@ def _parse_yaml(text: str, source: Source) -> Any:
         raise DiagnosticError(
             [Diagnostic(err.code, err.message, at, err.help, path=source.path)]
         ) from None
-    except _DuplicateKey as err:
+    except DuplicateKey as err:
         raise DiagnosticError([_duplicate(source, err.key, (err.line, err.col))]) from None
     except _Alias as err:
         raise DiagnosticError(

@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from aicxs_dsl.diagnostics import did_you_mean
 from engine.api import environ_as_of
+from engine.facts import DuplicateKey, object_without_duplicates
 from engine.openapi import PROBLEM, PROBLEM_TYPES
 
 EXPLAIN_MODES = ("fails", "full", "none")
@@ -102,20 +103,6 @@ def check_content_type(request: Request) -> None:
     )
 
 
-class _Duplicate(Exception):
-    def __init__(self, key: str) -> None:
-        self.key = key
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _Duplicate(key)
-        out[key] = value
-    return out
-
-
 def _no_constant(word: str) -> Any:
     raise ValueError(f"`{word}` is not a JSON number")
 
@@ -123,13 +110,13 @@ def _no_constant(word: str) -> Any:
 def parse_json(body: bytes) -> Any:
     """The body as JSON: UTF-8, no repeated keys, no NaN or infinities (400 otherwise)."""
     try:
-        return json.loads(body.decode("utf-8"), object_pairs_hook=_no_duplicates,
+        return json.loads(body.decode("utf-8"), object_pairs_hook=object_without_duplicates,
                           parse_constant=_no_constant)  # fmt: skip
     except UnicodeDecodeError as err:
         detail = f"the body is not UTF-8 text (byte {err.start} is 0x{body[err.start]:02x})"
     except json.JSONDecodeError as err:
         detail = f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}"
-    except _Duplicate as err:
+    except DuplicateKey as err:
         detail = f"key `{err.key}` appears twice in one object; keep one"
     except ValueError as err:
         detail = f"invalid JSON: {err}"
