@@ -38,7 +38,7 @@ def _guarded(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from aicxs_dsl.diagnostics import DiagnosticError, Severity, render_text
+        from aicxs.aicxs_dsl.diagnostics import DiagnosticError, Severity, render_text
 
         try:
             code = fn(*args, **kwargs)
@@ -83,7 +83,7 @@ def _colour(stream: Any = None) -> bool:
 
 
 def _as_of(value: str | None) -> dt.date:
-    from engine.api import environ_as_of
+    from aicxs.engine.loader import environ_as_of
 
     if value is None:
         return environ_as_of() or dt.date.today()
@@ -99,7 +99,7 @@ def _emit(text: str, output: str | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    from engine.files import write_atomic
+    from aicxs.engine.files import write_atomic
 
     write_atomic(Path(output), text)
 
@@ -218,8 +218,8 @@ def check(
 
     With --batch PATH (a folder of facts files, or a JSON Lines file of facts documents),
     evaluate every document, in parallel, and print one JSON line per document, in order."""
-    from engine import load_policy
-    from engine.render import report_json, report_markdown, report_text
+    from aicxs.engine import load_policy
+    from aicxs.engine.render import report_json, report_markdown, report_text
 
     if batch["batch_path"] is not None or facts_path is None:
         return _check_batch(policy, facts_path, spec_path, as_of, fmt, mode, output, **batch)
@@ -233,7 +233,7 @@ def check(
     elif fmt == "markdown":
         _emit(report_markdown(report, mode), output)
     elif fmt in ("html", "sarif", "junit", "oscal", "csv"):
-        from engine.reports import render_report
+        from aicxs.engine.reports import render_report
 
         _emit(render_report(fmt, report, compiled, mode), output)
     else:
@@ -256,9 +256,9 @@ def explain(
     policy: str, ident: str, facts_path: str, spec_path: str | None, as_of: str | None, fmt: str
 ) -> int:
     """Explain one clause, organisation rule or key requirement (ID) in depth."""
-    from aicxs_dsl.diagnostics import did_you_mean
-    from engine import load_policy
-    from engine.render import _result_json, result_lines
+    from aicxs.aicxs_dsl.diagnostics import did_you_mean
+    from aicxs.engine import load_policy
+    from aicxs.engine.render import _result_json, result_lines
 
     compiled = load_policy(policy, spec_path)
     report = compiled.evaluate(compiled.load_facts(facts_path), _as_of(as_of), explain="full")
@@ -291,8 +291,13 @@ def explain(
 @_guarded
 def lint(paths: tuple[str, ...], spec_path: str | None, fmt: str) -> int:
     """Check standards and policies: syntax, names, types, references, cycles, titles."""
-    from aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, render_text, sort_diagnostics
-    from engine.api import is_policy_file, load_policy, load_standard
+    from aicxs.aicxs_dsl.diagnostics import (
+        Diagnostic,
+        DiagnosticError,
+        render_text,
+        sort_diagnostics,
+    )
+    from aicxs.engine.loader import is_policy_file, load_policy, load_standard
 
     found: list[Diagnostic] = []
     files = _aicx_files(paths)
@@ -334,9 +339,9 @@ def lint(paths: tuple[str, ...], spec_path: str | None, fmt: str) -> int:
 @_guarded
 def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> int:
     """Format .aicx files in the canonical layout (comments kept); rewrites them in place."""
-    from aicxs_dsl import parse_file
-    from aicxs_dsl.formatter import format_module
-    from engine.files import write_atomic
+    from aicxs.aicxs_dsl import parse_file
+    from aicxs.aicxs_dsl.formatter import format_module
+    from aicxs.engine.files import write_atomic
 
     changed = []
     for path in _aicx_files(paths):
@@ -380,10 +385,10 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> int:
 @_guarded
 def graph(path: str, fmt: str, impact: str | None) -> int:
     """The requirement dependency graph of a standard or policy."""
-    from aicxs_dsl.diagnostics import did_you_mean
-    from engine.api import is_policy_file, load_policy, load_standard
-    from engine.graph import as_dot, as_json, as_mermaid, dependents
-    from engine.impact import graph_list, impact_list
+    from aicxs.aicxs_dsl.diagnostics import did_you_mean
+    from aicxs.engine.authoring.impact import graph_list, impact_list
+    from aicxs.engine.graph import as_dot, as_json, as_mermaid, dependents
+    from aicxs.engine.loader import is_policy_file, load_policy, load_standard
 
     g = load_policy(path).graph if is_policy_file(path) else load_standard(path).graph
     if impact is not None:
@@ -427,8 +432,8 @@ def graph(path: str, fmt: str, impact: str | None) -> int:
 @_guarded
 def schema(path: str) -> int:
     """The JSON Schema (2020-12) of the facts a standard or policy reads."""
-    from engine.api import is_policy_file, load_policy, load_standard
-    from engine.schema import facts_schema
+    from aicxs.engine.loader import is_policy_file, load_policy, load_standard
+    from aicxs.engine.schema import facts_schema
 
     if is_policy_file(path):
         doc = load_policy(path).schema
@@ -493,10 +498,10 @@ def test_command(
     """Run the policy tests in PATHS (`*.tests.yaml` files, or folders of them)."""
     import re
 
-    from engine.coverage import Coverage
-    from engine.testfile import load_test_files
-    from engine.testing import run_tests, select
-    from engine.testreport import coverage_text, runs_json, runs_junit, runs_text
+    from aicxs.engine.testing.coverage import Coverage
+    from aicxs.engine.testing.runner import run_tests, select
+    from aicxs.engine.testing.testfile import load_test_files
+    from aicxs.engine.testing.testreport import coverage_text, runs_json, runs_junit, runs_text
 
     try:
         re.compile(pattern or "")
@@ -560,8 +565,8 @@ def test_command(
 def docs(spec_path: str, fmt: str, output: str | None) -> int:
     """The standard SPEC as a readable document: maturity model, roles, pathway, parameters,
     every clause with its check, key requirements, facts vocabulary, crosswalk tables."""
-    from engine.api import is_policy_file, load_standard
-    from engine.docs import render_docs
+    from aicxs.engine.authoring.docs import render_docs
+    from aicxs.engine.loader import is_policy_file, load_standard
 
     if is_policy_file(spec_path):
         raise click.BadParameter(
@@ -614,8 +619,8 @@ def diff(
     """What changes from standard OLD to NEW, clause by clause, each change classed as breaking
     for existing policies or not. Exit 1 when something breaks (a breaking change, or a policy
     that no longer loads), 0 when nothing does."""
-    from engine.diff_report import diff_json, diff_markdown, diff_text
-    from engine.impact import compare
+    from aicxs.engine.authoring.diff_report import diff_json, diff_markdown, diff_text
+    from aicxs.engine.authoring.impact import compare
 
     if facts_dir is not None and policies_dir is None:
         raise click.BadParameter(
@@ -658,8 +663,8 @@ def export_oscal_catalog(spec_file: str, as_of: str | None, output: str | None) 
     """The standard SPEC (an .aicx file) as an OSCAL 1.1.3 catalog (JSON).
 
     --as-of dates the catalog's `last-modified`, so the same inputs give the same bytes."""
-    from engine.api import is_policy_file, load_standard
-    from engine.reports.oscal import oscal_catalog
+    from aicxs.engine.loader import is_policy_file, load_standard
+    from aicxs.engine.reports.oscal import oscal_catalog
 
     if is_policy_file(spec_file):
         raise click.BadParameter(
@@ -696,10 +701,10 @@ policy assessment implements {standard} {version} {{
 @_guarded
 def init(directory: str, org: str, target: int | None, force: bool) -> int:
     """Start a policy and a facts template for an organisation, in DIR (default: here)."""
-    from aicxs_dsl.diagnostics import Diagnostic, render_text
-    from engine.api import environ_as_of, load_standard
-    from engine.files import write_atomic
-    from engine.scaffold import scaffold, slug_of
+    from aicxs.aicxs_dsl.diagnostics import Diagnostic, render_text
+    from aicxs.engine.files import write_atomic
+    from aicxs.engine.loader import environ_as_of, load_standard
+    from aicxs.engine.onboarding.scaffold import scaffold, slug_of
 
     std = load_standard().standard
     if not slug_of(org):
@@ -783,7 +788,7 @@ def assess(
     policy_path: str | None, output: str, answers_path: str | None, as_of: str | None
 ) -> int:
     """The Online Assessment: answer questions, get the facts file and a first verdict."""
-    from engine.render import report_text
+    from aicxs.engine.render import report_text
 
     date = _as_of(as_of)
     compiled = _assessed_policy(policy_path)
@@ -840,8 +845,8 @@ def _interrupted(recorded: int, saved: bool, out: Path) -> str:
 
 
 def _assessed_policy(policy_path: str | None) -> Any:
-    from aicxs_dsl import parse_text
-    from engine.api import compile_policy, load_policy, load_standard
+    from aicxs.aicxs_dsl import parse_text
+    from aicxs.engine.loader import compile_policy, load_policy, load_standard
 
     if policy_path is not None:
         return load_policy(policy_path)
@@ -851,7 +856,7 @@ def _assessed_policy(policy_path: str | None) -> Any:
 
 
 def _session(compiled: Any, out: Path, date: dt.date) -> Any:
-    from engine.questionnaire import Session
+    from aicxs.engine.onboarding.questionnaire import Session
 
     if not out.exists():
         return Session(compiled, as_of=date)
@@ -860,9 +865,9 @@ def _session(compiled: Any, out: Path, date: dt.date) -> Any:
 
 
 def _answers(session: Any, path: str) -> Any:
-    from engine.answers import load_answers
-    from engine.scaffold import leaves
-    from engine.types import key_field
+    from aicxs.engine.onboarding.answers import load_answers
+    from aicxs.engine.onboarding.scaffold import leaves
+    from aicxs.engine.types import key_field
 
     vocabulary = session.compiled.vocabulary
     keys = {
@@ -874,7 +879,7 @@ def _answers(session: Any, path: str) -> Any:
 
 
 def _save(session: Any, out: Path) -> None:
-    from engine.files import write_atomic
+    from aicxs.engine.files import write_atomic
 
     write_atomic(out, session.facts_text())
     session.changed = False
@@ -883,7 +888,14 @@ def _save(session: Any, out: Path) -> None:
 def _drive(session: Any, answers: Any, save: Callable[[], None]) -> None:
     """Run the questionnaire: show each step, and send back what is typed (or the file's
     answer). A completed group is saved at once."""
-    from engine.questionnaire import AddItem, Ask, AskId, GroupDone, GroupStart, Rejected
+    from aicxs.engine.onboarding.questionnaire import (
+        AddItem,
+        Ask,
+        AskId,
+        GroupDone,
+        GroupStart,
+        Rejected,
+    )
 
     steps = session.run()
     reply: str | None = None
@@ -951,9 +963,9 @@ def _typed(step: Any) -> str:
 @_guarded
 def roadmap(policy: str, facts_path: str, to_level: int | None, as_of: str | None, fmt: str) -> int:
     """What to fix to reach the next level (or N) and certification, prerequisites first."""
-    from engine import load_policy
-    from engine.roadmap import roadmap as plan_roadmap
-    from engine.roadmap_report import roadmap_json, roadmap_text
+    from aicxs.engine import load_policy
+    from aicxs.engine.onboarding.roadmap import roadmap as plan_roadmap
+    from aicxs.engine.onboarding.roadmap_report import roadmap_json, roadmap_text
 
     compiled = load_policy(policy)
     if to_level is not None:
@@ -1003,8 +1015,7 @@ def serve(folder: Path, host: str, port: int, max_body: int, reload_interval: fl
     import logging
 
     import uvicorn
-
-    from engine.server import create_app
+    from aicxs.engine.service.server import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
     app = create_app(folder, max_body, reload_interval)
@@ -1029,8 +1040,8 @@ def _check_batch(
     scheduler: str | None,
 ) -> int:
     """`check --batch`: one JSON line per document on stdout (or -o), a summary on stderr."""
-    from engine import load_policy
-    from engine.batch import PolicySource
+    from aicxs.engine import load_policy
+    from aicxs.engine.service.batch import PolicySource
 
     path = _batch_arguments(facts_path, fmt, batch_path, engine, scheduler)
     date = _as_of(as_of)
@@ -1102,14 +1113,14 @@ def _batch_outcomes(
     workers: int | None,
     scheduler: str | None,
 ) -> Iterable[Any]:
-    from engine.batch import documents, run_local, run_processes
+    from aicxs.engine.service.batch import documents, run_local, run_processes
 
     docs = documents(path)
     if engine == "local":
         return run_local(source, docs, date, mode)
     if engine == "processes":
         return run_processes(source, docs, date, mode, workers or os.cpu_count() or 1)
-    from engine.distributed import ClusterUnavailable, run_dask
+    from aicxs.engine.service.distributed import ClusterUnavailable, run_dask
 
     def guarded() -> Iterable[Any]:
         try:
@@ -1126,7 +1137,7 @@ def _batch_output(output: str | None) -> Iterator[Any]:
     if output is None:
         yield sys.stdout
         return
-    from engine.files import open_atomic
+    from aicxs.engine.files import open_atomic
 
     with open_atomic(Path(output)) as f:  # the shared atomic writer: modes, links, cleanup
         yield f
@@ -1138,7 +1149,7 @@ def _progress(path: Path) -> Iterator[Callable[[], None]]:
     if not sys.stderr.isatty():
         yield lambda: None
         return
-    from engine.batch import count_documents
+    from aicxs.engine.service.batch import count_documents
 
     with click.progressbar(
         length=count_documents(path), label="evaluating", file=sys.stderr, show_pos=True

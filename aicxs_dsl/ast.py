@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from aicxs_dsl.source import Span
+from aicxs.aicxs_dsl.source import Span
 
 
 def _span() -> Span:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from aicxs_dsl.source import Span
+from aicxs.aicxs_dsl.source import Span
 
 
 class Severity(StrEnum):

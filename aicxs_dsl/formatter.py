@@ -12,8 +12,8 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
-from aicxs_dsl import ast
-from aicxs_dsl.source import Span
+from aicxs.aicxs_dsl import ast
+from aicxs.aicxs_dsl.source import Span
 
 WIDTH = 100
 _QUOTE_RUN = re.compile('"{3,}')

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from aicxs_dsl.diagnostics import Diagnostic, DiagnosticError
+from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError
 
 MAX_FILE_BYTES = 16_000_000  # a `.aicx` file; a standard with 10,000 clauses is about 7.5 MB
 MAX_FACTS_BYTES = 256_000_000  # a facts file; 100,000 systems of the bank example: 143 MB JSON

@@ -14,13 +14,10 @@ from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
-from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
-
-from aicxs_dsl import ast
-from aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, closest
-from aicxs_dsl.gcpause import paused_gc
-from aicxs_dsl.limits import (
+from aicxs.aicxs_dsl import ast
+from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, closest
+from aicxs.aicxs_dsl.gcpause import paused_gc
+from aicxs.aicxs_dsl.limits import (
     MAX_EXPR_DEPTH,
     MAX_FILE_BYTES,
     MAX_INT,
@@ -28,8 +25,10 @@ from aicxs_dsl.limits import (
     MAX_STRING_CHARS,
     max_file_bytes,
 )
-from aicxs_dsl.source import Source, Span
-from aicxs_dsl.transformer import AstBuilder, BadLiteral
+from aicxs.aicxs_dsl.source import Source, Span
+from aicxs.aicxs_dsl.transformer import AstBuilder, BadLiteral
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
 __all__ = ["MAX_FILE_BYTES", "MAX_NESTING", "decode", "parse_file", "parse_text"]
 
@@ -56,7 +55,7 @@ _OPENERS = {"(": ")", "[": "]", "{": "}"}
 def _lark() -> Lark:
     """The parser, built once per process. Its LALR tables are kept in the user's cache folder
     (Lark checks the grammar's hash before reusing them), so a process need not rebuild them."""
-    grammar = resources.files("aicxs_dsl").joinpath("grammar.lark").read_text("utf-8")
+    grammar = resources.files(__package__).joinpath("grammar.lark").read_text("utf-8")
     return Lark(
         grammar,
         parser="lalr",

@@ -49,10 +49,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(PEERS))
 
 import factgen  # noqa: E402
-
-import engine  # noqa: E402
-from engine.explain import operands  # noqa: E402
-from engine.render import report_json  # noqa: E402
+from aicxs import engine  # noqa: E402
+from aicxs.engine.explain import operands  # noqa: E402
+from aicxs.engine.render import report_json  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 27)
 CHECKS = ("disclosure", "escalation", "bias_test", "consent")
@@ -182,8 +181,8 @@ def run_size(n: int, repeat: int) -> dict[str, Any]:
 
 def breakdown(policy: engine.CompiledPolicy, text: str, repeat: int) -> dict[str, float]:
     """Milliseconds per stage of the end-to-end run (medians)."""
-    from aicxs_dsl.source import Source
-    from engine.facts import FactsDocument, _parse_json, facts_from_data
+    from aicxs.aicxs_dsl.source import Source
+    from aicxs.engine.facts import FactsDocument, _parse_json, facts_from_data
 
     stages: dict[str, list[float]] = {
         k: [] for k in ("parse", "validate", "evaluate", "explain", "serialise")
@@ -234,7 +233,7 @@ def memory_child(n: int) -> None:
 
 def load_times(repeat: int) -> dict[str, float]:
     """Milliseconds to parse + check the standard and compile a policy (no caches)."""
-    from engine.api import _load_standard_cached
+    from aicxs.engine.loader import _load_standard_cached
 
     def bundled() -> Any:
         _load_standard_cached.cache_clear()

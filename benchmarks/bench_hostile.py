@@ -35,7 +35,7 @@ def run(args: list[str]) -> tuple[int, float, float, str]:
     """Exit code, seconds, peak MB and output of `aicxs ARGS` in a child process."""
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cli", *args],
+        [sys.executable, "-m", "aicxs", *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

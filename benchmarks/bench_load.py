@@ -42,11 +42,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import spec  # noqa: E402
-from aicxs_dsl import DiagnosticError, parse_text, render_text  # noqa: E402
-from engine.api import LoadedStandard, standard_from_module  # noqa: E402
-from engine.model import Standard  # noqa: E402
-from engine.types import Type  # noqa: E402
+from aicxs import spec  # noqa: E402
+from aicxs.aicxs_dsl import DiagnosticError, parse_text, render_text  # noqa: E402
+from aicxs.engine.loader import LoadedStandard, standard_from_module  # noqa: E402
+from aicxs.engine.model import Standard  # noqa: E402
+from aicxs.engine.types import Type  # noqa: E402
 
 SEED = 20261127
 BUNDLED_CLAUSES = 31  # a size of 31 means the bundled standard itself

@@ -33,10 +33,9 @@ sys.path.insert(0, str(PEERS))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import bench_peers  # noqa: E402
+from aicxs import engine  # noqa: E402
+from aicxs.engine.render import report_json  # noqa: E402
 from bench_eval import violators  # noqa: E402
-
-import engine  # noqa: E402
-from engine.render import report_json  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 27)
 WORKLOAD = ROOT / "benchmarks" / "workload"
@@ -83,7 +82,7 @@ def register() -> None:
         "aicxs",
         "aicxs (this project)",
         "aicxs",
-        "engine",
+        "aicxs",
         load_aicxs,
         lambda: "aicxs " + metadata.version("aicxs"),
     )

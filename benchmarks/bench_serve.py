@@ -101,8 +101,8 @@ def server_cost(facts: dict[str, Any], repeat: int = 30) -> list[tuple[str, floa
     (JSON text through `parse_facts`, as the service does, or `facts_from_data` where the engine
     has it, with and without the document's `evidence` list), then evaluating and writing the
     report."""
-    import engine
-    from engine.render import report_json
+    from aicxs import engine
+    from aicxs.engine.render import report_json
 
     compiled = engine.load_policy(ROOT / "policies" / "retail-bank.aicx")
     bare = {k: v for k, v in facts.items() if k != "evidence"}

@@ -36,8 +36,8 @@ def bank_report() -> str:
     """The report, with paths relative to the repository root as the README's runs show."""
     sys.path.insert(0, str(ROOT))
     os.chdir(ROOT)
-    import engine
-    from engine.reports import render_report
+    from aicxs import engine
+    from aicxs.engine.reports import render_report
 
     policy = engine.load_policy("policies/retail-bank.aicx")
     facts = policy.load_facts("policies/retail-bank.facts.yaml")

@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from aicxs_dsl import ast
-from engine.evaluator import (
+from aicxs.aicxs_dsl import ast
+from aicxs.engine.evaluator import (
     UNKNOWN,
     Context,
     EvalError,
@@ -23,9 +23,9 @@ from engine.evaluator import (
     kleene_and,
     scope_of_items,
 )
-from engine.facts import FactsDocument
-from engine.model import Clause, Rule
-from engine.outcome import (
+from aicxs.engine.facts import FactsDocument
+from aicxs.engine.model import Clause, Rule
+from aicxs.engine.outcome import (
     PillarMaturity,
     Report,
     Result,
@@ -34,7 +34,7 @@ from engine.outcome import (
 )
 
 if TYPE_CHECKING:
-    from engine.api import CompiledPolicy
+    from aicxs.engine.loader import CompiledPolicy
 
 _TRUTH = {
     Status.PASS: True,

@@ -12,10 +12,10 @@ import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from aicxs_dsl import ast
-from engine.graph import natural_key
-from engine.model import Standard
-from engine.types import FactField, Type
+from aicxs.aicxs_dsl import ast
+from aicxs.engine.graph import natural_key
+from aicxs.engine.model import Standard
+from aicxs.engine.types import FactField, Type
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import networkx as nx
-
-from aicxs_dsl import ast
-from aicxs_dsl.diagnostics import Diagnostic, Severity, did_you_mean
-from aicxs_dsl.source import Span
-from engine.graph import requires_cycles
-from engine.model import (
+from aicxs.aicxs_dsl import ast
+from aicxs.aicxs_dsl.diagnostics import Diagnostic, Severity, did_you_mean
+from aicxs.aicxs_dsl.source import Span
+from aicxs.engine.graph import requires_cycles
+from aicxs.engine.model import (
     Clause,
     KeyRequirement,
     Parameter,
@@ -26,8 +25,8 @@ from engine.model import (
     Standard,
     _header,
 )
-from engine.typecheck import Env, check_condition, compatible, infer
-from engine.types import BOOL, Duration, FactField, Type
+from aicxs.engine.typecheck import Env, check_condition, compatible, infer
+from aicxs.engine.types import BOOL, Duration, FactField, Type
 
 Stage = Callable[[Standard, nx.DiGraph], list[Diagnostic]]
 

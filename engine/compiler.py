@@ -20,8 +20,8 @@ import types
 from collections.abc import Callable
 from typing import Any, TypeGuard
 
-from aicxs_dsl import ast
-from engine.types import Duration
+from aicxs.aicxs_dsl import ast
+from aicxs.engine.types import Duration
 
 # (facts root, evaluation date) → bool; raises when the fast path cannot decide.
 CheckFn = Callable[[dict[str, Any], dt.date], bool]
@@ -196,7 +196,7 @@ def _is_set(base: Any, parts: tuple[str, ...]) -> bool:
 
 
 def _arith(op: str, a: Any, b: Any) -> Any:
-    from engine.evaluator import UNKNOWN, EvalError, _arith
+    from aicxs.engine.evaluator import UNKNOWN, EvalError, _arith
 
     value = _arith(op, a, b)
     if value is UNKNOWN or isinstance(value, EvalError):
@@ -205,7 +205,7 @@ def _arith(op: str, a: Any, b: Any) -> Any:
 
 
 def _neg(v: Any) -> Any:
-    from engine.evaluator import EvalError, negate
+    from aicxs.engine.evaluator import EvalError, negate
 
     value = negate(v)
     if isinstance(value, EvalError):

@@ -16,12 +16,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aicxs_dsl import ast
-from aicxs_dsl.source import Span
-from engine.compiler import ConditionFn, ItemFn
-from engine.facts import FactsDocument
-from engine.types import Duration, key_field
-from engine.types import Type as FactType
+from aicxs.aicxs_dsl import ast
+from aicxs.aicxs_dsl.source import Span
+from aicxs.engine.compiler import ConditionFn, ItemFn
+from aicxs.engine.facts import FactsDocument
+from aicxs.engine.types import Duration, key_field
+from aicxs.engine.types import Type as FactType
 
 
 class _Unknown:

@@ -12,11 +12,11 @@ import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from aicxs_dsl import ast
-from aicxs_dsl.source import Span
-from engine.evaluator import UNKNOWN, EvalError, Item, Node, Read, render_value, source_text
-from engine.facts import FactsDocument
-from engine.types import Duration
+from aicxs.aicxs_dsl import ast
+from aicxs.aicxs_dsl.source import Span
+from aicxs.engine.evaluator import UNKNOWN, EvalError, Item, Node, Read, render_value, source_text
+from aicxs.engine.facts import FactsDocument
+from aicxs.engine.types import Duration
 
 LABEL = {"true": "PASS", "false": "FAIL", "unknown": "UNKNOWN", "error": "ERROR"}
 MAX_ITEMS_SHOWN = 10

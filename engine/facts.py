@@ -26,19 +26,19 @@ import yaml
 if TYPE_CHECKING:
     import jsonschema
 
-from aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
-from aicxs_dsl.limits import (
+from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
+from aicxs.aicxs_dsl.limits import (
     MAX_FACTS_BYTES,
     MAX_INT,
     MAX_STRING_CHARS,
     max_facts_bytes,
     max_list_items,
 )
-from aicxs_dsl.limits import MAX_FACTS_DEPTH as MAX_DEPTH
-from aicxs_dsl.parser import decode
-from aicxs_dsl.source import Source, span_at
-from engine.schema import DURATION_PATTERN
-from engine.types import Duration, Type, key_field
+from aicxs.aicxs_dsl.limits import MAX_FACTS_DEPTH as MAX_DEPTH
+from aicxs.aicxs_dsl.parser import decode
+from aicxs.aicxs_dsl.source import Source, span_at
+from aicxs.engine.schema import DURATION_PATTERN
+from aicxs.engine.types import Duration, Type, key_field
 
 __all__ = [
     "MAX_DEPTH",

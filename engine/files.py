@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from aicxs_dsl.diagnostics import Diagnostic, DiagnosticError
+from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError
 
 STALE_SECONDS = 3600  # a leftover temporary file older than this belongs to a dead run
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import networkx as nx
-
-from engine.model import Policy, Standard
+from aicxs.engine.model import Policy, Standard
 
 
 def level_node(number: int) -> str:

@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-from aicxs_dsl import ast
-from aicxs_dsl.diagnostics import Diagnostic
-from aicxs_dsl.source import Span
-from engine.types import SCALAR_TYPES, Duration, FactField, Type
+from aicxs.aicxs_dsl import ast
+from aicxs.aicxs_dsl.diagnostics import Diagnostic
+from aicxs.aicxs_dsl.source import Span
+from aicxs.engine.types import SCALAR_TYPES, Duration, FactField, Type
 
 # For each kind of block: its attributes, and whether each is (r)equired, (o)ptional once,
 # or (m)any times.

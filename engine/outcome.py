@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from aicxs_dsl.source import Span
-from engine.evaluator import Node
-from engine.facts import FactsDocument
+from aicxs.aicxs_dsl.source import Span
+from aicxs.engine.evaluator import Node
+from aicxs.engine.facts import FactsDocument
 
 
 class Status(StrEnum):

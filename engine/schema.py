@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.types import Type
+from aicxs.engine.types import Type
 
 DURATION_PATTERN = r"^[0-9]{1,9} (second|minute|hour|day|week)s?$"
 SCHEMA_ID = "https://aicxs.example/schemas/facts.json"

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from aicxs_dsl import ast
-from aicxs_dsl.diagnostics import Diagnostic, did_you_mean
-from engine.types import ANY, BOOL, DATE, DURATION, INT, NUMBER, STRING, Type
+from aicxs.aicxs_dsl import ast
+from aicxs.aicxs_dsl.diagnostics import Diagnostic, did_you_mean
+from aicxs.engine.types import ANY, BOOL, DATE, DURATION, INT, NUMBER, STRING, Type
 
 # name → (argument kinds accepted, result); `path` means the argument must be a fact path.
 BUILTINS: dict[str, tuple[tuple[tuple[str, ...], ...], Type]] = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from aicxs_dsl import ast
+from aicxs.aicxs_dsl import ast
 
 SCALARS = ("bool", "int", "number", "string", "date", "duration")
 UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800}

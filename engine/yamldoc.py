@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-
-from aicxs_dsl.diagnostics import Diagnostic, DiagnosticError
-from aicxs_dsl.source import Source, Span, span_at
+from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError
+from aicxs.aicxs_dsl.source import Source, Span, span_at
 
 YamlPath = tuple[str | int, ...]
 

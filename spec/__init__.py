@@ -8,19 +8,19 @@ from pathlib import Path
 
 def bundled_path(standard_id: str, version: int) -> Path | None:
     """The bundled file of a standard such as `AICXS 2024`, if the package ships it."""
-    path = Path(str(resources.files("spec").joinpath(f"{standard_id.lower()}-{version}.aicx")))
+    path = Path(str(resources.files(__name__).joinpath(f"{standard_id.lower()}-{version}.aicx")))
     return path if path.is_file() else None
 
 
 def bundled() -> list[Path]:
     """Every bundled standard file."""
-    folder = Path(str(resources.files("spec")))
+    folder = Path(str(resources.files(__name__)))
     return sorted(folder.glob("*.aicx"))
 
 
 def display_name(path: Path) -> str:
     """How messages name a standard file: bundled ones as `spec/<file>` wherever installed."""
-    folder = Path(str(resources.files("spec"))).resolve()
+    folder = Path(str(resources.files(__name__))).resolve()
     try:
         resolved = path.resolve()
     except OSError:

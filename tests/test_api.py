@@ -8,10 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
-import engine
-from aicxs_dsl import DiagnosticError
-from engine.render import report_json
+from aicxs import engine
+from aicxs.aicxs_dsl import DiagnosticError
+from aicxs.engine.render import report_json
 
 POLICY = "policy acme implements AICXS 2024 {\n  target level 2\n}\n"
 
@@ -95,9 +94,8 @@ def test_evidence_is_read_in_one_pass_as_the_schema_reads_it() -> None:
     """A document with evidence takes the one-pass converter too, with the same result as
     normalising + jsonschema (dates as text)."""
     import yaml
-
-    from aicxs_dsl.source import Source
-    from engine import facts as f
+    from aicxs.aicxs_dsl.source import Source
+    from aicxs.engine import facts as f
 
     policy = engine.load_policy("policies/retail-bank.aicx")
     text = Path("policies/retail-bank.facts.yaml").read_text("utf-8")

@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 
 import pytest
+from aicxs.aicxs_dsl.diagnostics import DiagnosticError
+from aicxs.engine import files
+from aicxs.engine.files import STALE_SECONDS, write_atomic
 
-import engine.files
-from aicxs_dsl.diagnostics import DiagnosticError
-from engine.files import STALE_SECONDS, write_atomic
 from tests.conftest import AS_OF, ROOT, run_cli
 
 OLD = "the previous report, which must survive\n"
@@ -51,7 +51,7 @@ def test_failed_write_keeps_the_old_file_and_no_temporary(
     def disk_full(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(engine.files.os, "fsync", disk_full)
+    monkeypatch.setattr(files.os, "fsync", disk_full)
     run = run_cli("check", *TELECOM, "--format", "json", "-o", str(out))
     assert run.exit_code == 2
     assert f"{out}: aicxs_file_error: cannot write `{out}`: no space left on device" in run.stderr
@@ -69,7 +69,7 @@ def test_interrupted_write_keeps_the_old_file_and_no_temporary(
     def interrupted(src: str, dst: str) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(engine.files.os, "replace", interrupted)
+    monkeypatch.setattr(files.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_atomic(out, "new text")
     assert out.read_text() == OLD
@@ -86,7 +86,7 @@ def test_fmt_that_cannot_write_leaves_the_file_as_it_was(
     def refused(src: str, dst: str) -> None:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(engine.files.os, "replace", refused)
+    monkeypatch.setattr(files.os, "replace", refused)
     run = run_cli("fmt", str(path))
     assert run.exit_code == 2, run.stderr
     assert "cannot write" in run.stderr and "permission denied" in run.stderr
@@ -130,20 +130,20 @@ def test_a_symlink_is_written_through(tmp_path: Path) -> None:
 # prints `writing` and sleeps there, so the test can kill it exactly in the middle of a write.
 PAUSED_WRITE = """
 import os, sys, time
-import engine.files
+from aicxs.engine import files
 real_fsync = os.fsync
 def paused(fd):
     real_fsync(fd)
     print("writing", flush=True)
     time.sleep(60)
-engine.files.os.fsync = paused
-from cli import cli
+files.os.fsync = paused
+from aicxs.cli import cli
 cli(sys.argv[1:], prog_name="aicxs")
 """
 
 
 def _aicxs(*args: str, code: str | None = None) -> subprocess.Popen[str]:
-    command = [sys.executable, "-c", code] if code else [sys.executable, "-m", "cli"]
+    command = [sys.executable, "-c", code] if code else [sys.executable, "-m", "aicxs"]
     return subprocess.Popen(
         [*command, *args],
         cwd=ROOT,
@@ -200,7 +200,7 @@ def test_killed_at_random_moments_the_file_is_old_or_complete(tmp_path: Path) ->
 
 def test_a_stream_is_written_atomically_too(tmp_path: Path) -> None:
     """`open_atomic`: for outputs written line by line (e.g. `check --batch -o`)."""
-    from engine.files import open_atomic
+    from aicxs.engine.files import open_atomic
 
     out = tmp_path / "results.jsonl"
     out.write_text(OLD)

@@ -12,8 +12,8 @@ from typing import Any
 import pexpect
 import pytest
 import yaml
+from aicxs.engine.service.batch import Document, Outcome, run
 
-from engine.batch import Document, Outcome, run
 from tests.conftest import AS_OF, ROOT, run_cli
 
 POLICY = "policies/retail-bank.aicx"
@@ -216,9 +216,9 @@ def test_identical_results_for_a_folder(folder: Path) -> None:
 def test_unreachable_scheduler(jsonl: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import socket
 
-    import engine.distributed
+    from aicxs.engine.service import distributed
 
-    monkeypatch.setattr(engine.distributed, "CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr(distributed, "CONNECT_TIMEOUT", "1s")
     with socket.socket() as s:  # a port that nothing listens on
         s.bind(("127.0.0.1", 0))
         address = f"tcp://127.0.0.1:{s.getsockname()[1]}"

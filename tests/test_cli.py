@@ -166,13 +166,13 @@ def test_missing_facts_are_unknown_not_pass(tmp_path: Path) -> None:
 
 
 def test_internal_error_exits_3(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import engine.api
+    from aicxs.engine import loader
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(engine.api, "load_policy", broken)
-    monkeypatch.setattr("engine.load_policy", broken)
+    monkeypatch.setattr(loader, "load_policy", broken)
+    monkeypatch.setattr("aicxs.engine.load_policy", broken)
     policy, facts = write(tmp_path)
     r = run_cli("check", policy, "--facts", facts)
     assert r.exit_code == 3

@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 import yaml
+from aicxs import engine
+from aicxs.engine.compiler import compile_check
+from aicxs.engine.evaluator import Context, evaluate_check
+from aicxs.engine.types import Duration
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import engine
-from engine.compiler import compile_check
-from engine.evaluator import Context, evaluate_check
-from engine.types import Duration
 from tests.conftest import ROOT
 
 AS_OF = dt.date(2026, 11, 27)

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aicxs.engine.authoring.diff import word_diff
 
-from engine.diff import word_diff
 from tests.conftest import AS_OF, ROOT, SPEC, run_cli
 
 OLD = "spec/aicxs-2024.aicx"
@@ -62,9 +62,8 @@ def diff_json(*args: str) -> tuple[int, dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def full() -> dict[str, Any]:
+    from aicxs.cli import cli
     from click.testing import CliRunner
-
-    from cli import cli
 
     with pytest.MonkeyPatch.context() as mp:  # as `_at_root` does for each test
         mp.chdir(ROOT)
@@ -393,8 +392,8 @@ def test_the_draft_lints_clean_and_is_formatted() -> None:
     lint = run_cli("lint", NEW)
     assert (lint.exit_code, lint.stdout.strip()) == (0, "1 file checked: 0 errors, 0 warnings")
     text = (ROOT / NEW).read_text("utf-8")
-    from aicxs_dsl import parse_file
-    from aicxs_dsl.formatter import format_module
+    from aicxs.aicxs_dsl import parse_file
+    from aicxs.aicxs_dsl.formatter import format_module
 
     assert format_module(parse_file(ROOT / NEW)) == text
 

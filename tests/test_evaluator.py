@@ -14,14 +14,10 @@ import itertools
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from aicxs_dsl import ast, parse_text
-from aicxs_dsl.source import Source, Span
-from engine.api import CompiledPolicy, compile_policy
-from engine.compiler import compile_check, compile_item
-from engine.evaluator import (
+from aicxs.aicxs_dsl import ast, parse_text
+from aicxs.aicxs_dsl.source import Source, Span
+from aicxs.engine.compiler import compile_check, compile_item
+from aicxs.engine.evaluator import (
     UNKNOWN,
     Context,
     EvalError,
@@ -32,9 +28,12 @@ from engine.evaluator import (
     kleene_not,
     kleene_or,
 )
-from engine.explain import quantifier_summary
-from engine.facts import FactsDocument
-from engine.types import Duration
+from aicxs.engine.explain import quantifier_summary
+from aicxs.engine.facts import FactsDocument
+from aicxs.engine.loader import CompiledPolicy, compile_policy
+from aicxs.engine.types import Duration
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 AS_OF = dt.date(2026, 11, 27)
 MINIMAL_POLICY = "policy p implements AICXS 2024 {\n  target level 2\n}\n"

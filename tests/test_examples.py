@@ -37,7 +37,7 @@ def check(name: str, *extra: str) -> tuple[int, str]:
 
 
 def report_schema() -> dict[str, object]:
-    text = resources.files("engine").joinpath("report-schema.json").read_text("utf-8")
+    text = resources.files("aicxs.engine").joinpath("report-schema.json").read_text("utf-8")
     return json.loads(text)  # type: ignore[no-any-return]
 
 

@@ -24,17 +24,17 @@ from unittest import mock
 
 import pytest
 import yaml
+from aicxs.aicxs_dsl import DiagnosticError, parse_text
+from aicxs.aicxs_dsl.parser import decode
+from aicxs.engine import load_policy
+from aicxs.engine.facts import _Invalid
+from aicxs.engine.loader import CompiledPolicy, compile_policy, standard_from_module
+from aicxs.engine.outcome import Report
+from aicxs.engine.render import report_json, report_text
+from aicxs.engine.types import Type, key_field
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from aicxs_dsl import DiagnosticError, parse_text
-from aicxs_dsl.parser import decode
-from engine import load_policy
-from engine.api import CompiledPolicy, compile_policy, standard_from_module
-from engine.facts import _Invalid
-from engine.outcome import Report
-from engine.render import report_json, report_text
-from engine.types import Type, key_field
 from tests.conftest import ROOT
 
 _COMMON = {
@@ -332,9 +332,9 @@ def test_fast_and_slow_facts_paths_agree(data: st.DataObject, policy: str) -> No
     raw = json.loads(text) if as_json else yaml.safe_load(text)
     if data.draw(st.booleans()) and isinstance(raw, dict):
         raw["evidence"] = data.draw(EVIDENCE)
-    with mock.patch("engine.facts._normalise", side_effect=_SlowPath):
+    with mock.patch("aicxs.engine.facts._normalise", side_effect=_SlowPath):
         fast = _facts_or_none(compiled, raw)
-    with mock.patch("engine.facts.converter", side_effect=_Invalid):
+    with mock.patch("aicxs.engine.facts.converter", side_effect=_Invalid):
         slow = _facts_or_none(compiled, raw)
     event("accepted" if fast is not None else "refused")
     assert fast == slow

@@ -16,10 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from aicxs.aicxs_dsl import parse_file
+from aicxs.engine import load_policy
+from aicxs.engine.loader import CompiledPolicy
 
-from aicxs_dsl import parse_file
-from engine import load_policy
-from engine.api import CompiledPolicy
 from tests.conftest import AS_OF, ROOT, run_cli
 
 CORPUS = ROOT / "tests" / "hostile"
@@ -210,8 +210,8 @@ def test_the_valid_variants_really_differ_from_the_clean_file() -> None:
 
 
 def test_expression_depth_at_the_limit_is_accepted() -> None:
-    from aicxs_dsl import parse_text
-    from aicxs_dsl.limits import MAX_EXPR_DEPTH
+    from aicxs.aicxs_dsl import parse_text
+    from aicxs.aicxs_dsl.limits import MAX_EXPR_DEPTH
 
     parse_text(_check_of("not " * (MAX_EXPR_DEPTH - 10) + "true"), "deep.aicx")
 
@@ -265,7 +265,7 @@ def test_valid_facts_variants_load_as_the_clean_file(name: str, compiled: Compil
 def test_list_limit_can_be_raised_and_lowered(
     compiled: CompiledPolicy, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from aicxs_dsl.diagnostics import DiagnosticError
+    from aicxs.aicxs_dsl.diagnostics import DiagnosticError
 
     systems = "".join(f"  - id: s{i}\n" for i in range(11))
     text = "systems:\n" + systems

@@ -17,13 +17,13 @@ from typing import Any
 
 import pexpect
 import pytest
+from aicxs.cli import _assessed_policy
+from aicxs.engine.loader import load_policy
+from aicxs.engine.onboarding.answers import Bounds, parse_answer
+from aicxs.engine.onboarding.questionnaire import AddItem, Ask, AskId, GroupStart, Rejected, Session
+from aicxs.engine.onboarding.questionnaire_plan import plan
+from aicxs.engine.types import Duration, Type
 
-from cli import _assessed_policy
-from engine.answers import Bounds, parse_answer
-from engine.api import load_policy
-from engine.questionnaire import AddItem, Ask, AskId, GroupStart, Rejected, Session
-from engine.questionnaire_plan import plan
-from engine.types import Duration, Type
 from tests.conftest import AS_OF, run_cli
 
 AICXS = Path(sys.executable).parent / "aicxs"  # the console script of the venv running the tests

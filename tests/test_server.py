@@ -21,13 +21,13 @@ import httpx
 import pytest
 import uvicorn
 import yaml
+from aicxs import spec
+from aicxs.engine.files import write_atomic
+from aicxs.engine.service import server
+from aicxs.engine.service.openapi import PROBLEMS, openapi_document
+from aicxs.engine.service.server import ROUTES, create_app
 from prometheus_client.parser import text_string_to_metric_families
 
-import engine.server
-import spec
-from engine.files import write_atomic
-from engine.openapi import PROBLEMS, openapi_document
-from engine.server import ROUTES, create_app
 from tests.conftest import AS_OF, ROOT, run_cli
 
 MAX_BODY = 200_000  # small, so that the 413 test sends little
@@ -338,7 +338,7 @@ def test_a_bug_gets_a_500_problem(
     def broken(*args: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(engine.server, "evaluate", broken)
+    monkeypatch.setattr(server, "evaluate", broken)
     with serving(policy_folder(tmp_path, ("telecom",))) as c:
         response = evaluate(c, policy="velocity_telecom", facts={})
         metrics = c.get("/metrics").text

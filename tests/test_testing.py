@@ -15,16 +15,16 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from aicxs.aicxs_dsl.diagnostics import DiagnosticError
+from aicxs.engine.evaluator import UNKNOWN
+from aicxs.engine.testing.coverage import Coverage, conditions
+from aicxs.engine.testing.overrides import parse_fact_path
+from aicxs.engine.testing.runner import run_case, run_tests, select
+from aicxs.engine.testing.testfile import load_test_file, load_test_files, schema_of_tests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from junitparser import Failure, JUnitXml, Skipped
 
-from aicxs_dsl.diagnostics import DiagnosticError
-from engine.coverage import Coverage, conditions
-from engine.evaluator import UNKNOWN
-from engine.overrides import parse_fact_path
-from engine.testfile import load_test_file, load_test_files, schema_of_tests
-from engine.testing import run_case, run_tests, select
 from tests.conftest import ROOT, run_cli
 
 WRONG = "tests/data/testing/telecom-wrong.tests.yaml"
@@ -224,7 +224,7 @@ def test_set_a_new_item_adds_it_and_unset_an_item_removes_it(tmp_path: Path) -> 
 
 
 def _explain(report: object, result: object) -> list[str]:
-    from engine.render import result_lines
+    from aicxs.engine.render import result_lines
 
     return list(result_lines(report, result, "fails"))  # type: ignore[arg-type]
 
@@ -408,7 +408,7 @@ def test_coverage_never_evaluated_and_excluded(tmp_path: Path) -> None:
 
 
 def test_coverage_conditions_flatten_and_chains() -> None:
-    from engine import load_standard
+    from aicxs.engine import load_standard
 
     check = load_standard().standard.clauses["P4.2"].check
     assert check is not None

@@ -1,7 +1,7 @@
 """Reports for auditors and CI: a `Report` → self-contained HTML, SARIF 2.1.0, JUnit XML,
 an OSCAL assessment-results document, or CSV; and the standard → an OSCAL catalog.
 
-    from engine.reports import render_report
+    from aicxs.engine.reports import render_report
     text = render_report("sarif", report, compiled)
 
 Each renderer reads what evaluation recorded (and the compiled policy, for the standard's
@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from engine.api import CompiledPolicy
-    from engine.outcome import Report
+    from aicxs.engine.loader import CompiledPolicy
+    from aicxs.engine.outcome import Report
 
 FORMATS = ("html", "sarif", "junit", "oscal", "csv")
 
@@ -24,23 +24,23 @@ def render_report(fmt: str, report: Report, compiled: CompiledPolicy, mode: str 
     explanation to show. Renderers are imported on use: the CLI starts fast."""
     match fmt:
         case "html":
-            from engine.reports.html import report_html
+            from aicxs.engine.reports.html import report_html
 
             return report_html(report, compiled, mode)
         case "sarif":
-            from engine.reports.sarif import report_sarif
+            from aicxs.engine.reports.sarif import report_sarif
 
             return report_sarif(report, compiled, mode)
         case "junit":
-            from engine.reports.junit import report_junit
+            from aicxs.engine.reports.junit import report_junit
 
             return report_junit(report, compiled, mode)
         case "oscal":
-            from engine.reports.oscal import assessment_results
+            from aicxs.engine.reports.oscal import assessment_results
 
             return assessment_results(report, compiled, mode)
         case "csv":
-            from engine.reports.csvout import report_csv
+            from aicxs.engine.reports.csvout import report_csv
 
             return report_csv(report, compiled)
     raise ValueError(f"unknown report format `{fmt}`; use one of {', '.join(FORMATS)}")

@@ -17,16 +17,16 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import TYPE_CHECKING
 
-from aicxs_dsl import ast
-from aicxs_dsl.source import Span
-from engine.evaluator import UNKNOWN, Node, Read, render_value, source_text
-from engine.explain import quantifier_summary
-from engine.facts import FactsDocument
-from engine.outcome import Report, Result, Status
-from engine.render import result_lines
+from aicxs.aicxs_dsl import ast
+from aicxs.aicxs_dsl.source import Span
+from aicxs.engine.evaluator import UNKNOWN, Node, Read, render_value, source_text
+from aicxs.engine.explain import quantifier_summary
+from aicxs.engine.facts import FactsDocument
+from aicxs.engine.outcome import Report, Result, Status
+from aicxs.engine.render import result_lines
 
 if TYPE_CHECKING:
-    from engine.api import CompiledPolicy
+    from aicxs.engine.loader import CompiledPolicy
 
 # Every identifier the formats mint is a uuid5 in this namespace, of a path of stable names.
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://aicxs.example/ids")

@@ -12,11 +12,11 @@ import csv
 import io
 from typing import TYPE_CHECKING
 
-from engine.outcome import Report, Result
-from engine.reports.common import each_result
+from aicxs.engine.outcome import Report, Result
+from aicxs.engine.reports.common import each_result
 
 if TYPE_CHECKING:
-    from engine.api import CompiledPolicy
+    from aicxs.engine.loader import CompiledPolicy
 
 COLUMNS = (
     "id",

@@ -19,12 +19,11 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import jinja2
-
-from engine.evaluator import render_value
-from engine.explain import LABEL, node_json
-from engine.outcome import Report, Result, Status
-from engine.render import STATUS_LABEL, VERDICT_WORD, level_name
-from engine.reports.common import (
+from aicxs.engine.evaluator import render_value
+from aicxs.engine.explain import LABEL, node_json
+from aicxs.engine.outcome import Report, Result, Status
+from aicxs.engine.render import STATUS_LABEL, VERDICT_WORD, level_name
+from aicxs.engine.reports.common import (
     COVERAGE_ORDER,
     checked_status,
     crosswalk,
@@ -35,7 +34,7 @@ from engine.reports.common import (
 )
 
 if TYPE_CHECKING:
-    from engine.api import CompiledPolicy
+    from aicxs.engine.loader import CompiledPolicy
 
 # Opens every explanation for printing and closes again those the reader had closed.
 PRINT_SCRIPT = (
@@ -69,7 +68,7 @@ def report_html(report: Report, compiled: CompiledPolicy, mode: str = "fails") -
 @functools.lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("engine.reports", "templates"),
+        loader=jinja2.PackageLoader(__package__, "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -83,7 +82,7 @@ def _environment() -> jinja2.Environment:
 
 @functools.lru_cache(maxsize=4)
 def _asset(name: str) -> str:
-    return resources.files("engine.reports").joinpath("templates", name).read_text("utf-8")
+    return resources.files(__package__).joinpath("templates", name).read_text("utf-8")
 
 
 def _csp(css: str, script: str) -> str:

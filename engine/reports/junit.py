@@ -13,11 +13,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from engine.outcome import Report, Result, Status
-from engine.reports.common import PHRASE, checked_status, explanation_text, headline, names
+from aicxs.engine.outcome import Report, Result, Status
+from aicxs.engine.reports.common import PHRASE, checked_status, explanation_text, headline, names
 
 if TYPE_CHECKING:
-    from engine.api import CompiledPolicy
+    from aicxs.engine.loader import CompiledPolicy
 
 SKIPPED = {
     Status.UNKNOWN: "unknown",

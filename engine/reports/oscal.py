@@ -24,9 +24,9 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from engine.evaluator import source_text
-from engine.outcome import Report, Result, Status
-from engine.reports.common import (
+from aicxs.engine.evaluator import source_text
+from aicxs.engine.outcome import Report, Result, Status
+from aicxs.engine.reports.common import (
     checked_status,
     deciding_items,
     each_result,
@@ -40,11 +40,11 @@ from engine.reports.common import (
     timestamp,
     tool_version,
 )
-from engine.reports.sarif import artifact_uri
+from aicxs.engine.reports.sarif import artifact_uri
 
 if TYPE_CHECKING:
-    from engine.api import CompiledPolicy
-    from engine.model import Clause, KeyRequirement, Parameter, Pillar, Standard
+    from aicxs.engine.loader import CompiledPolicy
+    from aicxs.engine.model import Clause, KeyRequirement, Parameter, Pillar, Standard
 
 OSCAL_VERSION = "1.1.3"
 NS = "https://aicxs.example/ns/oscal"  # the namespace of every prop OSCAL does not define

@@ -22,10 +22,10 @@ import urllib.parse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.evaluator import source_text
-from engine.outcome import Report, Result, Status
-from engine.render import level_name
-from engine.reports.common import (
+from aicxs.engine.evaluator import source_text
+from aicxs.engine.outcome import Report, Result, Status
+from aicxs.engine.render import level_name
+from aicxs.engine.reports.common import (
     Location,
     checked_status,
     each_result,
@@ -40,8 +40,8 @@ from engine.reports.common import (
 )
 
 if TYPE_CHECKING:
-    from engine.api import CompiledPolicy
-    from engine.model import Clause, KeyRequirement, Rule
+    from aicxs.engine.loader import CompiledPolicy
+    from aicxs.engine.model import Clause, KeyRequirement, Rule
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = (

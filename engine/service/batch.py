@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from aicxs_dsl import DiagnosticError, parse_text
-from aicxs_dsl.diagnostics import Diagnostic
-from aicxs_dsl.limits import max_facts_bytes
-from aicxs_dsl.parser import decode
-from engine.api import CompiledPolicy, compile_policy
-from engine.render import report_json
+from aicxs.aicxs_dsl import DiagnosticError, parse_text
+from aicxs.aicxs_dsl.diagnostics import Diagnostic
+from aicxs.aicxs_dsl.limits import max_facts_bytes
+from aicxs.aicxs_dsl.parser import decode
+from aicxs.engine.loader import CompiledPolicy, compile_policy
+from aicxs.engine.render import report_json
 
 FACTS_SUFFIXES = (".yaml", ".yml", ".json")
 CHUNK = 16  # documents per task: enough to make the cost of a round trip small

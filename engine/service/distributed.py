@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from engine.batch import CHUNK, Document, Outcome, PolicySource, evaluate_chunk, run
+from aicxs.engine.service.batch import CHUNK, Document, Outcome, PolicySource, evaluate_chunk, run
 
 CONNECT_TIMEOUT = "10s"
 

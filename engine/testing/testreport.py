@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from itertools import groupby
 from typing import Any
 
-from engine.coverage import Coverage, Figure, Item
-from engine.explain import Style, plain
-from engine.outcome import Report, Result
-from engine.render import result_lines
-from engine.testing import CaseRun, Checked, maturity_of
+from aicxs.engine.explain import Style, plain
+from aicxs.engine.outcome import Report, Result
+from aicxs.engine.render import result_lines
+from aicxs.engine.testing.coverage import Coverage, Figure, Item
+from aicxs.engine.testing.runner import CaseRun, Checked, maturity_of
 
 TESTS_SCHEMA_VERSION = 1
 _SKIPPED = ("unknown", "waived", "not_applicable")

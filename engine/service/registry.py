@@ -17,10 +17,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from aicxs_dsl import DiagnosticError, parse_text
-from aicxs_dsl.diagnostics import Diagnostic, render_text
-from aicxs_dsl.parser import decode
-from engine.api import CompiledPolicy, compile_policy, is_policy_file
+from aicxs.aicxs_dsl import DiagnosticError, parse_text
+from aicxs.aicxs_dsl.diagnostics import Diagnostic, render_text
+from aicxs.aicxs_dsl.parser import decode
+from aicxs.engine.loader import CompiledPolicy, compile_policy, is_policy_file
 
 Stamp = tuple[int, int, int]  # (mtime_ns, size, inode): any write changes one of them
 

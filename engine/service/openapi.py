@@ -32,7 +32,7 @@ def _ok(description: str, schema: str) -> dict[str, Any]:
 
 def report_schemas() -> dict[str, Any]:
     """The report schema and its definitions, as OpenAPI component schemas."""
-    text = resources.files("engine").joinpath("report-schema.json").read_text("utf-8")
+    text = resources.files("aicxs.engine").joinpath("report-schema.json").read_text("utf-8")
     names = {d: "Report" + d.capitalize() for d in json.loads(text)["$defs"]}
     for old, new in names.items():
         text = text.replace(f'"#/$defs/{old}"', f'"#/components/schemas/{new}"')

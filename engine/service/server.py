@@ -20,21 +20,14 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
-from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
-
-import spec
-from aicxs_dsl.diagnostics import DiagnosticError, did_you_mean, render_text
-from engine.api import CompiledPolicy, load_standard
-from engine.metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
-from engine.openapi import openapi_document
-from engine.registry import Change, PolicyRegistry
-from engine.render import report_json
-from engine.request import (
+from aicxs import spec
+from aicxs.aicxs_dsl.diagnostics import DiagnosticError, did_you_mean, render_text
+from aicxs.engine.loader import CompiledPolicy, load_standard
+from aicxs.engine.render import report_json
+from aicxs.engine.service.metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
+from aicxs.engine.service.openapi import openapi_document
+from aicxs.engine.service.registry import Change, PolicyRegistry
+from aicxs.engine.service.request import (
     EvaluateRequest,
     Problem,
     check_content_type,
@@ -43,6 +36,12 @@ from engine.request import (
     parse_request,
     read_body,
 )
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 RELOAD_INTERVAL = 1.0  # seconds between two looks at the policy files

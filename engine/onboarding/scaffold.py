@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-
-from aicxs_dsl.formatter import expr_text
-from engine.model import Standard
-from engine.types import Duration, FactField, Type, key_field
+from aicxs.aicxs_dsl.formatter import expr_text
+from aicxs.engine.model import Standard
+from aicxs.engine.types import Duration, FactField, Type, key_field
 
 WIDTH = 100  # comment lines are wrapped to this many columns
 EXAMPLE_SYSTEM = "example-chatbot"

@@ -12,10 +12,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from engine.coverage import Coverage
-from engine.outcome import Report, Result
-from engine.render import result_lines
-from engine.testfile import Case, Expectation, PolicyTestFile
+from aicxs.engine.outcome import Report, Result
+from aicxs.engine.render import result_lines
+from aicxs.engine.testing.coverage import Coverage
+from aicxs.engine.testing.testfile import Case, Expectation, PolicyTestFile
 
 
 @dataclass

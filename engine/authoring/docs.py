@@ -15,12 +15,11 @@ import re
 from typing import Any
 
 import jinja2
+from aicxs.aicxs_dsl import ast
+from aicxs.aicxs_dsl.formatter import expr_text
+from aicxs.engine import catalogue
+from aicxs.engine.model import Clause, Standard
 from markupsafe import Markup, escape
-
-from aicxs_dsl import ast
-from aicxs_dsl.formatter import expr_text
-from engine import catalogue
-from engine.model import Clause, Standard
 
 FORMATS = {"markdown": "standard.md.j2", "html": "standard.html.j2"}
 _CODE = re.compile(r"`([^`]+)`")
@@ -36,7 +35,7 @@ def render_docs(std: Standard, fmt: str = "markdown") -> str:
 def environment() -> jinja2.Environment:
     """The Jinja2 environment of the templates in `engine/templates/` (HTML ones autoescaped)."""
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("engine", "templates"),
+        loader=jinja2.PackageLoader(__package__, "templates"),
         autoescape=lambda name: bool(name and name.endswith(".html.j2")),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

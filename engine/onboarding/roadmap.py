@@ -21,15 +21,15 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from aicxs_dsl import ast
-from engine.evaluator import UNKNOWN, Node, Read, render_value, source_text
-from engine.facts import FactsDocument
-from engine.graph import evaluation_order
-from engine.outcome import Report, Result, Status
-from engine.types import Duration, Type
+from aicxs.aicxs_dsl import ast
+from aicxs.engine.evaluator import UNKNOWN, Node, Read, render_value, source_text
+from aicxs.engine.facts import FactsDocument
+from aicxs.engine.graph import evaluation_order
+from aicxs.engine.outcome import Report, Result, Status
+from aicxs.engine.types import Duration, Type
 
 if TYPE_CHECKING:
-    from engine.api import CompiledPolicy
+    from aicxs.engine.loader import CompiledPolicy
 
 ROUNDS = 4
 PLACEHOLDER = "<fill in>"  # the value proposed for a text or list that must not be empty

@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, closest
-from aicxs_dsl.parser import decode
-from aicxs_dsl.source import Source, span_at
-from engine.types import UNIT_SECONDS, Duration, Type
+from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, closest
+from aicxs.aicxs_dsl.parser import decode
+from aicxs.aicxs_dsl.source import Source, span_at
+from aicxs.engine.types import UNIT_SECONDS, Duration, Type
 
 SKIP_WORDS = ("", "skip")
 YES = ("y", "yes", "true")

@@ -13,13 +13,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from aicxs.aicxs_dsl.diagnostics import did_you_mean
+from aicxs.engine.facts import DuplicateKey, object_without_duplicates
+from aicxs.engine.loader import environ_as_of
+from aicxs.engine.service.openapi import PROBLEM, PROBLEM_TYPES
 from starlette.requests import Request
 from starlette.responses import Response
-
-from aicxs_dsl.diagnostics import did_you_mean
-from engine.api import environ_as_of
-from engine.facts import DuplicateKey, object_without_duplicates
-from engine.openapi import PROBLEM, PROBLEM_TYPES
 
 EXPLAIN_MODES = ("fails", "full", "none")
 REQUEST_FIELDS = ("policy", "facts", "as_of", "explain")

@@ -15,13 +15,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from aicxs_dsl import ast
-from aicxs_dsl.formatter import expr_text
-from engine.api import LoadedStandard
-from engine.catalogue import FactRow, fact_rows
-from engine.checker import constant
-from engine.graph import dependents, natural_key
-from engine.model import Clause, KeyRequirement, Parameter, Standard
+from aicxs.aicxs_dsl import ast
+from aicxs.aicxs_dsl.formatter import expr_text
+from aicxs.engine.catalogue import FactRow, fact_rows
+from aicxs.engine.checker import constant
+from aicxs.engine.graph import dependents, natural_key
+from aicxs.engine.loader import LoadedStandard
+from aicxs.engine.model import Clause, KeyRequirement, Parameter, Standard
 
 RENAME_THRESHOLD = 0.6  # title+text similarity above which an unmatched pair is one clause
 SPLIT_THRESHOLD = 0.55  # similarity of a new clause to the old text of a clause it split from

@@ -13,9 +13,9 @@ import textwrap
 from collections.abc import Iterator
 from typing import Any
 
-from engine.diff import Change, StandardDiff, word_diff
-from engine.docs import environment
-from engine.impact import PolicyImpact
+from aicxs.engine.authoring.diff import Change, StandardDiff, word_diff
+from aicxs.engine.authoring.docs import environment
+from aicxs.engine.authoring.impact import PolicyImpact
 
 DIFF_SCHEMA_VERSION = 1
 WIDTH = 100

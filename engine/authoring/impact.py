@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aicxs_dsl import ast, parse_file
-from aicxs_dsl.diagnostics import Diagnostic, DiagnosticError
-from aicxs_dsl.formatter import expr_text
-from engine.api import CompiledPolicy, compile_policy, is_policy_file, load_standard
-from engine.diff import Change, StandardDiff, diff_standards
-from engine.graph import natural_key
-from engine.model import Policy, Standard, build_policy
-from engine.outcome import Report, Result
+from aicxs.aicxs_dsl import ast, parse_file
+from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError
+from aicxs.aicxs_dsl.formatter import expr_text
+from aicxs.engine.authoring.diff import Change, StandardDiff, diff_standards
+from aicxs.engine.graph import natural_key
+from aicxs.engine.loader import CompiledPolicy, compile_policy, is_policy_file, load_standard
+from aicxs.engine.model import Policy, Standard, build_policy
+from aicxs.engine.outcome import Report, Result
 
 
 @dataclass

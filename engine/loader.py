@@ -16,15 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-
-import spec
-from aicxs_dsl import ast, parse_file
-from aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, has_errors
-from aicxs_dsl.gcpause import paused_gc
-from aicxs_dsl.source import Source
-from engine.assessment import evaluate
-from engine.checker import check_policy, check_standard, constant, mandatory_clauses
-from engine.compiler import (
+from aicxs import spec
+from aicxs.aicxs_dsl import ast, parse_file
+from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, has_errors
+from aicxs.aicxs_dsl.gcpause import paused_gc
+from aicxs.aicxs_dsl.source import Source
+from aicxs.engine.assessment import evaluate
+from aicxs.engine.checker import check_policy, check_standard, constant, mandatory_clauses
+from aicxs.engine.compiler import (
     CheckFn,
     ConditionFn,
     ItemFn,
@@ -33,7 +32,7 @@ from engine.compiler import (
     compile_item,
     quantifiers,
 )
-from engine.facts import (
+from aicxs.engine.facts import (
     FactsDocument,
     Validator,
     facts_from_data,
@@ -41,11 +40,18 @@ from engine.facts import (
     make_validator,
     parse_facts,
 )
-from engine.graph import build_graph, evaluation_order
-from engine.model import Policy, Rule, Standard, build_policy, build_standard, build_vocabulary
-from engine.outcome import Report
-from engine.schema import facts_schema
-from engine.types import Type
+from aicxs.engine.graph import build_graph, evaluation_order
+from aicxs.engine.model import (
+    Policy,
+    Rule,
+    Standard,
+    build_policy,
+    build_standard,
+    build_vocabulary,
+)
+from aicxs.engine.outcome import Report
+from aicxs.engine.schema import facts_schema
+from aicxs.engine.types import Type
 
 
 @dataclass(frozen=True)

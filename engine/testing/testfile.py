@@ -22,16 +22,15 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-
-from aicxs_dsl import ast, parse_file, parse_text
-from aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
-from aicxs_dsl.parser import decode
-from aicxs_dsl.source import Span
-from engine.api import CompiledPolicy, compile_policy, load_standard
-from engine.explain import json_value
-from engine.facts import FactsDocument, facts_from_data
-from engine.overrides import Base, Change, UnitValidators, by_path, case_facts
-from engine.yamldoc import YamlDoc, YamlPath, located_error, parse_yaml, yaml_path
+from aicxs.aicxs_dsl import ast, parse_file, parse_text
+from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
+from aicxs.aicxs_dsl.parser import decode
+from aicxs.aicxs_dsl.source import Span
+from aicxs.engine.explain import json_value
+from aicxs.engine.facts import FactsDocument, facts_from_data
+from aicxs.engine.loader import CompiledPolicy, compile_policy, load_standard
+from aicxs.engine.testing.overrides import Base, Change, UnitValidators, by_path, case_facts
+from aicxs.engine.yamldoc import YamlDoc, YamlPath, located_error, parse_yaml, yaml_path
 
 TEST_SUFFIX = ".tests.yaml"
 STATUSES = ("pass", "fail", "unknown", "error", "not_applicable", "waived", "blocked")
@@ -98,7 +97,7 @@ class PolicyTestFile:
 
 def schema_of_tests() -> dict[str, Any]:
     """The JSON Schema (2020-12) of test files, shipped as engine/tests-schema.json."""
-    text = resources.files("engine").joinpath("tests-schema.json").read_text("utf-8")
+    text = resources.files(__package__).joinpath("tests-schema.json").read_text("utf-8")
     return json.loads(text)  # type: ignore[no-any-return]
 
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from aicxs_dsl import ast
-from aicxs_dsl.source import Span
-from engine.api import CompiledPolicy
-from engine.evaluator import Binding, Context, Node, evaluate_check, source_text
-from engine.outcome import Report, Result
-from engine.types import Type, key_field
+from aicxs.aicxs_dsl import ast
+from aicxs.aicxs_dsl.source import Span
+from aicxs.engine.evaluator import Binding, Context, Node, evaluate_check, source_text
+from aicxs.engine.loader import CompiledPolicy
+from aicxs.engine.outcome import Report, Result
+from aicxs.engine.types import Type, key_field
 
 KINDS = ("clause", "key_requirement", "rule", "condition")
 _TRUTH_OUTCOME = {"true": "pass", "false": "fail", "unknown": "unknown", "error": "error"}

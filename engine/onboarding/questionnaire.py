@@ -18,13 +18,13 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from aicxs_dsl import ast
-from engine.answers import ITEM_ID, Parsed, hint, parse_answer, parse_yes_no
-from engine.evaluator import Binding, Context, evaluate_check
-from engine.facts import FactsDocument
-from engine.questionnaire_plan import OTHER, Cond, Fact, Frame, Group, Range, plan
-from engine.scaffold import render_facts
-from engine.types import Type, key_field
+from aicxs.aicxs_dsl import ast
+from aicxs.engine.evaluator import Binding, Context, evaluate_check
+from aicxs.engine.facts import FactsDocument
+from aicxs.engine.onboarding.answers import ITEM_ID, Parsed, hint, parse_answer, parse_yes_no
+from aicxs.engine.onboarding.questionnaire_plan import OTHER, Cond, Fact, Frame, Group, Range, plan
+from aicxs.engine.onboarding.scaffold import render_facts
+from aicxs.engine.types import Type, key_field
 
 NOUNS = {"systems": "an AI system"}  # how "Add ...?" names an item of a list
 

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from aicxs_dsl import ast
-from engine.answers import Bounds
-from engine.scaffold import leaves
-from engine.types import FactField, Type
+from aicxs.aicxs_dsl import ast
+from aicxs.engine.onboarding.answers import Bounds
+from aicxs.engine.onboarding.scaffold import leaves
+from aicxs.engine.types import FactField, Type
 
 OTHER = "Other"
 

@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsonschema
-
-from aicxs_dsl.diagnostics import Diagnostic, did_you_mean
-from aicxs_dsl.source import Span
-from engine.api import CompiledPolicy
-from engine.facts import FactsDocument, _explain_schema_error, _typed, display_path
-from engine.types import Type, key_field
-from engine.yamldoc import YamlDoc, YamlPath, yaml_path
+from aicxs.aicxs_dsl.diagnostics import Diagnostic, did_you_mean
+from aicxs.aicxs_dsl.source import Span
+from aicxs.engine.facts import FactsDocument, _explain_schema_error, _typed, display_path
+from aicxs.engine.loader import CompiledPolicy
+from aicxs.engine.types import Type, key_field
+from aicxs.engine.yamldoc import YamlDoc, YamlPath, yaml_path
 
 
 @dataclass(frozen=True)
