@@ -219,6 +219,7 @@ def check(
     With --batch PATH (a folder of facts files, or a JSON Lines file of facts documents),
     evaluate every document, in parallel, and print one JSON line per document, in order."""
     from aicxs.engine import load_policy
+    from aicxs.engine.loader import explain_mode
     from aicxs.engine.render import report_json, report_markdown, report_text
 
     if batch["batch_path"] is not None or facts_path is None:
@@ -226,7 +227,7 @@ def check(
     date = _as_of(as_of)
     mode = mode or "fails"
     compiled = load_policy(policy, spec_path)
-    report = compiled.evaluate(compiled.load_facts(facts_path), date, explain=mode)
+    report = compiled.evaluate(compiled.load_facts(facts_path), date, explain=explain_mode(mode))
     if fmt == "json":
         text = json.dumps(report_json(report, mode), indent=2, ensure_ascii=False)
         _emit(text + "\n", output)
@@ -258,7 +259,7 @@ def explain(
     """Explain one clause, organisation rule or key requirement (ID) in depth."""
     from aicxs.aicxs_dsl.diagnostics import did_you_mean
     from aicxs.engine import load_policy
-    from aicxs.engine.render import _result_json, result_lines
+    from aicxs.engine.render import result_json, result_lines
 
     compiled = load_policy(policy, spec_path)
     report = compiled.evaluate(compiled.load_facts(facts_path), _as_of(as_of), explain="full")
@@ -270,7 +271,7 @@ def explain(
             f"no clause, rule or key requirement `{ident}`; {hint}", param_hint="ID"
         )
     if fmt == "json":
-        click.echo(json.dumps(_result_json(report, result, "full"), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(result_json(report, result, "full"), indent=2, ensure_ascii=False))
     else:
         style = _style(_colour())
         click.echo("\n".join(result_lines(report, result, "full", style)))
@@ -1108,14 +1109,15 @@ def _batch_outcomes(
     source: Any,
     path: Path,
     date: dt.date,
-    mode: str,
+    explain: str,
     engine: str,
     workers: int | None,
     scheduler: str | None,
 ) -> Iterable[Any]:
+    from aicxs.engine.loader import explain_mode
     from aicxs.engine.service.batch import documents, run_local, run_processes
 
-    docs = documents(path)
+    docs, mode = documents(path), explain_mode(explain)
     if engine == "local":
         return run_local(source, docs, date, mode)
     if engine == "processes":

@@ -8,15 +8,12 @@ what was expected, points at the offending token and, where a keyword is close, 
 from __future__ import annotations
 
 import functools
-import os
 import re
 from collections.abc import Iterable
-from importlib import resources
 from pathlib import Path
 
 from aicxs.aicxs_dsl import ast
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, closest
-from aicxs.aicxs_dsl.gcpause import paused_gc
 from aicxs.aicxs_dsl.limits import (
     MAX_EXPR_DEPTH,
     MAX_FILE_BYTES,
@@ -26,6 +23,7 @@ from aicxs.aicxs_dsl.limits import (
     max_file_bytes,
 )
 from aicxs.aicxs_dsl.source import Source, Span
+from aicxs.aicxs_dsl.tables import load_parser
 from aicxs.aicxs_dsl.transformer import AstBuilder, BadLiteral
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
@@ -53,32 +51,8 @@ _OPENERS = {"(": ")", "[": "]", "{": "}"}
 
 @functools.lru_cache(maxsize=1)
 def _lark() -> Lark:
-    """The parser, built once per process. Its LALR tables are kept in the user's cache folder
-    (Lark checks the grammar's hash before reusing them), so a process need not rebuild them."""
-    grammar = resources.files(__package__).joinpath("grammar.lark").read_text("utf-8")
-    return Lark(
-        grammar,
-        parser="lalr",
-        propagate_positions=True,
-        maybe_placeholders=True,
-        cache=_cache_file(),
-    )
-
-
-def _cache_file() -> str | bool:
-    """A cache file in a folder only this user can write (never a shared temporary folder:
-    the cache is a pickle), or False where there is none (`AICXS_NO_CACHE` also turns it off)."""
-    if os.environ.get("AICXS_NO_CACHE"):
-        return False
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "aicxs"
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if folder.stat().st_uid != os.getuid() or folder.stat().st_mode & 0o022:
-            return False
-    except OSError:
-        return False
-    return str(folder / "grammar.lark-cache")
+    """The parser, built once per process from the tables shipped with the package."""
+    return load_parser()
 
 
 def parse_text(text: str, path: str = "<string>") -> ast.Module:
@@ -87,13 +61,12 @@ def parse_text(text: str, path: str = "<string>") -> ast.Module:
     if len(text) > (limit := max_file_bytes()):
         raise DiagnosticError([_too_large(path, f"text is longer than {limit:,} characters")])
     _check_nesting(source)
-    with paused_gc():  # the parse tree is acyclic; see aicxs_dsl/gcpause.py
-        try:
-            tree = _lark().parse(text)
-        except UnexpectedInput as err:
-            raise DiagnosticError([_syntax_diagnostic(source, err)]) from None
-        _check_tree(source, tree)
-        return _transform(source, tree)
+    try:
+        tree = _lark().parse(text)
+    except UnexpectedInput as err:
+        raise DiagnosticError([_syntax_diagnostic(source, err)]) from None
+    _check_tree(source, tree)
+    return _transform(source, tree)
 
 
 def parse_file(path: str | Path, name: str | None = None) -> ast.Module:

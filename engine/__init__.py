@@ -1,8 +1,7 @@
 """The aicxs engine: a checked standard and policy, evaluated over facts into explained results.
 
-from aicxs.engine import load_policy
-policy = load_policy("policies/retail-bank.aicx")
-report = policy.evaluate(policy.load_facts("policies/retail-bank.facts.yaml"))
+Internal: embedders use the package's public API (`import aicxs`). The pipeline modules sit
+here; the wings (authoring, testing, onboarding, service, reports) use them, never each other.
 """
 
 from aicxs.engine.facts import FactsDocument
@@ -13,15 +12,17 @@ from aicxs.engine.loader import (
     load_policy,
     load_standard,
 )
-from aicxs.engine.outcome import Report, Result, Status
+from aicxs.engine.outcome import Kind, Report, Result, Status, Verdict
 
 __all__ = [
     "CompiledPolicy",
     "FactsDocument",
+    "Kind",
     "LoadedStandard",
     "Report",
     "Result",
     "Status",
+    "Verdict",
     "compile_policy",
     "load_policy",
     "load_standard",

@@ -1,4 +1,4 @@
-"""A compiled policy evaluated over one facts document: statuses, maturity, verdict.
+"""A plan policy evaluated over one facts document: statuses, maturity, verdict.
 
 Clauses are evaluated in dependency order (prerequisites first, from the graph). A clause is
 `not_applicable` when the policy excludes it, `waived` under a valid waiver, `blocked` when a
@@ -11,7 +11,8 @@ pillar's level. Certification needs every mandatory key requirement and the targ
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import Any
 
 from aicxs.aicxs_dsl import ast
 from aicxs.engine.evaluator import (
@@ -26,15 +27,17 @@ from aicxs.engine.evaluator import (
 from aicxs.engine.facts import FactsDocument
 from aicxs.engine.model import Clause, Rule
 from aicxs.engine.outcome import (
+    Crosswalk,
+    Explain,
+    Kind,
     PillarMaturity,
     Report,
     Result,
     Status,
     Trace,
+    Verdict,
 )
-
-if TYPE_CHECKING:
-    from aicxs.engine.loader import CompiledPolicy
+from aicxs.engine.plan import Plan
 
 _TRUTH = {
     Status.PASS: True,
@@ -46,30 +49,30 @@ _TRUTH = {
 
 
 def evaluate(
-    compiled: CompiledPolicy, facts: FactsDocument, as_of: dt.date, explain: str = "fails"
+    plan: Plan, facts: FactsDocument, as_of: dt.date, explain: Explain = "fails"
 ) -> Report:
     """`explain`: `fails` (the items that decided each result), `full` (every item) or `none`
     (decisions only, by the compiled fast path where it can decide)."""
-    std, policy = compiled.standard, compiled.policy
+    std, policy = plan.standard, plan.policy
     ctx = Context(
         facts,
-        compiled.params,
+        plan.params,
         as_of,
-        compiled.vocabulary,
-        scope=compiled.scope,
+        plan.vocabulary,
+        scope=plan.scope,
         detail=explain,
-        fast_items=compiled.fast_items,
-        fast_conditions=compiled.fast_conditions,
+        fast_items=plan.fast_items,
+        fast_conditions=plan.fast_conditions,
     )
     findings: list[str] = []
     by_id: dict[str, Result] = {}
-    for clause_id in compiled.order:
-        by_id[clause_id] = _clause(compiled, std.clauses[clause_id], ctx, by_id, findings)
+    for clause_id in plan.order:
+        by_id[clause_id] = _clause(plan, std.clauses[clause_id], ctx, by_id, findings)
     clauses = [by_id[c] for p in std.pillars.values() for c in p.clauses]
-    krs = [_key_requirement(compiled, kr_id, ctx, by_id) for kr_id in std.key_requirements]
-    pillars = _maturity(compiled, by_id)
+    krs = [_key_requirement(plan, kr_id, ctx, by_id) for kr_id in std.key_requirements]
+    pillars = _maturity(plan, by_id)
     overall = min((p.level for p in pillars), default=0)
-    verdict, reasons = _verdict(compiled, krs, pillars, overall, findings, by_id)
+    verdict, reasons = _verdict(plan, krs, pillars, overall, findings, by_id)
     results = clauses + krs
     missing = {m for r in results for m in r.missing}
     missing |= {m for r in clauses for sub in r.rules for m in sub.missing}
@@ -85,139 +88,152 @@ def evaluate(
         policy={"id": policy.name, "title": policy.title, "source": policy.span.path},
         facts=facts,
         as_of=as_of,
-        results=results,
-        pillars=pillars,
+        results=tuple(results),
+        pillars=tuple(pillars),
         overall_level=overall,
         target_level=policy.target,
         verdict=verdict,
-        reasons=reasons,
-        findings=findings,
-        missing_facts=sorted(missing),
+        reasons=tuple(reasons),
+        findings=tuple(findings),
+        missing_facts=tuple(sorted(missing)),
         systems=systems,
+        explain=explain,
     )
 
 
-def _trace(compiled: CompiledPolicy, clause: Clause, refines: str | None = None) -> Trace:
-    std = compiled.standard
-    crosswalk = [
-        {
-            "framework": fw,
-            "ref": ref,
-            "title": std.frameworks[fw].refs.get(ref, "") if fw in std.frameworks else "",
-        }
+def _trace(plan: Plan, clause: Clause, refines: str | None = None) -> Trace:
+    std = plan.standard
+    crosswalk = tuple(
+        Crosswalk(fw, ref, std.frameworks[fw].refs.get(ref, "") if fw in std.frameworks else "")
         for fw, ref, _ in clause.crosswalk
-    ]
+    )
     return Trace(
         clause.id,
         clause.pillar,
         std.pillars[clause.pillar].title,
-        list(compiled.feeds.get(clause.id, [])),
+        tuple(plan.feeds.get(clause.id, ())),
         crosswalk,
         refines,
     )
 
 
 def _clause(
-    compiled: CompiledPolicy,
+    plan: Plan,
     clause: Clause,
     ctx: Context,
     done: dict[str, Result],
     findings: list[str],
 ) -> Result:
-    policy = compiled.policy
+    policy = plan.policy
     result = Result(
         clause.id,
-        "clause",
+        Kind.CLAUSE,
         clause.title,
         Status.UNKNOWN,
         clause.span,
-        _trace(compiled, clause),
+        _trace(plan, clause),
         clause.level,
         clause.owner,
-        list(clause.evidence),
-        mandatory=clause.id in compiled.mandatory,
+        tuple(clause.evidence),
+        mandatory=clause.id in plan.mandatory,
     )
     if clause.id in policy.exclusions:
-        result.status = Status.NOT_APPLICABLE
-        result.reason = policy.exclusions[clause.id].justification
-        return result
-    _run_checks(compiled, clause, ctx, result)
-    blockers = [r for r, _ in clause.requires if not done[r].status.satisfied]
+        reason = policy.exclusions[clause.id].justification
+        return replace(result, status=Status.NOT_APPLICABLE, reason=reason)
+    result = _run_checks(plan, clause, ctx, result)
+    blockers = tuple(r for r, _ in clause.requires if not done[r].status.satisfied)
     waiver = policy.waivers.get(clause.id)
     if waiver is not None and waiver.expires >= ctx.as_of:
-        result.status = Status.WAIVED
-        result.reason = (
-            f"waived until {waiver.expires} by {waiver.approver}: {waiver.justification}"
+        result = replace(
+            result,
+            status=Status.WAIVED,
+            reason=f"waived until {waiver.expires} by {waiver.approver}: {waiver.justification}",
         )
     elif blockers:
-        result.status, result.blocked_by = Status.BLOCKED, blockers
-        result.reason = (
+        reason = (
             "prerequisite "
             + ", ".join(f"{b} is {done[b].status.value}" for b in blockers)
             + " (requires)"
         )
+        result = replace(result, status=Status.BLOCKED, blocked_by=blockers, reason=reason)
     if waiver is not None and waiver.expires < ctx.as_of:
         findings.append(
             f"the waiver of {clause.id} expired on {waiver.expires} "
             f"(approved by {waiver.approver}); {clause.id} is evaluated as unwaived"
         )
         expired = f"waiver expired on {waiver.expires}; evaluated as unwaived"
-        result.reason = f"{result.reason}; {expired}" if result.reason else expired
+        result = replace(result, reason=f"{result.reason}; {expired}" if result.reason else expired)
     return result
 
 
-def _run_checks(compiled: CompiledPolicy, clause: Clause, ctx: Context, result: Result) -> None:
+def _run_checks(plan: Plan, clause: Clause, ctx: Context, result: Result) -> Result:
     """The clause's own check and its refining rules, combined with Kleene `and`."""
     truth: Any = True
+    node: Node | None = None
+    missing: tuple[str, ...] = ()
+    reason = ""
     if clause.check is None:
         truth = UNKNOWN
-        result.reason = "the clause has no check"
+        reason = "the clause has no check"
     else:
-        truth, result.node, result.missing = _check(compiled, clause.check, ctx)
-    for rule in compiled.rules_for.get(clause.id, []):
-        sub = _rule(compiled, rule, clause, ctx)
-        result.rules.append(sub)
+        truth, node, missing = _check(plan, clause.check, ctx)
+    rules = []
+    for rule in plan.rules_for.get(clause.id, []):
+        sub = _rule(plan, rule, clause, ctx)
+        rules.append(sub)
         truth = kleene_and(truth, _TRUTH.get(sub.status, EvalError(sub.reason)))
-    result.status = result.checked = _status(truth)
-    if result.status is Status.ERROR and not result.reason:
-        result.reason = _first_error(result.node)
-    result.evidence = _cited_evidence(ctx.facts, result.node)
+    status = _status(truth)
+    if status is Status.ERROR and not reason:
+        reason = _first_error(node)
+    return replace(
+        result,
+        status=status,
+        checked=status,
+        node=node,
+        missing=missing,
+        rules=tuple(rules),
+        reason=reason,
+        evidence=_cited_evidence(ctx.facts, node),
+    )
 
 
-def _rule(compiled: CompiledPolicy, rule: Rule, clause: Clause, ctx: Context) -> Result:
+def _rule(plan: Plan, rule: Rule, clause: Clause, ctx: Context) -> Result:
     result = Result(
         rule.id,
-        "rule",
+        Kind.RULE,
         rule.title,
         Status.UNKNOWN,
         rule.span,
-        _trace(compiled, clause, refines=clause.id),
+        _trace(plan, clause, refines=clause.id),
         clause.level,
         rule.owner or clause.owner,
-        list(rule.evidence),
+        tuple(rule.evidence),
     )
-    if rule.check is not None:
-        truth, result.node, result.missing = _check(compiled, rule.check, ctx)
-        result.status = _status(truth)
-        if result.status is Status.ERROR:
-            result.reason = _first_error(result.node)
-        result.evidence = _cited_evidence(ctx.facts, result.node)
-    return result
+    if rule.check is None:
+        return result
+    truth, node, missing = _check(plan, rule.check, ctx)
+    status = _status(truth)
+    return replace(
+        result,
+        status=status,
+        node=node,
+        missing=missing,
+        reason=_first_error(node) if status is Status.ERROR else "",
+        evidence=_cited_evidence(ctx.facts, node),
+    )
 
 
-def _check(
-    compiled: CompiledPolicy, expr: ast.Expr, ctx: Context
-) -> tuple[Any, Node | None, list[str]]:
+def _check(plan: Plan, expr: ast.Expr, ctx: Context) -> tuple[Any, Node | None, tuple[str, ...]]:
     """A check's value, with its explanation and missing facts unless only decisions are
-    wanted and the compiled fast path can decide alone."""
-    fast = compiled.fast_checks.get(id(expr)) if ctx.detail == "none" else None
+    wanted and the plan fast path can decide alone."""
+    fast = plan.fast_checks.get(id(expr)) if ctx.detail == "none" else None
     if fast is not None:
         try:
-            return fast(ctx.facts.data, ctx.as_of), None, []
+            return fast(ctx.facts.data, ctx.as_of), None, ()
         except Exception:  # a missing or ill-typed fact: the interpreter decides and explains
             pass
     node = evaluate_check(expr, ctx)
-    return node.value, node, node.missing()
+    return node.value, node, tuple(node.missing())
 
 
 def _status(value: Any) -> Status:
@@ -241,26 +257,30 @@ def _first_error(node: Node | None) -> str:
     return ""
 
 
-def _key_requirement(
-    compiled: CompiledPolicy, kr_id: str, ctx: Context, done: dict[str, Result]
-) -> Result:
-    kr = compiled.standard.key_requirements[kr_id]
-    result = Result(
-        kr.id, "key_requirement", kr.title, Status.UNKNOWN, kr.span, mandatory=kr.mandatory
-    )
+def _key_requirement(plan: Plan, kr_id: str, ctx: Context, done: dict[str, Result]) -> Result:
+    kr = plan.standard.key_requirements[kr_id]
     truth: Any = True
+    covers = tuple((clause_id, done[clause_id].status) for clause_id, _ in kr.covers)
     for clause_id, _ in kr.covers:
-        status = done[clause_id].status
-        result.covers.append((clause_id, status))
         truth = kleene_and(truth, _clause_truth(done, clause_id))
+    node: Node | None = None
+    missing: tuple[str, ...] = ()
     if kr.check is not None:
-        own, result.node, result.missing = _check(compiled, kr.check, ctx)
+        own, node, missing = _check(plan, kr.check, ctx)
         truth = kleene_and(truth, own)
-    result.status = _status(truth)
-    unmet = [f"{c} is {s.value}" for c, s in result.covers if not s.satisfied]
-    if unmet:
-        result.reason = "covered clauses not met: " + ", ".join(unmet)
-    return result
+    unmet = [f"{c} is {s.value}" for c, s in covers if not s.satisfied]
+    return Result(
+        kr.id,
+        Kind.KEY_REQUIREMENT,
+        kr.title,
+        _status(truth),
+        kr.span,
+        node=node,
+        covers=covers,
+        missing=missing,
+        reason="covered clauses not met: " + ", ".join(unmet) if unmet else "",
+        mandatory=kr.mandatory,
+    )
 
 
 def _clause_truth(done: dict[str, Result], clause_id: str) -> Any:
@@ -281,12 +301,12 @@ def _all(values: Any) -> Any:
     return total
 
 
-def _maturity(compiled: CompiledPolicy, done: dict[str, Result]) -> list[PillarMaturity]:
-    std = compiled.standard
+def _maturity(plan: Plan, done: dict[str, Result]) -> list[PillarMaturity]:
+    std = plan.standard
     levels = sorted(std.levels)
     out = []
     for pillar in std.pillars.values():
-        reached, blockers = 0, []
+        reached, blockers = 0, list[str]()
         for level in levels:
             unmet = [
                 c
@@ -297,7 +317,7 @@ def _maturity(compiled: CompiledPolicy, done: dict[str, Result]) -> list[PillarM
                 blockers = unmet
                 break
             reached = level
-        out.append(PillarMaturity(pillar.id, pillar.title, reached, blockers))
+        out.append(PillarMaturity(pillar.id, pillar.title, reached, tuple(blockers)))
     return out
 
 
@@ -311,14 +331,14 @@ _PHRASE = {
 
 
 def _verdict(
-    compiled: CompiledPolicy,
+    plan: Plan,
     krs: list[Result],
     pillars: list[PillarMaturity],
     overall: int,
     findings: list[str],
     done: dict[str, Result],
-) -> tuple[str, list[str]]:
-    target = compiled.policy.target
+) -> tuple[Verdict, list[str]]:
+    target = plan.policy.target
     reasons = []
     failed = [kr for kr in krs if kr.mandatory and kr.status is not Status.PASS]
     for kr in failed:
@@ -332,8 +352,8 @@ def _verdict(
                 )
     reasons.extend(findings)
     if not failed and overall >= target:
-        name = compiled.standard.levels[target].name if target in compiled.standard.levels else ""
-        return "certified", [
+        name = plan.standard.levels[target].name if target in plan.standard.levels else ""
+        return Verdict.CERTIFIED, [
             f"every mandatory key requirement passes and level {target} ({name}) is reached",
             *findings,
         ]
@@ -345,22 +365,22 @@ def _verdict(
         if p.level < target
         for c in p.next_level_blockers
     )
-    return ("not_certified" if hard_fail else "undetermined"), reasons
+    return (Verdict.NOT_CERTIFIED if hard_fail else Verdict.UNDETERMINED), reasons
 
 
-def _cited_evidence(facts: FactsDocument, node: Node | None) -> list[dict[str, Any]]:
+def _cited_evidence(facts: FactsDocument, node: Node | None) -> tuple[dict[str, Any], ...]:
     """Evidence entries of the facts file whose `fact` is (a prefix of) a fact this read."""
     if node is None or not facts.evidence:
-        return []
+        return ()
     read = _reads(node)
-    return [
+    return tuple(
         e
         for e in facts.evidence
         if any(
             p == e["fact"] or p.startswith(e["fact"] + ".") or p.startswith(e["fact"] + "[")
             for p in read
         )
-    ]
+    )
 
 
 def _unmatched_evidence(facts: FactsDocument) -> list[str]:

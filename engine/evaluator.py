@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -152,13 +152,13 @@ class Binding:
 @dataclass
 class Context:
     facts: FactsDocument
-    params: dict[str, Any]
+    params: Mapping[str, Any]
     as_of: dt.date
     vocabulary: FactType
     scope: tuple[str, ast.Expr, ast.Path] | None = None  # the policy's (var, filter, list)
     detail: str = "fails"  # `full`: every item of a quantifier explained; `fails`: deciding ones
-    fast_items: dict[int, ItemFn | None] = field(default_factory=dict)  # id(Quantifier) → fn
-    fast_conditions: dict[int, ConditionFn] = field(default_factory=dict)  # id(operand) → fn
+    fast_items: Mapping[int, ItemFn | None] = field(default_factory=dict)  # id(Quantifier) → fn
+    fast_conditions: Mapping[int, ConditionFn] = field(default_factory=dict)  # id(operand) → fn
     values: dict[str, Any] = field(default_factory=dict)  # variable → item, for fast functions
     bindings: dict[str, Binding] = field(default_factory=dict)
     _scope_cache: dict[int, Any] = field(default_factory=dict)

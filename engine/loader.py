@@ -1,8 +1,9 @@
 """Loading: a standard or a policy file → a checked, compiled object ready to evaluate.
 
 A `CompiledPolicy` is built once (parse, check against the standard, derive parameters, the
-facts vocabulary and its JSON Schema, the dependency graph) and is immutable afterwards, so one
-instance may evaluate many facts documents, from many threads.
+facts vocabulary and its JSON Schema, the evaluation plan) and is immutable afterwards, so one
+instance may evaluate many facts documents, from many threads. It pickles as its source texts
+and is compiled again where it is unpickled (compiled checks are code objects of this process).
 """
 
 from __future__ import annotations
@@ -11,27 +12,17 @@ import copy
 import datetime as dt
 import functools
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 from aicxs import spec
-from aicxs.aicxs_dsl import ast, parse_file
+from aicxs.aicxs_dsl import ast, parse_file, parse_text
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, has_errors
-from aicxs.aicxs_dsl.gcpause import paused_gc
 from aicxs.aicxs_dsl.source import Source
 from aicxs.engine.assessment import evaluate
 from aicxs.engine.checker import check_policy, check_standard, constant, mandatory_clauses
-from aicxs.engine.compiler import (
-    CheckFn,
-    ConditionFn,
-    ItemFn,
-    compile_check,
-    compile_conditions,
-    compile_item,
-    quantifiers,
-)
 from aicxs.engine.facts import (
     FactsDocument,
     Validator,
@@ -41,92 +32,122 @@ from aicxs.engine.facts import (
     parse_facts,
 )
 from aicxs.engine.graph import build_graph, evaluation_order
-from aicxs.engine.model import (
-    Policy,
-    Rule,
-    Standard,
-    build_policy,
-    build_standard,
-    build_vocabulary,
-)
-from aicxs.engine.outcome import Report
+from aicxs.engine.model import Policy, Standard, build_policy, build_standard, build_vocabulary
+from aicxs.engine.outcome import EXPLAIN_MODES, Explain, Report
+from aicxs.engine.plan import Plan, build_plan
 from aicxs.engine.schema import facts_schema
 from aicxs.engine.types import Type
 
+if TYPE_CHECKING:
+    import networkx as nx
 
-@dataclass(frozen=True)
+DEFAULT_STANDARD = "AICXS-2024"
+
+
+@dataclass(frozen=True, eq=False)
 class LoadedStandard:
     standard: Standard
-    graph: nx.DiGraph
-    warnings: list[Diagnostic]
+    warnings: tuple[Diagnostic, ...]
+
+    @functools.cached_property
+    def graph(self) -> nx.DiGraph:
+        """The requirement dependency graph (built on first use: only graph tools need it)."""
+        return build_graph(self.standard)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        source = self.standard.span.source
+        return (_standard_from_text, (source.text, source.path))
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class CompiledPolicy:
     """A policy checked against its standard, ready to evaluate facts (read-only once built)."""
 
     standard: Standard
     policy: Policy
-    graph: nx.DiGraph
-    params: dict[str, Any]  # every parameter's value: the policy's setting or the default
-    vocabulary: Type  # the standard's facts plus the policy's own
-    schema: dict[str, Any]
-    validator: Validator
-    warnings: list[Diagnostic] = field(default_factory=list)
-    feeds: dict[str, list[str]] = field(default_factory=dict)  # clause → key requirements
-    mandatory: dict[str, str] = field(default_factory=dict)  # clause → mandatory requirement
-    rules_for: dict[str, list[Rule]] = field(default_factory=dict)  # clause → refining rules
-    order: list[str] = field(default_factory=list)  # clauses, prerequisites first
-    scope: tuple[str, ast.Expr, ast.Path] | None = None  # the policy's (var, filter, list)
-    fast_checks: dict[int, CheckFn | None] = field(default_factory=dict)  # id(check) → fn
-    fast_items: dict[int, ItemFn | None] = field(default_factory=dict)  # id(quantifier) → fn
-    fast_conditions: dict[int, ConditionFn] = field(default_factory=dict)  # id(operand) → fn
+    plan: Plan
+    schema: Mapping[str, Any]  # the facts JSON Schema (2020-12) of this policy
+    validator: Validator = field(repr=False)
+    warnings: tuple[Diagnostic, ...] = ()
 
-    def __post_init__(self) -> None:
-        """Everything that does not depend on the facts is worked out once, here."""
-        policy = self.policy
-        self.order = evaluation_order(self.graph, self.standard.clauses)
-        if policy.scope is not None:
-            self.scope = (policy.scope.var, policy.scope.where, policy.scope.source)
-        checks = [c.check for c in self.standard.clauses.values()]
-        checks += [kr.check for kr in self.standard.key_requirements.values()]
-        checks += [r.check for r in policy.rules]
-        for check in checks:
-            if check is None:
-                continue
-            self.fast_checks[id(check)] = compile_check(check, self.params, self.scope)
-            for q in quantifiers(check):
-                self.fast_items[id(q)] = compile_item(q, self.params, self.scope)
-            self.fast_conditions.update(compile_conditions(check, self.params, self.scope))
+    @property
+    def vocabulary(self) -> Type:
+        return self.plan.vocabulary
 
-    def load_facts(self, path: str | Path) -> FactsDocument:
-        with paused_gc():
-            return load_facts(path, self.validator, self.vocabulary)
+    @functools.cached_property
+    def graph(self) -> nx.DiGraph:
+        """The requirement dependency graph with the policy's rules (built on first use)."""
+        return build_graph(self.standard, self.policy)
+
+    def load_facts(self, path: str | os.PathLike[str]) -> FactsDocument:
+        return load_facts(os.fspath(path), self.validator, self.vocabulary)
 
     def parse_facts(self, text: str, name: str = "<facts>.yaml") -> FactsDocument:
         """A facts document from text: JSON if `name` ends in `.json`, else YAML."""
-        with paused_gc():
-            return parse_facts(text, name, self.validator, self.vocabulary)
+        return parse_facts(text, name, self.validator, self.vocabulary)
 
     def facts_from_data(self, data: Any, name: str = "<facts>") -> FactsDocument:
         """A facts document from already-parsed data (e.g. a JSON request body)."""
         doc = FactsDocument(name, {})
-        with paused_gc():
-            return facts_from_data(data, doc, Source(name, ""), self.validator, self.vocabulary)
+        return facts_from_data(data, doc, Source(name, ""), self.validator, self.vocabulary)
 
     def evaluate(
-        self, facts: FactsDocument, as_of: dt.date | None = None, explain: str = "fails"
+        self,
+        facts: FactsDocument,
+        as_of: dt.date | str | None = None,
+        explain: Explain = "fails",
     ) -> Report:
         """Evaluate one facts document; `as_of` (default today) dates every date rule.
         `explain`: `fails` (default), `full`, or `none` for decisions only (fastest)."""
-        with paused_gc():
-            return evaluate(self, facts, as_of or dt.date.today(), explain)
+        if not isinstance(facts, FactsDocument):
+            raise TypeError(f"facts must be a FactsDocument, not {type(facts).__name__}")
+        return evaluate(self.plan, facts, as_of_date(as_of), explain_mode(explain))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        policy, std = self.policy.span.source, self.standard.span.source
+        return (_policy_from_text, (policy.text, policy.path, std.text, std.path))
 
 
-def load_standard(path: str | Path | None = None) -> LoadedStandard:
-    """Parse and check a standard file (default: the bundled AICXS 2024)."""
-    target = Path(path) if path is not None else spec.bundled_path("AICXS", 2024)
-    assert target is not None, "the bundled standard is missing from the package"
+def as_of_date(value: object) -> dt.date:
+    """The evaluation date from a `date`, an ISO `YYYY-MM-DD` text or None (today, or
+    `AICXS_AS_OF`); anything else is a `ValueError` naming the argument."""
+    if value is None:
+        return environ_as_of() or dt.date.today()
+    if isinstance(value, dt.datetime):
+        raise ValueError("as_of must be a date, not a datetime: pass `value.date()`")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"as_of must be a date written YYYY-MM-DD, not {value!r}") from None
+    raise ValueError(f"as_of must be a date or a YYYY-MM-DD string, not {type(value).__name__}")
+
+
+def explain_mode(value: object) -> Explain:
+    for mode in EXPLAIN_MODES:
+        if value == mode:
+            return mode
+    raise ValueError(f"explain must be one of {', '.join(map(repr, EXPLAIN_MODES))}, not {value!r}")
+
+
+def resolve_standard(source: str | os.PathLike[str] | None) -> Path:
+    """The file of a standard given as a path, a bundled name (`AICXS-2024`) or None (the
+    bundled AICXS 2024). A path that exists wins over a name."""
+    if source is None:
+        source = DEFAULT_STANDARD
+    path = Path(source)
+    if isinstance(source, str) and not path.exists():
+        found = spec.by_name(source)
+        if found is not None:
+            return found
+    return path
+
+
+def load_standard(source: str | os.PathLike[str] | None = None) -> LoadedStandard:
+    """Parse and check a standard, given by path or bundled name (default: AICXS 2024)."""
+    target = resolve_standard(source)
     shown = spec.display_name(target)
     try:
         stat = target.stat()
@@ -141,37 +162,54 @@ def _load_standard_cached(resolved: str, mtime: int, size: int, shown: str) -> L
     return standard_from_module(parse_file(resolved if size else shown, shown))
 
 
+@functools.lru_cache(maxsize=16)
+def _standard_from_text(text: str, name: str) -> LoadedStandard:
+    return standard_from_module(parse_text(text, name))
+
+
 def standard_from_module(module: ast.Module) -> LoadedStandard:
-    with paused_gc():  # the model and graph are acyclic; see aicxs_dsl/gcpause.py
-        return _standard_from_module(module)
-
-
-def _standard_from_module(module: ast.Module) -> LoadedStandard:
     out: list[Diagnostic] = []
     std = build_standard(module, out)
     if std is None:
         raise DiagnosticError(out)
     build_vocabulary(((d, "standard") for d in std.facts), std.vocabulary, out)
-    graph = build_graph(std)
-    out.extend(check_standard(std, graph))
+    out.extend(check_standard(std, build_graph(std)))
     if has_errors(out):
         raise DiagnosticError(out)
-    return LoadedStandard(std, graph, [d for d in out if d.severity is Severity.WARNING])
+    return LoadedStandard(std, tuple(d for d in out if d.severity is Severity.WARNING))
 
 
-def load_policy(path: str | Path, spec_path: str | Path | None = None) -> CompiledPolicy:
-    """Parse a policy, load the standard it implements (bundled, or `spec_path`), check the
-    tailoring against it and compile it."""
-    return compile_policy(parse_file(str(path)), spec_path)
+def load_policy(
+    path: str | os.PathLike[str], spec_path: str | os.PathLike[str] | None = None
+) -> CompiledPolicy:
+    """Parse a policy, load the standard it implements (bundled, or `spec_path`: a path or a
+    bundled name), check the tailoring against it and compile it."""
+    return compile_policy(parse_file(os.fspath(path)), spec_path)
 
 
-def compile_policy(module: ast.Module, spec_path: str | Path | None = None) -> CompiledPolicy:
+def _policy_from_text(text: str, name: str, std_text: str, std_name: str) -> CompiledPolicy:
+    return _compile(parse_text(text, name), _standard_from_text(std_text, std_name))
+
+
+def compile_policy(
+    module: ast.Module, spec_path: str | os.PathLike[str] | None = None
+) -> CompiledPolicy:
     out: list[Diagnostic] = []
     policy = build_policy(module, out)
     if policy is None:
         raise DiagnosticError(out)
     loaded = _standard_for(policy, spec_path, out)
     if loaded is None:
+        raise DiagnosticError(out)
+    return _compile(module, loaded, policy)
+
+
+def _compile(
+    module: ast.Module, loaded: LoadedStandard, policy: Policy | None = None
+) -> CompiledPolicy:
+    out: list[Diagnostic] = []
+    policy = policy or build_policy(module, out)
+    if policy is None:
         raise DiagnosticError(out)
     std = loaded.standard
     vocabulary = Type("record")
@@ -186,23 +224,13 @@ def compile_policy(module: ast.Module, spec_path: str | Path | None = None) -> C
     if has_errors(out):
         raise DiagnosticError(out)
     schema = facts_schema(vocabulary, f"Facts for policy {policy.name} ({std.name})")
-    return CompiledPolicy(
-        std,
-        policy,
-        build_graph(std, policy),
-        _params(std, policy),
-        vocabulary,
-        schema,
-        make_validator(schema),
-        loaded.warnings,
-        _feeds(std),
-        mandatory_clauses(std),
-        _rules_for(policy),
-    )
+    order = evaluation_order(build_graph(std, policy), std.clauses)
+    plan = build_plan(std, policy, _params(std, policy), vocabulary, order, mandatory_clauses(std))
+    return CompiledPolicy(std, policy, plan, schema, make_validator(schema), loaded.warnings)
 
 
 def _standard_for(
-    policy: Policy, spec_path: str | Path | None, out: list[Diagnostic]
+    policy: Policy, spec_path: str | os.PathLike[str] | None, out: list[Diagnostic]
 ) -> LoadedStandard | None:
     if spec_path is None:
         spec_path = spec.bundled_path(policy.standard, policy.version)
@@ -233,22 +261,7 @@ def _params(std: Standard, policy: Policy) -> dict[str, Any]:
     return values
 
 
-def _feeds(std: Standard) -> dict[str, list[str]]:
-    feeds: dict[str, list[str]] = {}
-    for kr in std.key_requirements.values():
-        for clause, _ in kr.covers:
-            feeds.setdefault(clause, []).append(kr.id)
-    return feeds
-
-
-def _rules_for(policy: Policy) -> dict[str, list[Rule]]:
-    out: dict[str, list[Rule]] = {}
-    for rule in policy.rules:
-        out.setdefault(rule.refines, []).append(rule)
-    return out
-
-
-def is_policy_file(path: str | Path) -> bool:
+def is_policy_file(path: str | os.PathLike[str]) -> bool:
     """Whether a file holds a policy (rather than a standard), judged by its first keyword."""
     try:
         with open(path, encoding="utf-8-sig", errors="replace") as f:

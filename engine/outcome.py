@@ -1,20 +1,30 @@
-"""What evaluation returns: plain data, never printed here.
+"""What evaluation returns: immutable data, never printed here.
 
 A `Report` holds one `Result` per clause, organisation rule and key requirement, each with its
 `Status`, explanation `Node`, missing facts and `Trace` to the standard; the maturity per pillar
-and overall; and the certification verdict with its reasons.
+and overall; and the certification `Verdict` with its reasons. Reports are frozen and picklable
+(they cross process pools), and know their JSON form (`to_dict`, see report-schema.json).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import json
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from aicxs.aicxs_dsl.source import Span
 from aicxs.engine.evaluator import Node
+from aicxs.engine.explain import node_json
 from aicxs.engine.facts import FactsDocument
+
+Explain = Literal["fails", "full", "none"]
+EXPLAIN_MODES: tuple[Explain, ...] = ("fails", "full", "none")
+REPORT_SCHEMA_VERSION = 1
+REPORT_SCHEMA_ID = "https://aicxs.example/schemas/report-1.json"
 
 
 class Status(StrEnum):
@@ -32,71 +42,95 @@ class Status(StrEnum):
         return self in (Status.PASS, Status.WAIVED, Status.NOT_APPLICABLE)
 
 
+class Verdict(StrEnum):
+    CERTIFIED = "certified"
+    NOT_CERTIFIED = "not_certified"
+    UNDETERMINED = "undetermined"
+
+
+class Kind(StrEnum):
+    """What a result answers to."""
+
+    CLAUSE = "clause"
+    RULE = "rule"  # an organisation rule refining a clause
+    KEY_REQUIREMENT = "key_requirement"
+
+
 STATUS_OF_TRUTH = {
     "true": Status.PASS,
     "false": Status.FAIL,
     "unknown": Status.UNKNOWN,
     "error": Status.ERROR,
 }
+_SUMMARY_ORDER = tuple(Status)
 
 
-@dataclass
+@dataclass(frozen=True)
+class Crosswalk:
+    framework: str
+    ref: str
+    title: str
+
+
+@dataclass(frozen=True)
 class Trace:
     clause: str  # the clause the result answers to (for a rule: the clause it refines)
     pillar: str
     pillar_title: str
-    key_requirements: list[str]
-    crosswalk: list[dict[str, str]]  # {"framework", "ref", "title"}
+    key_requirements: tuple[str, ...]
+    crosswalk: tuple[Crosswalk, ...]
     refines: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Result:
     id: str
-    kind: str  # clause | rule | key_requirement
+    kind: Kind
     title: str
     status: Status
     span: Span
     trace: Trace | None = None
     level: int | None = None
     owner: str | None = None
-    evidence_expected: list[str] = field(default_factory=list)
-    node: Node | None = None  # the check's explanation
-    rules: list[Result] = field(default_factory=list)  # organisation rules refining a clause
-    blocked_by: list[str] = field(default_factory=list)
-    covers: list[tuple[str, Status]] = field(default_factory=list)  # key requirements
-    missing: list[str] = field(default_factory=list)
+    evidence_expected: tuple[str, ...] = ()
+    node: Node | None = None  # the check's explanation (None when evaluated with explain="none")
+    rules: tuple[Result, ...] = ()  # organisation rules refining a clause
+    blocked_by: tuple[str, ...] = ()
+    covers: tuple[tuple[str, Status], ...] = ()  # key requirements: their clauses
+    missing: tuple[str, ...] = ()
     reason: str = ""  # why not_applicable / waived / blocked / error
-    evidence: list[dict[str, Any]] = field(default_factory=list)  # cited from the facts file
+    evidence: tuple[Mapping[str, Any], ...] = ()  # cited from the facts file
     mandatory: bool = False
     checked: Status | None = None  # what its checks alone gave, before waivers and prerequisites
 
 
-@dataclass
+@dataclass(frozen=True)
 class PillarMaturity:
     pillar: str
     title: str
     level: int
-    next_level_blockers: list[str]  # clauses that keep it from the next level
+    next_level_blockers: tuple[str, ...]  # clauses that keep it from the next level
 
 
-@dataclass
+@dataclass(frozen=True)
 class Report:
-    standard: dict[str, Any]
-    policy: dict[str, Any]
+    standard: Mapping[str, Any]  # id, version, title, levels {number: name}
+    policy: Mapping[str, Any]  # id, title, source
     facts: FactsDocument
     as_of: dt.date
-    results: list[Result]
-    pillars: list[PillarMaturity]
+    results: tuple[Result, ...]
+    pillars: tuple[PillarMaturity, ...]
     overall_level: int
     target_level: int
-    verdict: str  # certified | not_certified | undetermined
-    reasons: list[str]
-    findings: list[str]  # e.g. an expired waiver
-    missing_facts: list[str]
-    systems: dict[str, int]  # {"total": n, "in_scope": m}
+    verdict: Verdict
+    reasons: tuple[str, ...]
+    findings: tuple[str, ...]  # e.g. an expired waiver
+    missing_facts: tuple[str, ...]
+    systems: Mapping[str, int]  # total, in_scope, scope_unknown
+    explain: Explain = "fails"  # how much explanation evaluation recorded
 
     def result(self, ident: str) -> Result | None:
+        """The result of a clause, organisation rule or key requirement, by id."""
         for r in self.results:
             if r.id == ident:
                 return r
@@ -104,3 +138,118 @@ class Report:
                 if sub.id == ident:
                     return sub
         return None
+
+    def to_dict(self, explain: Explain | None = None) -> dict[str, Any]:
+        """The report as JSON data, valid against report-schema.json. `explain` may ask for
+        less than evaluation recorded (`none` < `fails` < `full`), never more."""
+        return report_json(self, self._mode(explain))
+
+    def to_json(self, explain: Explain | None = None) -> str:
+        """The same text as `aicxs check --format json`."""
+        return json.dumps(self.to_dict(explain), indent=2, ensure_ascii=False) + "\n"
+
+    def _mode(self, explain: Explain | None) -> Explain:
+        if explain is None:
+            return self.explain
+        if explain not in EXPLAIN_MODES:
+            raise ValueError(f"explain must be one of {', '.join(EXPLAIN_MODES)}, not {explain!r}")
+        if EXPLAIN_MODES_RANK[explain] > EXPLAIN_MODES_RANK[self.explain]:
+            raise ValueError(
+                f"this report was evaluated with explain={self.explain!r}; evaluate with "
+                f"explain={explain!r} to render its explanations"
+            )
+        return explain
+
+
+EXPLAIN_MODES_RANK: dict[str, int] = {"none": 0, "fails": 1, "full": 2}
+
+
+# ---- JSON -----------------------------------------------------------------------------------
+
+
+def clauses(report: Report) -> list[Result]:
+    return [r for r in report.results if r.kind is Kind.CLAUSE]
+
+
+def key_requirements(report: Report) -> list[Result]:
+    return [r for r in report.results if r.kind is Kind.KEY_REQUIREMENT]
+
+
+def level_name(report: Report, level: int) -> str:
+    return str(report.standard.get("levels", {}).get(level, ""))
+
+
+def report_json(report: Report, mode: str = "fails") -> dict[str, Any]:
+    """The report as JSON data, valid against engine/report-schema.json."""
+    counts = Counter(r.status for r in clauses(report))
+    return {
+        "$schema": REPORT_SCHEMA_ID,
+        "schema_version": REPORT_SCHEMA_VERSION,
+        "standard": {k: report.standard[k] for k in ("id", "version", "title")},
+        "policy": dict(report.policy),
+        "facts": {"source": report.facts.path, **report.systems},
+        "as_of": report.as_of.isoformat(),
+        "verdict": report.verdict.value,
+        "reasons": list(report.reasons),
+        "findings": list(report.findings),
+        "maturity": {
+            "overall": report.overall_level,
+            "overall_name": level_name(report, report.overall_level),
+            "target": report.target_level,
+            "pillars": [
+                {
+                    "id": p.pillar,
+                    "title": p.title,
+                    "level": p.level,
+                    "next_level_blockers": list(p.next_level_blockers),
+                }
+                for p in report.pillars
+            ],
+        },
+        "summary": {s.value: counts.get(s, 0) for s in _SUMMARY_ORDER},
+        "results": [result_json(report, r, mode) for r in report.results],
+        "missing_facts": list(report.missing_facts),
+    }
+
+
+def result_json(report: Report, r: Result, mode: str) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": r.id,
+        "kind": r.kind.value,
+        "title": r.title,
+        "status": r.status.value,
+        "source": {"file": r.span.path, "line": r.span.line, "column": r.span.col},
+    }
+    if r.kind is Kind.KEY_REQUIREMENT:
+        out["mandatory"] = r.mandatory
+        out["covers"] = [{"id": c, "status": s.value} for c, s in r.covers]
+    else:
+        out["level"] = r.level
+        out["owner"] = r.owner
+        out["evidence_expected"] = list(r.evidence_expected)
+    if r.trace is not None:
+        t = r.trace
+        out["trace"] = {
+            "clause": t.clause,
+            "pillar": t.pillar,
+            "pillar_title": t.pillar_title,
+            "key_requirements": list(t.key_requirements),
+            "crosswalk": [
+                {"framework": x.framework, "ref": x.ref, "title": x.title} for x in t.crosswalk
+            ],
+            "refines": t.refines,
+        }
+    out["reason"] = r.reason
+    out["blocked_by"] = list(r.blocked_by)
+    out["missing_facts"] = list(r.missing)
+    out["evidence"] = [dict(e) for e in r.evidence]
+    out["explanation"] = _explanation(report, r.node, mode)
+    if r.kind is Kind.CLAUSE:
+        out["rules"] = [result_json(report, sub, mode) for sub in r.rules]
+    return out
+
+
+def _explanation(report: Report, node: Node | None, mode: str) -> dict[str, Any] | None:
+    if node is None or mode == "none":
+        return None
+    return node_json(node, report.facts, "full" if mode == "full" else "fails")

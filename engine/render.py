@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import textwrap
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from aicxs.aicxs_dsl.gcpause import paused_gc
-from aicxs.engine.evaluator import Node
-from aicxs.engine.explain import LABEL, Style, node_json, node_lines, plain
-from aicxs.engine.outcome import Report, Result, Status
+from aicxs.engine.explain import LABEL, Style, node_lines, plain
+from aicxs.engine.outcome import (
+    REPORT_SCHEMA_ID,
+    REPORT_SCHEMA_VERSION,
+    Report,
+    Result,
+    Status,
+    clauses,
+    key_requirements,
+    level_name,
+    report_json,
+    result_json,
+)
 
-REPORT_SCHEMA_VERSION = 1
-REPORT_SCHEMA_ID = "https://aicxs.example/schemas/report-1.json"
 STATUS_LABEL = {
     Status.PASS: "PASS",
     Status.FAIL: "FAIL",
@@ -51,18 +58,6 @@ _COLUMNS = (
     Status.WAIVED,
     Status.BLOCKED,
 )
-
-
-def clauses(report: Report) -> list[Result]:
-    return [r for r in report.results if r.kind == "clause"]
-
-
-def key_requirements(report: Report) -> list[Result]:
-    return [r for r in report.results if r.kind == "key_requirement"]
-
-
-def level_name(report: Report, level: int) -> str:
-    return str(report.standard.get("levels", {}).get(level, ""))
 
 
 # ---- text -----------------------------------------------------------------------------------
@@ -137,7 +132,7 @@ def result_lines(report: Report, r: Result, mode: str, style: Style = plain) -> 
         t = r.trace
         feeds = f" · feeds {', '.join(t.key_requirements)}" if t.key_requirements else ""
         yield f"        pillar {t.pillar} {_clip(t.pillar_title, 40)}{feeds}"
-        xs = [f"{x['framework']} {x['ref']}" for x in t.crosswalk]
+        xs = [f"{x.framework} {x.ref}" for x in t.crosswalk]
         if xs:
             yield from _wrap("crosswalk: " + "; ".join(xs))
         if t.refines:
@@ -161,7 +156,7 @@ def result_lines(report: Report, r: Result, mode: str, style: Style = plain) -> 
     if r.missing:
         yield from _wrap("missing facts: " + ", ".join(r.missing))
     for ev in r.evidence:
-        yield from _wrap("evidence: " + _evidence_text(ev))
+        yield from _wrap("evidence: " + evidence_text(ev))
 
 
 def _wrap(text: str) -> list[str]:
@@ -171,7 +166,7 @@ def _wrap(text: str) -> list[str]:
     )
 
 
-def _evidence_text(ev: dict[str, Any]) -> str:
+def evidence_text(ev: Mapping[str, Any]) -> str:
     parts = [str(ev.get("document") or ev.get("url") or ev["fact"])]
     if ev.get("attested_by"):
         parts.append(f"attested by {ev['attested_by']}")
@@ -186,88 +181,6 @@ def _status(status: Status, style: Style) -> str:
 
 def _clip(text: str, room: int) -> str:
     return text if len(text) <= room else text[: room - 3] + "..."
-
-
-# ---- JSON -----------------------------------------------------------------------------------
-
-
-def report_json(report: Report, mode: str = "fails") -> dict[str, Any]:
-    """The report as JSON data, valid against engine/report-schema.json."""
-    with paused_gc():
-        return _report_json(report, mode)
-
-
-def _report_json(report: Report, mode: str) -> dict[str, Any]:
-    counts = Counter(r.status.value for r in clauses(report))
-    return {
-        "$schema": REPORT_SCHEMA_ID,
-        "schema_version": REPORT_SCHEMA_VERSION,
-        "standard": {k: report.standard[k] for k in ("id", "version", "title")},
-        "policy": report.policy,
-        "facts": {"source": report.facts.path, **report.systems},
-        "as_of": report.as_of.isoformat(),
-        "verdict": report.verdict,
-        "reasons": report.reasons,
-        "findings": report.findings,
-        "maturity": {
-            "overall": report.overall_level,
-            "overall_name": level_name(report, report.overall_level),
-            "target": report.target_level,
-            "pillars": [
-                {
-                    "id": p.pillar,
-                    "title": p.title,
-                    "level": p.level,
-                    "next_level_blockers": p.next_level_blockers,
-                }
-                for p in report.pillars
-            ],
-        },
-        "summary": {s.value: counts.get(s.value, 0) for s in _COLUMNS},
-        "results": [_result_json(report, r, mode) for r in report.results],
-        "missing_facts": report.missing_facts,
-    }
-
-
-def _result_json(report: Report, r: Result, mode: str) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": r.id,
-        "kind": r.kind,
-        "title": r.title,
-        "status": r.status.value,
-        "source": {"file": r.span.path, "line": r.span.line, "column": r.span.col},
-    }
-    if r.kind == "key_requirement":
-        out["mandatory"] = r.mandatory
-        out["covers"] = [{"id": c, "status": s.value} for c, s in r.covers]
-    else:
-        out["level"] = r.level
-        out["owner"] = r.owner
-        out["evidence_expected"] = r.evidence_expected
-    if r.trace is not None:
-        t = r.trace
-        out["trace"] = {
-            "clause": t.clause,
-            "pillar": t.pillar,
-            "pillar_title": t.pillar_title,
-            "key_requirements": t.key_requirements,
-            "crosswalk": t.crosswalk,
-            "refines": t.refines,
-        }
-    out["reason"] = r.reason
-    out["blocked_by"] = r.blocked_by
-    out["missing_facts"] = r.missing
-    out["evidence"] = r.evidence
-    out["explanation"] = _explanation(report, r.node, mode)
-    if r.kind == "clause":
-        out["rules"] = [_result_json(report, sub, mode) for sub in r.rules]
-    return out
-
-
-def _explanation(report: Report, node: Node | None, mode: str) -> dict[str, Any] | None:
-    if node is None or mode == "none":
-        return None
-    return node_json(node, report.facts, "full" if mode == "full" else "fails")
 
 
 # ---- Markdown -------------------------------------------------------------------------------
@@ -348,4 +261,16 @@ def _markdown(report: Report, mode: str) -> Iterator[str]:
             yield f"- `{path}`"
 
 
-__all__ = ["LABEL", "report_json", "report_markdown", "report_text"]
+__all__ = [
+    "LABEL",
+    "REPORT_SCHEMA_ID",
+    "REPORT_SCHEMA_VERSION",
+    "clauses",
+    "evidence_text",
+    "key_requirements",
+    "level_name",
+    "report_json",
+    "report_markdown",
+    "report_text",
+    "result_json",
+]

@@ -94,10 +94,10 @@ def test_each_compiled_check_matches_the_interpreter(
     missing it must give up rather than guess."""
     policy, raw = loaded[name]
     doc = policy.facts_from_data(damage(raw, random.Random(seed)))
-    ctx = Context(doc, policy.params, AS_OF, policy.vocabulary, scope=policy.scope)
+    ctx = Context(doc, policy.plan.params, AS_OF, policy.vocabulary, scope=policy.plan.scope)
     for clause in policy.standard.clauses.values():
         assert clause.check is not None
-        fn = compile_check(clause.check, policy.params, policy.scope)
+        fn = compile_check(clause.check, policy.plan.params, policy.plan.scope)
         assert fn is not None
         expected = evaluate_check(clause.check, ctx).value
         try:
@@ -115,9 +115,9 @@ def test_compiled_code_never_sees_user_text_as_code(loaded: dict[str, Any]) -> N
 
     policy, _ = loaded["retail-bank"]
     fns = [
-        *policy.fast_checks.values(),
-        *policy.fast_items.values(),
-        *policy.fast_conditions.values(),
+        *policy.plan.fast_checks.values(),
+        *policy.plan.fast_items.values(),
+        *policy.plan.fast_conditions.values(),
     ]
     allowed = re.compile(r"(_k\d+|v_[a-z_0-9]+_\d+|v_[a-z_0-9]+|root|as_of|b|all|any|sum|\.0)$")
     strings: set[str] = set()

@@ -46,7 +46,7 @@ def compiled() -> CompiledPolicy:
 
 def context(facts: FactsDocument, as_of: dt.date = AS_OF) -> Context:
     c = compiled()
-    return Context(facts, c.params, as_of, c.vocabulary)
+    return Context(facts, c.plan.params, as_of, c.vocabulary)
 
 
 def expr_of(text: str) -> ast.Expr:
@@ -281,7 +281,7 @@ def run(check: ast.Expr, values: dict[str, Any], fast: bool = False) -> Any:
     if fast:
         c = compiled()
         ctx.fast_items = {
-            id(q): compile_item(q, c.params, None)
+            id(q): compile_item(q, c.plan.params, None)
             for q in walk(check)
             if isinstance(q, ast.Quantifier)
         }
@@ -403,7 +403,7 @@ def test_fast_path_agrees_with_the_interpreter(data: st.DataObject) -> None:
     # Compiled quantifier items give the same verdict as interpreting every item.
     assert run(check, known, fast=True) is value
     # A compiled check either decides as the interpreter does, or declines (raises).
-    fn = compile_check(check, compiled().params, None)
+    fn = compile_check(check, compiled().plan.params, None)
     assert fn is not None
     try:
         fast = fn(facts_data(known), AS_OF)
@@ -417,7 +417,7 @@ def test_fast_path_divides_durations_as_the_interpreter_does() -> None:
     the compiled check divided plain numbers (33.33...) and so decided the other way."""
     check = expr_of("100 seconds / 3 > 33 seconds")
     interpreted = evaluate_check(check, context(FactsDocument("f.yaml", {}))).value
-    fn = compile_check(check, compiled().params, None)
+    fn = compile_check(check, compiled().plan.params, None)
     assert fn is not None
     try:
         fast = fn({}, AS_OF)

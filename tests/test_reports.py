@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import dataclasses
 import datetime as dt
 import functools
 import io
@@ -317,11 +318,17 @@ def test_junit_suite_states_the_pillar_level(tmp_path: Path) -> None:
 
 def test_junit_drops_characters_xml_cannot_carry(tmp_path: Path) -> None:
     policy, report = evaluated("telecom")
-    report.results[0].title = "Strategy \x01 aligned"
+    report = retitled(report, "Strategy \x01 aligned")
     path = tmp_path / "x.xml"
     path.write_text(render_report("junit", report, policy), "utf-8")
     case = next(iter(next(iter(JUnitXml.fromfile(str(path))))))
     assert case.name == "P1.1 Strategy \ufffd aligned"
+
+
+def retitled(report: engine.Report, title: str) -> engine.Report:
+    """The report with the first result's title replaced (reports are frozen)."""
+    first = dataclasses.replace(report.results[0], title=title)
+    return dataclasses.replace(report, results=(first, *report.results[1:]))
 
 
 # ---- OSCAL ----------------------------------------------------------------------------------
@@ -518,7 +525,7 @@ def test_csv_lines_end_as_rfc_4180_says() -> None:
 
 def test_csv_cell_cannot_become_a_formula() -> None:
     policy, report = evaluated("telecom")
-    report.results[0].title = '=HYPERLINK("http://x")'
+    report = retitled(report, '=HYPERLINK("http://x")')
     rows = list(csv.reader(io.StringIO(render_report("csv", report, policy))))
     assert rows[1][2] == '\'=HYPERLINK("http://x")'
 
@@ -600,8 +607,8 @@ def test_html_shows_the_verdict_the_waivers_and_the_crosswalk() -> None:
 
 def test_html_escapes_everything() -> None:
     policy, report = evaluated("telecom")
-    report.results[0].title = '<script>alert("x")</script>'
-    report.reasons.append("<img src=x onerror=alert(1)>")
+    report = retitled(report, '<script>alert("x")</script>')
+    report = dataclasses.replace(report, reasons=(*report.reasons, "<img src=x onerror=alert(1)>"))
     html = render_report("html", report, policy)
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html

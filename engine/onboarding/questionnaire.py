@@ -21,6 +21,7 @@ from typing import Any
 from aicxs.aicxs_dsl import ast
 from aicxs.engine.evaluator import Binding, Context, evaluate_check
 from aicxs.engine.facts import FactsDocument
+from aicxs.engine.loader import CompiledPolicy
 from aicxs.engine.onboarding.answers import ITEM_ID, Parsed, hint, parse_answer, parse_yes_no
 from aicxs.engine.onboarding.questionnaire_plan import OTHER, Cond, Fact, Frame, Group, Range, plan
 from aicxs.engine.onboarding.scaffold import render_facts
@@ -125,7 +126,7 @@ class Session:
 
     def __init__(
         self,
-        compiled: Any,
+        compiled: CompiledPolicy,
         data: dict[str, Any] | None = None,
         evidence: list[dict[str, Any]] | None = None,
         as_of: dt.date | None = None,
@@ -137,10 +138,10 @@ class Session:
         self.evidence = list(evidence or [])
         self.ctx = Context(
             FactsDocument("<answers>", self.data),
-            compiled.params,
+            compiled.plan.params,
             as_of or dt.date.today(),
             compiled.vocabulary,
-            scope=compiled.scope,
+            scope=compiled.plan.scope,
             detail="full",
         )
         self.already = sum(1 for q in self._questions() if self._value(q) is not None)
@@ -195,6 +196,7 @@ class Session:
 
     def _add_items(self, list_name: str) -> Generator[Step, str | None, None]:
         record = self.compiled.vocabulary.fields[list_name].type.item
+        assert record is not None, f"`{list_name}` is a list of records"
         key = key_field(record) or "id"
         yield GroupStart("AI systems", "added one by one, before the pillars", 0)
         for index, item in enumerate(self._list(list_name)):
@@ -256,7 +258,9 @@ class Session:
                 yield Question(fact)
             for fact in group.items:
                 assert fact.list_name is not None
-                key = key_field(self.compiled.vocabulary.fields[fact.list_name].type.item) or "id"
+                record = self.compiled.vocabulary.fields[fact.list_name].type.item
+                assert record is not None, f"`{fact.list_name}` is a list of records"
+                key = key_field(record) or "id"
                 for index, item in enumerate(self._list(fact.list_name)):
                     yield Question(fact, str(item.get(key)), index)
             for fact in group.late:
@@ -329,7 +333,7 @@ class Session:
 
     def _admits(self, frame: Range, binding: Binding) -> bool:
         """The item is in range: not excluded by the policy's scope nor by the `where`."""
-        scope = self.compiled.scope
+        scope = self.compiled.plan.scope
         if scope is not None and frame.source.parts == scope[2].parts:
             saved = self.ctx.bindings.get(scope[0])
             self.ctx.bindings[scope[0]] = binding

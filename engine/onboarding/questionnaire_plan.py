@@ -9,11 +9,12 @@ pillar that reads it first; facts no check reads go to `Other`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from aicxs.aicxs_dsl import ast
+from aicxs.engine.loader import CompiledPolicy
 from aicxs.engine.onboarding.answers import Bounds
 from aicxs.engine.onboarding.scaffold import leaves
 from aicxs.engine.types import FactField, Type
@@ -81,7 +82,7 @@ class Plan:
     scope_facts: list[Fact]  # facts the policy's scope reads: asked with each new item
 
 
-def plan(compiled: Any) -> Plan:
+def plan(compiled: CompiledPolicy) -> Plan:
     """The questionnaire of a `CompiledPolicy`: its facts grouped by pillar."""
     vocabulary: Type = compiled.vocabulary
     facts = {path: Fact(path, fld, _list_of(vocabulary, path)) for path, fld in leaves(vocabulary)}
@@ -92,7 +93,7 @@ def plan(compiled: Any) -> Plan:
     for pillar in std.pillars.values():
         for clause_id in pillar.clauses:
             checks = [std.clauses[clause_id].check]
-            checks += [r.check for r in compiled.rules_for.get(clause_id, [])]
+            checks += [r.check for r in compiled.plan.rules_for.get(clause_id, ())]
             checks += [
                 kr.check
                 for kr in std.key_requirements.values()
@@ -101,8 +102,8 @@ def plan(compiled: Any) -> Plan:
             for check in checks:
                 if check is not None:
                     _record(check, facts, owner, pillar.id)
-    if compiled.scope is not None:
-        var, where, source = compiled.scope
+    if compiled.plan.scope is not None:
+        var, where, source = compiled.plan.scope
         for path, _ in _reads(where, (Range(var, source, None),), {var: source.parts}):
             for leaf in _leaves_under(path, facts):
                 facts[leaf].in_scope_filter = True
@@ -230,7 +231,7 @@ def _children(expr: ast.Expr) -> list[ast.Expr]:
     return []
 
 
-def schema_bounds(schema: dict[str, Any], path: tuple[str, ...]) -> Bounds | None:
+def schema_bounds(schema: Mapping[str, Any], path: tuple[str, ...]) -> Bounds | None:
     """The `minimum`/`maximum` a facts schema gives a number, if it gives any."""
     node: Any = schema
     for part in path:

@@ -14,6 +14,7 @@ from typing import Any
 
 from aicxs.engine.evaluator import render_value
 from aicxs.engine.onboarding.roadmap import Change, Roadmap, Step, facts_value
+from aicxs.engine.outcome import Report
 from aicxs.engine.render import STATUS_LABEL, VERDICT_WORD, level_name
 
 WIDTH = 100
@@ -54,7 +55,7 @@ def _text(plan: Roadmap) -> Iterator[str]:
     yield from _wrap(_checked(plan), 2)
 
 
-def _level(report: Any, level: int) -> str:
+def _level(report: Report, level: int) -> str:
     return f"level {level} ({level_name(report, level) or 'none'})"
 
 
@@ -135,7 +136,7 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
-def _met(report: Any, ident: str) -> bool:
+def _met(report: Report, ident: str) -> bool:
     r = report.result(ident)
     return r is not None and r.status.satisfied
 

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import textwrap
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import TYPE_CHECKING
@@ -159,7 +159,7 @@ def _own_reads(node: Node) -> list[Read]:
     return found
 
 
-def names(items: list[str], limit: int = MAX_NAMES) -> str:
+def names(items: Sequence[str], limit: int = MAX_NAMES) -> str:
     shown = ", ".join(items[:limit])
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
@@ -167,15 +167,6 @@ def names(items: list[str], limit: int = MAX_NAMES) -> str:
 def explanation_text(report: Report, result: Result, mode: str) -> str:
     """The same explanation the terminal report prints for this result."""
     return "\n".join(result_lines(report, result, mode if mode != "none" else "fails"))
-
-
-def evidence_text(ev: dict[str, object]) -> str:
-    parts = [str(ev.get("document") or ev.get("url") or ev["fact"])]
-    if ev.get("attested_by"):
-        parts.append(f"attested by {ev['attested_by']}")
-    if ev.get("date"):
-        parts.append(f"on {ev['date']}")
-    return f"{ev['fact']}: " + ", ".join(parts)
 
 
 # ---- where: the facts file and the source ---------------------------------------------------

@@ -14,6 +14,7 @@ import functools
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -22,12 +23,11 @@ import jinja2
 from aicxs.engine.evaluator import render_value
 from aicxs.engine.explain import LABEL, node_json
 from aicxs.engine.outcome import Report, Result, Status
-from aicxs.engine.render import STATUS_LABEL, VERDICT_WORD, level_name
+from aicxs.engine.render import STATUS_LABEL, VERDICT_WORD, evidence_text, level_name
 from aicxs.engine.reports.common import (
     COVERAGE_ORDER,
     checked_status,
     crosswalk,
-    evidence_text,
     outcome,
     tailoring,
     tool_version,
@@ -128,8 +128,8 @@ class Row:
     level: int | None
     owner: str
     owner_title: str
-    evidence_expected: list[str]
-    key_requirements: list[str]
+    evidence_expected: Sequence[str]
+    key_requirements: Sequence[str]
     outcome: str  # `fails: 1 of 3 systems fail: voice-ivr`
     details: dict[str, Any]
 
@@ -227,7 +227,7 @@ def _details(report: Report, r: Result, mode: str) -> dict[str, Any]:
         "source": r.span.location(),
         "pillar": f"{t.pillar} {t.pillar_title}" if t else "",
         "refines": t.refines if t else None,
-        "crosswalk": [f"{x['framework']} {x['ref']}" for x in t.crosswalk] if t else [],
+        "crosswalk": [f"{x.framework} {x.ref}" for x in t.crosswalk] if t else [],
         "reason": r.reason,
         "checked": checked_status(r).value if r.status is Status.WAIVED else "",
         "covers": [{"id": c, "status": s.value, "label": STATUS_LABEL[s]} for c, s in r.covers],
@@ -336,7 +336,7 @@ def maturity_chart(report: Report) -> dict[str, Any]:
     }
 
 
-def _shortfall(report: Report, blockers: list[str]) -> str:
+def _shortfall(report: Report, blockers: Sequence[str]) -> str:
     """`short` when a blocker definitely fails, `open` when none fails but one is undecided."""
     statuses = [r.status for b in blockers if (r := report.result(b)) is not None]
     hard = (Status.FAIL, Status.ERROR, Status.BLOCKED)

@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 from aicxs.engine.evaluator import source_text
 from aicxs.engine.outcome import Report, Result, Status
+from aicxs.engine.render import evidence_text
 from aicxs.engine.reports.common import (
     checked_status,
     deciding_items,
     each_result,
-    evidence_text,
     explanation_text,
     fact_location,
     headline,

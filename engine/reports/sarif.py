@@ -111,7 +111,7 @@ def _rules(report: Report, compiled: CompiledPolicy) -> list[dict[str, Any]]:
 
 def _clause_rule(report: Report, compiled: CompiledPolicy, clause: Clause) -> dict[str, Any]:
     std = compiled.standard
-    krs = compiled.feeds.get(clause.id, [])
+    krs = compiled.plan.feeds.get(clause.id, ())
     crosswalk = [
         (fw, ref, std.frameworks[fw].refs.get(ref, "") if fw in std.frameworks else "")
         for fw, ref, _ in clause.crosswalk

@@ -27,6 +27,7 @@ from aicxs.aicxs_dsl.diagnostics import Diagnostic
 from aicxs.aicxs_dsl.limits import max_facts_bytes
 from aicxs.aicxs_dsl.parser import decode
 from aicxs.engine.loader import CompiledPolicy, compile_policy
+from aicxs.engine.outcome import Explain
 from aicxs.engine.render import report_json
 
 FACTS_SUFFIXES = (".yaml", ".yml", ".json")
@@ -141,14 +142,14 @@ def compiled_for(policy: PolicySource) -> CompiledPolicy:
 
 
 def evaluate_chunk(
-    policy: PolicySource, chunk: list[Document], as_of: Any, explain: str
+    policy: PolicySource, chunk: list[Document], as_of: Any, explain: Explain
 ) -> list[Outcome]:
     """Evaluate each document of a chunk into its output line; a bad one never stops the rest."""
     compiled = compiled_for(policy)
     return [_evaluate(compiled, doc, as_of, explain) for doc in chunk]
 
 
-def _evaluate(compiled: CompiledPolicy, doc: Document, as_of: Any, explain: str) -> Outcome:
+def _evaluate(compiled: CompiledPolicy, doc: Document, as_of: Any, explain: Explain) -> Outcome:
     head: dict[str, Any] = {"source": doc.source, "index": doc.index}
     try:
         if doc.data is None:
@@ -252,7 +253,7 @@ class _Done:
 
 
 def run_local(
-    policy: PolicySource, docs: Iterable[Document], as_of: Any, explain: str
+    policy: PolicySource, docs: Iterable[Document], as_of: Any, explain: Explain
 ) -> Iterator[Outcome]:
     """Every document in this process, one after another."""
     return run(lambda chunk: _Done(evaluate_chunk(policy, chunk, as_of, explain)), docs, 1)
@@ -266,12 +267,12 @@ def _init_worker(policy: PolicySource) -> None:
     _WORKER_POLICY[:] = [policy]
 
 
-def _pool_chunk(chunk: list[Document], as_of: Any, explain: str) -> list[Outcome]:
+def _pool_chunk(chunk: list[Document], as_of: Any, explain: Explain) -> list[Outcome]:
     return evaluate_chunk(_WORKER_POLICY[0], chunk, as_of, explain)
 
 
 def run_processes(
-    policy: PolicySource, docs: Iterable[Document], as_of: Any, explain: str, workers: int
+    policy: PolicySource, docs: Iterable[Document], as_of: Any, explain: Explain, workers: int
 ) -> Iterator[Outcome]:
     """Documents over a pool of `workers` processes, each compiling the policy once."""
     context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")

@@ -15,6 +15,7 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from aicxs.engine.outcome import Explain
 from aicxs.engine.service.batch import CHUNK, Document, Outcome, PolicySource, evaluate_chunk, run
 
 CONNECT_TIMEOUT = "10s"
@@ -28,7 +29,7 @@ def run_dask(
     policy: PolicySource,
     docs: Iterable[Document],
     as_of: dt.date,
-    explain: str,
+    explain: Explain,
     scheduler: str | None = None,
     workers: int | None = None,
     chunk: int = CHUNK * 4,

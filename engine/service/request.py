@@ -15,12 +15,12 @@ from typing import Any
 
 from aicxs.aicxs_dsl.diagnostics import did_you_mean
 from aicxs.engine.facts import DuplicateKey, object_without_duplicates
-from aicxs.engine.loader import environ_as_of
+from aicxs.engine.loader import environ_as_of, explain_mode
+from aicxs.engine.outcome import Explain
 from aicxs.engine.service.openapi import PROBLEM, PROBLEM_TYPES
 from starlette.requests import Request
 from starlette.responses import Response
 
-EXPLAIN_MODES = ("fails", "full", "none")
 REQUEST_FIELDS = ("policy", "facts", "as_of", "explain")
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -55,7 +55,7 @@ class EvaluateRequest:
     policy: str
     facts: dict[str, Any]
     as_of: dt.date
-    explain: str
+    explain: Explain
 
 
 # ---- the request body -----------------------------------------------------------------------
@@ -157,9 +157,11 @@ def _date(value: Any) -> dt.date:
     raise _invalid(f"`as_of` is {_shown(value)}; write a date as YYYY-MM-DD")
 
 
-def _mode(value: Any) -> str:
-    if isinstance(value, str) and value in EXPLAIN_MODES:
-        return value
+def _mode(value: Any) -> Explain:
+    try:
+        return explain_mode(value)
+    except ValueError:
+        pass
     raise _invalid(f"`explain` is {_shown(value)}; use one of: fails, full, none")
 
 

@@ -189,10 +189,10 @@ class _Run:
         self.policy = policy
         self.context = Context(
             report.facts,
-            policy.params,
+            policy.plan.params,
             report.as_of,
             policy.vocabulary,
-            scope=policy.scope,
+            scope=policy.plan.scope,
             detail="full",
         )
 
@@ -225,7 +225,7 @@ class _Run:
         return current.item if current is not None and current.kind == "list" else None
 
     def _in_scope(self, source: ast.Path, binding: Binding) -> bool:
-        scope = self.policy.scope
+        scope = self.policy.plan.scope
         if scope is None or scope[2].parts != source.parts:
             return True
         return self._evaluate(scope[1], scope[0], binding).value is not False

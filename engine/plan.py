@@ -1,0 +1,98 @@
+"""What evaluation needs of a checked policy, worked out once: the evaluation `Plan`.
+
+Built from the standard and the policy (never from the facts): the clauses in dependency
+order, each clause's key requirements and refining rules, the parameters' values, the scope,
+and the checks compiled to Python functions for the fast path (keyed by the AST node's `id()`,
+which is why a plan is private to the policy that built it and never leaves the process).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from aicxs.aicxs_dsl import ast
+from aicxs.engine.compiler import (
+    CheckFn,
+    ConditionFn,
+    ItemFn,
+    compile_check,
+    compile_conditions,
+    compile_item,
+    quantifiers,
+)
+from aicxs.engine.model import Policy, Rule, Standard
+from aicxs.engine.types import Type
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    standard: Standard
+    policy: Policy
+    params: Mapping[str, Any]  # every parameter's value: the policy's setting or the default
+    vocabulary: Type  # the standard's facts plus the policy's own
+    order: tuple[str, ...]  # clauses, prerequisites first
+    feeds: Mapping[str, tuple[str, ...]]  # clause → key requirements it feeds
+    mandatory: Mapping[str, str]  # clause → the mandatory key requirement covering it
+    rules_for: Mapping[str, tuple[Rule, ...]]  # clause → organisation rules refining it
+    scope: tuple[str, ast.Expr, ast.Path] | None  # the policy's (var, filter, list)
+    fast_checks: Mapping[int, CheckFn | None] = field(repr=False)  # id(check) → fn
+    fast_items: Mapping[int, ItemFn | None] = field(repr=False)  # id(quantifier) → fn
+    fast_conditions: Mapping[int, ConditionFn] = field(repr=False)  # id(operand) → fn
+
+
+def build_plan(
+    std: Standard,
+    policy: Policy,
+    params: dict[str, Any],
+    vocabulary: Type,
+    order: list[str],
+    mandatory: dict[str, str],
+) -> Plan:
+    scope = None
+    if policy.scope is not None:
+        scope = (policy.scope.var, policy.scope.where, policy.scope.source)
+    checks = [c.check for c in std.clauses.values()]
+    checks += [kr.check for kr in std.key_requirements.values()]
+    checks += [r.check for r in policy.rules]
+    fast_checks: dict[int, CheckFn | None] = {}
+    fast_items: dict[int, ItemFn | None] = {}
+    fast_conditions: dict[int, ConditionFn] = {}
+    for check in checks:
+        if check is None:
+            continue
+        fast_checks[id(check)] = compile_check(check, params, scope)
+        for q in quantifiers(check):
+            fast_items[id(q)] = compile_item(q, params, scope)
+        fast_conditions.update(compile_conditions(check, params, scope))
+    return Plan(
+        std,
+        policy,
+        MappingProxyType(params),
+        vocabulary,
+        tuple(order),
+        MappingProxyType(_feeds(std)),
+        MappingProxyType(mandatory),
+        MappingProxyType(_rules_for(policy)),
+        scope,
+        MappingProxyType(fast_checks),
+        MappingProxyType(fast_items),
+        MappingProxyType(fast_conditions),
+    )
+
+
+def _feeds(std: Standard) -> dict[str, tuple[str, ...]]:
+    feeds: dict[str, list[str]] = {}
+    for kr in std.key_requirements.values():
+        for clause, _ in kr.covers:
+            feeds.setdefault(clause, []).append(kr.id)
+    return {c: tuple(krs) for c, krs in feeds.items()}
+
+
+def _rules_for(policy: Policy) -> dict[str, tuple[Rule, ...]]:
+    out: dict[str, list[Rule]] = {}
+    for rule in policy.rules:
+        out.setdefault(rule.refines, []).append(rule)
+    return {c: tuple(rules) for c, rules in out.items()}
