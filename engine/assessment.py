@@ -14,15 +14,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from aicxs.aicxs_dsl import ast
-from aicxs.engine.evaluator import (
-    UNKNOWN,
-    Context,
-    EvalError,
-    Node,
-    evaluate_check,
-    kleene_and,
-    scope_of_items,
-)
+from aicxs.engine.evaluator import Context, evaluate_check, scope_of_items
 from aicxs.engine.facts import FactsDocument
 from aicxs.engine.model import Clause, Rule
 from aicxs.engine.outcome import (
@@ -32,6 +24,7 @@ from aicxs.engine.outcome import (
     Status,
     Trace,
 )
+from aicxs.engine.values import UNKNOWN, EvalError, Node, kleene_and
 
 if TYPE_CHECKING:
     from aicxs.engine.loader import CompiledPolicy

@@ -13,8 +13,8 @@ from enum import StrEnum
 from typing import Any
 
 from aicxs.aicxs_dsl.source import Span
-from aicxs.engine.evaluator import Node
 from aicxs.engine.facts import FactsDocument
+from aicxs.engine.values import Node
 
 
 class Status(StrEnum):

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from aicxs.aicxs_dsl.gcpause import paused_gc
-from aicxs.engine.evaluator import Node
 from aicxs.engine.explain import LABEL, Style, node_json, node_lines, plain
 from aicxs.engine.outcome import Report, Result, Status
+from aicxs.engine.values import Node
 
 REPORT_SCHEMA_VERSION = 1
 REPORT_SCHEMA_ID = "https://aicxs.example/schemas/report-1.json"

@@ -24,7 +24,6 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from aicxs.engine.evaluator import source_text
 from aicxs.engine.outcome import Report, Result, Status
 from aicxs.engine.reports.common import (
     checked_status,
@@ -41,6 +40,7 @@ from aicxs.engine.reports.common import (
     tool_version,
 )
 from aicxs.engine.reports.sarif import artifact_uri
+from aicxs.engine.values import source_text
 
 if TYPE_CHECKING:
     from aicxs.engine.loader import CompiledPolicy
