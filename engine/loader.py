@@ -22,6 +22,7 @@ from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, h
 from aicxs.aicxs_dsl.gcpause import paused_gc
 from aicxs.aicxs_dsl.source import Source
 from aicxs.engine.assessment import evaluate
+from aicxs.engine.builder import build_policy, build_standard
 from aicxs.engine.checker import check_policy, check_standard, constant, mandatory_clauses
 from aicxs.engine.compiler import (
     CheckFn,
@@ -41,17 +42,11 @@ from aicxs.engine.facts import (
     parse_facts,
 )
 from aicxs.engine.graph import build_graph, evaluation_order
-from aicxs.engine.model import (
-    Policy,
-    Rule,
-    Standard,
-    build_policy,
-    build_standard,
-    build_vocabulary,
-)
+from aicxs.engine.model import Policy, Rule, Standard
 from aicxs.engine.outcome import Report
 from aicxs.engine.schema import facts_schema
 from aicxs.engine.types import Type
+from aicxs.engine.vocabulary import build_vocabulary
 
 
 @dataclass(frozen=True)
