@@ -23,7 +23,7 @@ from aicxs.aicxs_dsl.gcpause import paused_gc
 from aicxs.aicxs_dsl.source import Source
 from aicxs.engine.assessment import evaluate
 from aicxs.engine.builder import build_policy, build_standard
-from aicxs.engine.checker import check_policy, check_standard, constant, mandatory_clauses
+from aicxs.engine.checker import check_standard, constant, mandatory_clauses
 from aicxs.engine.compiler import (
     CheckFn,
     ConditionFn,
@@ -44,6 +44,7 @@ from aicxs.engine.facts import (
 from aicxs.engine.graph import build_graph, evaluation_order
 from aicxs.engine.model import Policy, Rule, Standard
 from aicxs.engine.outcome import Report
+from aicxs.engine.policycheck import check_policy
 from aicxs.engine.schema import facts_schema
 from aicxs.engine.types import Type
 from aicxs.engine.vocabulary import build_vocabulary
