@@ -182,7 +182,8 @@ def run_size(n: int, repeat: int) -> dict[str, Any]:
 def breakdown(policy: engine.CompiledPolicy, text: str, repeat: int) -> dict[str, float]:
     """Milliseconds per stage of the end-to-end run (medians)."""
     from aicxs.aicxs_dsl.source import Source
-    from aicxs.engine.facts import FactsDocument, _parse_json, facts_from_data
+    from aicxs.engine.facts import FactsDocument, facts_from_data
+    from aicxs.engine.facts.json_text import _parse_json
 
     stages: dict[str, list[float]] = {
         k: [] for k in ("parse", "validate", "evaluate", "explain", "serialise")

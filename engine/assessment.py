@@ -15,15 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from aicxs.aicxs_dsl import ast
-from aicxs.engine.evaluator import (
-    UNKNOWN,
-    Context,
-    EvalError,
-    Node,
-    evaluate_check,
-    kleene_and,
-    scope_of_items,
-)
+from aicxs.engine.evaluator import Context, evaluate_check, scope_of_items
 from aicxs.engine.facts import FactsDocument
 from aicxs.engine.model import Clause, Rule
 from aicxs.engine.outcome import (
@@ -38,6 +30,7 @@ from aicxs.engine.outcome import (
     Verdict,
 )
 from aicxs.engine.plan import Plan
+from aicxs.engine.values import UNKNOWN, EvalError, Node, kleene_and
 
 _TRUTH = {
     Status.PASS: True,

@@ -22,6 +22,8 @@ from typing import Any, TypeGuard
 
 from aicxs.aicxs_dsl import ast
 from aicxs.engine.types import Duration
+from aicxs.engine.values import UNKNOWN, EvalError, negate
+from aicxs.engine.values import _arith as _value_arith
 
 # (facts root, evaluation date) → bool; raises when the fast path cannot decide.
 CheckFn = Callable[[dict[str, Any], dt.date], bool]
@@ -196,17 +198,13 @@ def _is_set(base: Any, parts: tuple[str, ...]) -> bool:
 
 
 def _arith(op: str, a: Any, b: Any) -> Any:
-    from aicxs.engine.evaluator import UNKNOWN, EvalError, _arith
-
-    value = _arith(op, a, b)
+    value = _value_arith(op, a, b)
     if value is UNKNOWN or isinstance(value, EvalError):
         raise ArithmeticError(op)
     return value
 
 
 def _neg(v: Any) -> Any:
-    from aicxs.engine.evaluator import EvalError, negate
-
     value = negate(v)
     if isinstance(value, EvalError):
         raise ArithmeticError("-")

@@ -14,9 +14,9 @@ from typing import Any
 
 from aicxs.aicxs_dsl import ast
 from aicxs.aicxs_dsl.source import Span
-from aicxs.engine.evaluator import UNKNOWN, EvalError, Item, Node, Read, render_value, source_text
 from aicxs.engine.facts import FactsDocument
 from aicxs.engine.types import Duration
+from aicxs.engine.values import UNKNOWN, EvalError, Item, Node, Read, render_value, source_text
 
 LABEL = {"true": "PASS", "false": "FAIL", "unknown": "UNKNOWN", "error": "ERROR"}
 MAX_ITEMS_SHOWN = 10

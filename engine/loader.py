@@ -22,7 +22,8 @@ from aicxs.aicxs_dsl import ast, parse_file, parse_text
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, has_errors
 from aicxs.aicxs_dsl.source import Source
 from aicxs.engine.assessment import evaluate
-from aicxs.engine.checker import check_policy, check_standard, constant, mandatory_clauses
+from aicxs.engine.builder import build_policy, build_standard
+from aicxs.engine.checker import check_standard, constant, mandatory_clauses
 from aicxs.engine.facts import (
     FactsDocument,
     Validator,
@@ -32,11 +33,13 @@ from aicxs.engine.facts import (
     parse_facts,
 )
 from aicxs.engine.graph import build_graph, evaluation_order
-from aicxs.engine.model import Policy, Standard, build_policy, build_standard, build_vocabulary
+from aicxs.engine.model import Policy, Standard
 from aicxs.engine.outcome import EXPLAIN_MODES, Explain, Report
 from aicxs.engine.plan import Plan, build_plan
+from aicxs.engine.policycheck import check_policy
 from aicxs.engine.schema import facts_schema
 from aicxs.engine.types import Type
+from aicxs.engine.vocabulary import build_vocabulary
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -17,9 +17,9 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from aicxs.aicxs_dsl.source import Span
-from aicxs.engine.evaluator import Node
 from aicxs.engine.explain import node_json
 from aicxs.engine.facts import FactsDocument
+from aicxs.engine.values import Node
 
 Explain = Literal["fails", "full", "none"]
 EXPLAIN_MODES: tuple[Explain, ...] = ("fails", "full", "none")

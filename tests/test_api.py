@@ -95,13 +95,15 @@ def test_evidence_is_read_in_one_pass_as_the_schema_reads_it() -> None:
     normalising + jsonschema (dates as text)."""
     import yaml
     from aicxs.aicxs_dsl.source import Source
-    from aicxs.engine import facts as f
+    from aicxs.engine.facts import FactsDocument
+    from aicxs.engine.facts.convert import _normalise
+    from aicxs.engine.facts.yaml_text import _StrictLoader
 
     policy = engine.load_policy("policies/retail-bank.aicx")
     text = Path("policies/retail-bank.facts.yaml").read_text("utf-8")
     fast = policy.parse_facts(text, "bank.yaml")
-    raw = yaml.load(text, Loader=f._StrictLoader)
-    slow = f._normalise(raw, Source("bank.yaml", text), f.FactsDocument("bank.yaml", {}, text))
+    raw = yaml.load(text, Loader=_StrictLoader)
+    slow = _normalise(raw, Source("bank.yaml", text), FactsDocument("bank.yaml", {}, text))
     assert fast.evidence == slow["evidence"] and len(fast.evidence) == 15
     bad = text.replace("attested_by:", "atested_by:", 1)
     with pytest.raises(DiagnosticError) as err:

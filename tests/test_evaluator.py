@@ -17,21 +17,20 @@ import pytest
 from aicxs.aicxs_dsl import ast, parse_text
 from aicxs.aicxs_dsl.source import Source, Span
 from aicxs.engine.compiler import compile_check, compile_item
-from aicxs.engine.evaluator import (
+from aicxs.engine.evaluator import Context, evaluate_check
+from aicxs.engine.explain import quantifier_summary
+from aicxs.engine.facts import FactsDocument
+from aicxs.engine.loader import CompiledPolicy, compile_policy
+from aicxs.engine.types import Duration
+from aicxs.engine.values import (
     UNKNOWN,
-    Context,
     EvalError,
     Node,
-    evaluate_check,
     kleene_and,
     kleene_implies,
     kleene_not,
     kleene_or,
 )
-from aicxs.engine.explain import quantifier_summary
-from aicxs.engine.facts import FactsDocument
-from aicxs.engine.loader import CompiledPolicy, compile_policy
-from aicxs.engine.types import Duration
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

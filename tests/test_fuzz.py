@@ -27,7 +27,7 @@ import yaml
 from aicxs.aicxs_dsl import DiagnosticError, parse_text
 from aicxs.aicxs_dsl.parser import decode
 from aicxs.engine import load_policy
-from aicxs.engine.facts import _Invalid
+from aicxs.engine.facts.convert import _Invalid
 from aicxs.engine.loader import CompiledPolicy, compile_policy, standard_from_module
 from aicxs.engine.outcome import Report
 from aicxs.engine.render import report_json, report_text

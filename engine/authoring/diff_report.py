@@ -13,7 +13,8 @@ import textwrap
 from collections.abc import Iterator
 from typing import Any
 
-from aicxs.engine.authoring.diff import Change, StandardDiff, word_diff
+from aicxs.engine.authoring.diff import word_diff
+from aicxs.engine.authoring.diff_change import Change, StandardDiff
 from aicxs.engine.authoring.docs import environment
 from aicxs.engine.authoring.impact import PolicyImpact
 

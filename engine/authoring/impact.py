@@ -20,10 +20,12 @@ from typing import Any
 from aicxs.aicxs_dsl import ast, parse_file
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError
 from aicxs.aicxs_dsl.formatter import expr_text
-from aicxs.engine.authoring.diff import Change, StandardDiff, diff_standards
+from aicxs.engine.authoring.diff import diff_standards
+from aicxs.engine.authoring.diff_change import Change, StandardDiff
+from aicxs.engine.builder import build_policy
 from aicxs.engine.graph import natural_key
 from aicxs.engine.loader import CompiledPolicy, compile_policy, is_policy_file, load_standard
-from aicxs.engine.model import Policy, Standard, build_policy
+from aicxs.engine.model import Policy, Standard
 from aicxs.engine.outcome import Report, Result
 
 

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aicxs.aicxs_dsl import ast
-from aicxs.engine.evaluator import UNKNOWN, Node, Read, render_value, source_text
 from aicxs.engine.facts import FactsDocument
 from aicxs.engine.graph import evaluation_order
 from aicxs.engine.outcome import Report, Result, Status
 from aicxs.engine.types import Duration, Type
+from aicxs.engine.values import UNKNOWN, Node, Read, render_value, source_text
 
 if TYPE_CHECKING:
     from aicxs.engine.loader import CompiledPolicy

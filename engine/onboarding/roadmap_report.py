@@ -12,10 +12,10 @@ import textwrap
 from collections.abc import Iterator
 from typing import Any
 
-from aicxs.engine.evaluator import render_value
 from aicxs.engine.onboarding.roadmap import Change, Roadmap, Step, facts_value
 from aicxs.engine.outcome import Report
 from aicxs.engine.render import STATUS_LABEL, VERDICT_WORD, level_name
+from aicxs.engine.values import render_value
 
 WIDTH = 100
 

@@ -36,7 +36,7 @@ def render_report(fmt: str, report: Report, compiled: CompiledPolicy, mode: str 
 
             return report_junit(report, compiled, mode)
         case "oscal":
-            from aicxs.engine.reports.oscal import assessment_results
+            from aicxs.engine.reports.oscal_results import assessment_results
 
             return assessment_results(report, compiled, mode)
         case "csv":

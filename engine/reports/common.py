@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 
 from aicxs.aicxs_dsl import ast
 from aicxs.aicxs_dsl.source import Span
-from aicxs.engine.evaluator import UNKNOWN, Node, Read, render_value, source_text
 from aicxs.engine.explain import quantifier_summary
 from aicxs.engine.facts import FactsDocument
 from aicxs.engine.outcome import Report, Result, Status
 from aicxs.engine.render import result_lines
+from aicxs.engine.values import UNKNOWN, Node, Read, render_value, source_text
 
 if TYPE_CHECKING:
     from aicxs.engine.loader import CompiledPolicy

@@ -20,7 +20,6 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import jinja2
-from aicxs.engine.evaluator import render_value
 from aicxs.engine.explain import LABEL, node_json
 from aicxs.engine.outcome import Report, Result, Status
 from aicxs.engine.render import STATUS_LABEL, VERDICT_WORD, evidence_text, level_name
@@ -32,6 +31,7 @@ from aicxs.engine.reports.common import (
     tailoring,
     tool_version,
 )
+from aicxs.engine.values import render_value
 
 if TYPE_CHECKING:
     from aicxs.engine.loader import CompiledPolicy

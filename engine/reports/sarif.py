@@ -22,7 +22,6 @@ import urllib.parse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aicxs.engine.evaluator import source_text
 from aicxs.engine.outcome import Report, Result, Status
 from aicxs.engine.render import level_name
 from aicxs.engine.reports.common import (
@@ -38,6 +37,7 @@ from aicxs.engine.reports.common import (
     tailoring,
     tool_version,
 )
+from aicxs.engine.values import source_text
 
 if TYPE_CHECKING:
     from aicxs.engine.loader import CompiledPolicy

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 
 from aicxs.aicxs_dsl import ast
 from aicxs.aicxs_dsl.source import Span
-from aicxs.engine.evaluator import Binding, Context, Node, evaluate_check, source_text
+from aicxs.engine.evaluator import Binding, Context, evaluate_check
 from aicxs.engine.loader import CompiledPolicy
 from aicxs.engine.outcome import Report, Result
 from aicxs.engine.types import Type, key_field
+from aicxs.engine.values import Node, source_text
 
 KINDS = ("clause", "key_requirement", "rule", "condition")
 _TRUTH_OUTCOME = {"true": "pass", "false": "fail", "unknown": "unknown", "error": "error"}

@@ -20,7 +20,9 @@ from typing import Any
 import jsonschema
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, did_you_mean
 from aicxs.aicxs_dsl.source import Span
-from aicxs.engine.facts import FactsDocument, _explain_schema_error, _typed, display_path
+from aicxs.engine.facts import FactsDocument, display_path
+from aicxs.engine.facts.convert import _typed
+from aicxs.engine.facts.validation import _explain_schema_error
 from aicxs.engine.loader import CompiledPolicy
 from aicxs.engine.types import Type, key_field
 from aicxs.engine.yamldoc import YamlDoc, YamlPath, yaml_path

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from aicxs.engine.outcome import Report, Result
 from aicxs.engine.render import result_lines
 from aicxs.engine.testing.coverage import Coverage
-from aicxs.engine.testing.testfile import Case, Expectation, PolicyTestFile
+from aicxs.engine.testing.testcases import Case, Expectation
+from aicxs.engine.testing.testfile import PolicyTestFile
 
 
 @dataclass

@@ -1,77 +1,36 @@
 """Test files (`*.tests.yaml`) → checked `PolicyTestFile`s: a policy, base facts and cases.
 
 A test file names the policy it tests (or gives a minimal one inline, for tests of a standard),
-the base facts every case starts from, a default `as_of`, and table-driven `cases`: each
-overrides facts by fact path (`set:`, `unset:`) and states what it expects (a status per clause,
-rule or key requirement, the verdict, maturity levels, explanation fragments). Everything is
-checked before any case runs: the file against `tests-schema.json`, then ids, pillars and fact
-paths against the policy, and the changed facts against the facts schema; every mistake is a
-`Diagnostic` located at its line in the test file.
+the base facts every case starts from, a default `as_of`, and its `cases`. Everything is checked
+before any case runs: the file against `tests-schema.json` (`testschema.py`), then each case
+(`testcases.py`); every mistake is a `Diagnostic` located at its line in the test file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 from aicxs.aicxs_dsl import ast, parse_file, parse_text
-from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
+from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError
 from aicxs.aicxs_dsl.parser import decode
-from aicxs.aicxs_dsl.source import Span
 from aicxs.engine.explain import json_value
 from aicxs.engine.facts import FactsDocument, facts_from_data
 from aicxs.engine.loader import CompiledPolicy, compile_policy, load_standard
-from aicxs.engine.testing.overrides import Base, Change, UnitValidators, by_path, case_facts
+from aicxs.engine.testing.overrides import Base, UnitValidators
+from aicxs.engine.testing.testcases import Case, _case
+from aicxs.engine.testing.testschema import schema_diagnostics
 from aicxs.engine.yamldoc import YamlDoc, YamlPath, located_error, parse_yaml, yaml_path
 
 TEST_SUFFIX = ".tests.yaml"
-STATUSES = ("pass", "fail", "unknown", "error", "not_applicable", "waived", "blocked")
 MAX_TEST_FILE_BYTES = 16_000_000
 
 
 # ---- what a loaded test file holds ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Expectation:
-    """One thing a case expects, with where it is written."""
-
-    kind: str  # status | verdict | maturity | explanation
-    target: str  # a requirement id, `verdict`, a pillar id or `overall`
-    expected: str  # a status or verdict word, a level, or a text fragment
-    span: Span
-
-    def describe(self) -> str:
-        match self.kind:
-            case "status":
-                return f"{self.target} is {self.expected}"
-            case "verdict":
-                return f"verdict is {self.expected}"
-            case "maturity":
-                return f"maturity of {self.target} is {self.expected}"
-        return f"explanation of {self.target} contains {json.dumps(self.expected)}"
-
-
-@dataclass
-class Case:
-    name: str
-    span: Span  # the case's `name:`
-    as_of: dt.date
-    facts: FactsDocument
-    changes: list[Change]
-    expectations: list[Expectation]
-
-    @property
-    def needs_explanations(self) -> bool:
-        return any(e.kind == "explanation" for e in self.expectations)
 
 
 @dataclass
@@ -87,197 +46,6 @@ class PolicyTestFile:
         """The same cases, with the policy compiled against another standard (e.g. a changed
         copy of it); the facts vocabulary must be the same."""
         return replace(self, policy=compile_policy(self.policy_module, standard))
-
-
-# ---- YAML with positions --------------------------------------------------------------------
-
-
-# ---- the schema -----------------------------------------------------------------------------
-
-
-def schema_of_tests() -> dict[str, Any]:
-    """The JSON Schema (2020-12) of test files, shipped as engine/tests-schema.json."""
-    text = resources.files(__package__).joinpath("tests-schema.json").read_text("utf-8")
-    return json.loads(text)  # type: ignore[no-any-return]
-
-
-def _validator() -> jsonschema.protocols.Validator:
-    schema = schema_of_tests()
-    cls = jsonschema.validators.validator_for(schema)
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)
-
-
-def schema_diagnostics(doc: YamlDoc) -> list[tuple[YamlPath, Diagnostic]]:
-    """Every place the document breaks tests-schema.json: where, and a located diagnostic."""
-    errors = _validator().iter_errors(doc.data)
-    return [
-        (tuple(e.absolute_path), _schema_diagnostic(doc, e)) for e in sorted(errors, key=by_path)
-    ]
-
-
-_KEY_WORDS = {
-    (): ("description", "standard", "policy", "facts", "as_of", "cases"),
-    ("case",): ("name", "description", "as_of", "set", "unset", "expect"),
-    ("expect",): ("verdict", "maturity", "explanation_contains"),
-    ("policy",): ("title", "target", "set", "exclude", "waive"),
-}
-_TYPE_WORDS = {
-    "string": "a text",
-    "object": "a mapping",
-    "array": "a list",
-    "integer": "a whole number",
-    "number": "a number",
-    "boolean": "true or false",
-}
-
-
-def _schema_diagnostic(doc: YamlDoc, err: jsonschema.ValidationError) -> Diagnostic:
-    path: YamlPath = tuple(err.absolute_path)
-    where = _where(path)
-    if "propertyNames" in err.schema_path:
-        return _bad_key(doc, err, path)
-    match err.validator:
-        case "additionalProperties":
-            extra = _extra_keys(err)[0]
-            return Diagnostic(
-                "aicxs_test_unknown_key",
-                f"{where} has no key `{extra}`",
-                doc.key_span((*path, extra)),
-                _key_help(path, extra),
-            )
-        case "required":
-            missing = str(err.message).split("'")[1]
-            return Diagnostic(
-                "aicxs_test_missing_key",
-                f"{where} needs `{missing}`",
-                doc.value_span(path),
-                _REQUIRED_HELP.get(missing, f"add `{missing}:`"),
-            )
-        case "enum":
-            allowed = [str(v) for v in err.validator_value]  # type: ignore[union-attr]
-            word = "status" if set(allowed) == set(STATUSES) else "value"
-            hint = did_you_mean(str(err.instance), allowed)
-            return Diagnostic(
-                "aicxs_test_unknown_status" if word == "status" else "aicxs_test_bad_value",
-                f"`{err.instance}` is not a {word} ({where})",
-                doc.value_span(path),
-                (hint + " " if hint else "") + f"use one of: {', '.join(allowed)}",
-            )
-        case "type":
-            want = err.validator_value
-            wants = [want] if isinstance(want, str) else list(want)  # type: ignore[arg-type]
-            words = " or ".join(_TYPE_WORDS.get(str(w), str(w)) for w in wants)
-            return Diagnostic(
-                "aicxs_test_type",
-                f"{where} should be {words}, not {_describe(err.instance)}",
-                doc.value_span(path),
-                f"write {words}",
-            )
-        case "format":
-            return Diagnostic(
-                "aicxs_test_bad_value",
-                f"{where} is {_describe(err.instance)}, which is not a date",
-                doc.value_span(path),
-                "write dates as YYYY-MM-DD",
-            )
-        case "minItems" | "minProperties" | "minLength":
-            return Diagnostic(
-                "aicxs_test_bad_value",
-                f"{where} is empty",
-                doc.value_span(path),
-                "give at least one entry, or remove the key",
-            )
-        case "minimum":
-            return Diagnostic(
-                "aicxs_test_bad_value",
-                f"{where} is {err.instance}, below {err.validator_value}",
-                doc.value_span(path),
-                "levels and targets count from 0",
-            )
-    return Diagnostic(
-        "aicxs_test_bad_value",
-        f"{where}: {err.message}",
-        doc.value_span(path),
-        "see engine/tests-schema.json for the format of test files",
-    )
-
-
-_REQUIRED_HELP = {
-    "policy": "name the policy under test, relative to this file: `policy: telecom.aicx`",
-    "facts": "name the base facts, relative to this file: `facts: telecom.facts.yaml`",
-    "as_of": "give the evaluation date of the cases: `as_of: 2026-11-27`",
-    "cases": "add `cases:`, a list of cases each with `name:` and `expect:`",
-    "name": "give the case a `name:` (it names the case in reports and in `--run`)",
-    "expect": "say what the case expects, e.g. `expect: {P4.2: fail, verdict: not_certified}`",
-    "target": "give the inline policy a target level: `target: 2`",
-}
-
-
-def _where(path: YamlPath) -> str:
-    if not path:
-        return "the test file"
-    if path[0] == "cases" and len(path) >= 2:
-        rest = "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in path[2:])
-        return f"case {int(path[1]) + 1}" + (f" `{rest[1:]}`" if rest else "")
-    shown = "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in path)
-    return f"`{shown[1:]}`"
-
-
-def _section(path: YamlPath) -> tuple[str, ...]:
-    if not path:
-        return ()
-    if path[0] == "cases":
-        return ("expect",) if path[-1] == "expect" else ("case",)
-    return ("policy",) if path == ("policy",) else ("?",)
-
-
-def _key_help(path: YamlPath, extra: str) -> str:
-    known = _KEY_WORDS.get(_section(path), ())
-    hint = did_you_mean(extra, known)
-    if _section(path) == ("expect",):
-        return hint or (
-            "expect a status by id (`P4.2: fail`, `KR1: pass`), `verdict`, `maturity` "
-            "or `explanation_contains`"
-        )
-    return hint or (f"the keys here are: {', '.join(known)}" if known else "remove it")
-
-
-def _extra_keys(err: jsonschema.ValidationError) -> list[str]:
-    schema = err.schema if isinstance(err.schema, dict) else {}
-    known = set(schema.get("properties", {}))
-    patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
-    instance = err.instance if isinstance(err.instance, dict) else {}
-    extras = [
-        str(k) for k in instance if k not in known and not any(p.search(str(k)) for p in patterns)
-    ]
-    return extras or ["?"]
-
-
-def _bad_key(doc: YamlDoc, err: jsonschema.ValidationError, path: YamlPath) -> Diagnostic:
-    key = str(err.instance)
-    owner = path[-1] if path else ""
-    what = {
-        "maturity": ("a pillar id such as `P4` or `overall`", "maturity: {P4: 2, overall: 2}"),
-        "set": ("a parameter name such as `max_human_wait`", "set: {max_human_wait: 60 seconds}"),
-    }.get(str(owner), ("an id such as `P4.2` or `KR1`", "P4.2: fail"))
-    return Diagnostic(
-        "aicxs_test_bad_value",
-        f"`{key}` is not {what[0]} ({_where(path)})",
-        doc.key_span((*path, key)),
-        f"write it as in `{what[1]}`",
-    )
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"`{str(value).lower()}`"
-    if isinstance(value, str):
-        return f'the text "{value[:40]}"'
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return "nothing" if value is None else f"`{value}`"
 
 
 # ---- loading --------------------------------------------------------------------------------
@@ -557,110 +325,3 @@ def _base_facts(doc: YamlDoc, folder: Path, compiled: CompiledPolicy) -> FactsDo
         return compiled.load_facts(_beside(doc, folder, "facts"))
     inline = _InlineFacts(doc)
     return facts_from_data(raw, inline, doc.source, compiled.validator, compiled.vocabulary)
-
-
-def _case(
-    doc: YamlDoc,
-    i: int,
-    raw: dict[str, Any],
-    compiled: CompiledPolicy,
-    start: Base,
-    as_of: dt.date,
-) -> Case:
-    at: YamlPath = ("cases", i)
-    problems: list[Diagnostic] = []
-    expectations = list(_expectations(doc, at, raw["expect"], compiled, problems))
-    facts, changes = case_facts(doc, at, raw, compiled, start, problems)
-    if problems:
-        raise DiagnosticError(problems)
-    when = dt.date.fromisoformat(raw["as_of"]) if "as_of" in raw else as_of
-    return Case(raw["name"], doc.value_span((*at, "name")), when, facts, changes, expectations)
-
-
-# ---- expectations ---------------------------------------------------------------------------
-
-
-def _expectations(
-    doc: YamlDoc,
-    at: YamlPath,
-    expect: dict[str, Any],
-    compiled: CompiledPolicy,
-    problems: list[Diagnostic],
-) -> Iterator[Expectation]:
-    ids = _requirement_ids(compiled)
-    for key, value in expect.items():
-        where: YamlPath = (*at, "expect", key)
-        if key == "verdict":
-            yield Expectation("verdict", "verdict", str(value), doc.value_span(where))
-        elif key == "maturity":
-            yield from _maturity(doc, where, value, compiled, problems)
-        elif key == "explanation_contains":
-            for target, fragments in value.items():
-                spot: YamlPath = (*where, target)
-                if target != "verdict" and _unknown_id(doc, spot, target, ids, problems):
-                    continue
-                for n, fragment in enumerate(
-                    [fragments] if isinstance(fragments, str) else fragments
-                ):
-                    span = doc.value_span(spot if isinstance(fragments, str) else (*spot, n))
-                    yield Expectation("explanation", target, fragment, span)
-        elif not _unknown_id(doc, where, key, ids, problems):
-            yield Expectation("status", key, str(value), doc.value_span(where))
-
-
-def _requirement_ids(compiled: CompiledPolicy) -> list[str]:
-    std = compiled.standard
-    ids = [c for p in std.pillars.values() for c in p.clauses]
-    return ids + list(std.key_requirements) + [r.id for r in compiled.policy.rules]
-
-
-def _unknown_id(
-    doc: YamlDoc, where: YamlPath, ident: str, ids: list[str], problems: list[Diagnostic]
-) -> bool:
-    if ident in ids:
-        return False
-    hint = did_you_mean(ident, ids)
-    problems.append(
-        Diagnostic(
-            "aicxs_test_unknown_id",
-            f"`{ident}` is not a clause, organisation rule or key requirement of the policy",
-            doc.key_span(where),
-            hint or f"ids look like `{ids[0]}` or `KR1`; see `aicxs graph` for them all",
-        )
-    )
-    return True
-
-
-def _maturity(
-    doc: YamlDoc,
-    where: YamlPath,
-    levels: dict[str, int],
-    compiled: CompiledPolicy,
-    problems: list[Diagnostic],
-) -> Iterator[Expectation]:
-    pillars = list(compiled.standard.pillars)
-    top = max(compiled.standard.levels, default=0)
-    std_name = f"{compiled.standard.id} {compiled.standard.version}"
-    for pillar, level in levels.items():
-        spot: YamlPath = (*where, pillar)
-        if pillar != "overall" and pillar not in pillars:
-            hint = did_you_mean(pillar, pillars)
-            problems.append(
-                Diagnostic(
-                    "aicxs_test_unknown_id",
-                    f"`{pillar}` is not a pillar of {std_name}",
-                    doc.key_span(spot),
-                    (hint + " " if hint else "") + f"pillars: {', '.join(pillars)}, or `overall`",
-                )
-            )
-        elif level > top:
-            problems.append(
-                Diagnostic(
-                    "aicxs_test_bad_value",
-                    f"level {level} does not exist: {std_name} has levels 1 to {top}",
-                    doc.value_span(spot),
-                    f"expect a level from 0 (none reached) to {top}",
-                )
-            )
-        else:
-            yield Expectation("maturity", pillar, str(level), doc.value_span(spot))

@@ -1,0 +1,382 @@
+"""Two standards → the changes to their clauses and key requirements. Clauses are paired by id or
+by the rename `diff.py` found; each pair goes through one comparison per attribute (title,
+pillar, level, owner, text, evidence, prerequisites, crosswalk, check), and each change names
+what depends on the clause. Breaking are, e.g., a new clause, a changed check, an earlier level.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from aicxs.engine.authoring.diff_change import (
+    Change,
+    StandardDiff,
+    _breaking,
+    _expr,
+    _norm,
+    _safe,
+    _wording,
+)
+from aicxs.engine.graph import dependents, natural_key
+from aicxs.engine.loader import LoadedStandard
+from aicxs.engine.model import Clause, KeyRequirement
+
+# ---- clauses -------------------------------------------------------------------------------
+
+ClauseCompare = Callable[[StandardDiff, Clause, Clause], Iterator[Change]]
+
+
+def _clause_changes(d: StandardDiff, before: LoadedStandard, after: LoadedStandard) -> list[Change]:
+    a, b = d.old.clauses, d.new.clauses
+    found: list[Change] = []
+    for c in a.values():
+        if c.id not in b and c.id not in d.renamed:
+            found.append(_removed(c, tuple(dependents(before.graph, c.id))))
+    for c in b.values():
+        if c.id not in a and c.id not in d.renamed.values():
+            found.append(_added(d, c, tuple(dependents(after.graph, c.id))))
+    pairs = [(a[i], b[i]) for i in a if i in b]
+    pairs += [(a[old], b[new]) for old, new in d.renamed.items()]
+    for old, new in pairs:
+        affects = tuple(dependents(after.graph, new.id))
+        touches = tuple(sorted({f"clause:{old.id}", f"clause:{new.id}"}))
+        for compare in _CLAUSE_COMPARES:
+            for change in compare(d, old, new):
+                found.append(dataclasses.replace(change, touches=touches, affects=affects))
+    order = {kind: i for i, kind in enumerate(CLAUSE_KINDS)}
+    return sorted(found, key=lambda c: (natural_key(c.subject), order[c.kind]))
+
+
+def _removed(c: Clause, affects: tuple[str, ...]) -> Change:
+    return _breaking(
+        "clause_removed",
+        c.id,
+        f'clause {c.id} "{c.title}" removed',
+        f"policies that exclude, waive or refine `{c.id}` no longer load; its result "
+        "disappears from reports",
+        _clause_card(c),
+        None,
+        (f"clause:{c.id}",),
+        affects,
+    )
+
+
+def _added(d: StandardDiff, c: Clause, affects: tuple[str, ...]) -> Change:
+    covering = [kr for kr in d.new.key_requirements.values() if c.id in dict(kr.covers)]
+    reason = (
+        f"a new requirement: policies must meet it for pillar {c.pillar} to reach level {c.level}"
+    )
+    mandatory = [kr.id for kr in covering if kr.mandatory]
+    if mandatory:
+        reason += f", and for mandatory key requirement {', '.join(mandatory)} (certification)"
+    source = d.split_from.get(c.id)
+    if source is not None:
+        summary = f'clause {source} split: new clause {c.id} "{c.title}" takes over part of it'
+        touches = (f"clause:{source}", f"clause:{c.id}")
+        return _breaking(
+            "clause_split", c.id, summary, reason, source, _clause_card(c), touches, affects
+        )
+    return _breaking(
+        "clause_added",
+        c.id,
+        f'clause {c.id} "{c.title}" added (pillar {c.pillar}, level {c.level})',
+        reason,
+        None,
+        _clause_card(c),
+        (f"clause:{c.id}",),
+        affects,
+    )
+
+
+def _clause_card(c: Clause) -> dict[str, Any]:
+    return {"id": c.id, "title": c.title, "pillar": c.pillar, "level": c.level, "owner": c.owner}
+
+
+def _renamed(d: StandardDiff, old: Clause, new: Clause) -> Iterator[Change]:
+    if old.id != new.id:
+        yield _breaking(
+            "clause_renamed",
+            new.id,
+            f'clause {old.id} "{old.title}" is now {new.id} "{new.title}" '
+            f"(similarity {d.similarity[old.id]:.2f})",
+            f"policies that exclude, waive or refine `{old.id}` no longer load until they "
+            f"name `{new.id}`",
+            old.id,
+            new.id,
+        )
+
+
+def _title(d: StandardDiff, old: Clause, new: Clause) -> Iterator[Change]:
+    if old.title != new.title:
+        yield _safe(
+            "clause_title_changed",
+            new.id,
+            f'{new.id} retitled "{old.title}" → "{new.title}"',
+            "a title only: not evaluated",
+            old.title,
+            new.title,
+        )
+
+
+def _text(d: StandardDiff, old: Clause, new: Clause) -> Iterator[Change]:
+    if _norm(old.text) != _norm(new.text):
+        same_check = _expr(old.check) == _expr(new.check)
+        reason = "wording only: results come from the check, which " + (
+            "did not change" if same_check else "changed too (see below)"
+        )
+        yield _safe(
+            "clause_text_changed",
+            new.id,
+            f"{new.id} text reworded",
+            reason,
+            _norm(old.text),
+            _norm(new.text),
+        )
+
+
+def _level(d: StandardDiff, old: Clause, new: Clause) -> Iterator[Change]:
+    if old.level == new.level:
+        return
+    earlier = new.level < old.level
+    reason = (
+        f"earlier: organisations must now meet it to reach level {new.level}, so a pillar's "
+        "level may drop"
+        if earlier
+        else f"later: it no longer holds a pillar below level {new.level}; no level can drop"
+    )
+    yield Change(
+        kind="clause_level_changed",
+        subject=new.id,
+        summary=f"{new.id} expected at level {new.level} (was {old.level})",
+        breaking=earlier,
+        reason=reason,
+        old=old.level,
+        new=new.level,
+    )
+
+
+def _owner(d: StandardDiff, old: Clause, new: Clause) -> Iterator[Change]:
+    if old.owner != new.owner:
+        yield _safe(
+            "clause_owner_changed",
+            new.id,
+            f"{new.id} owner `{old.owner}` → `{new.owner}`",
+            "accountability only: not evaluated",
+            old.owner,
+            new.owner,
+        )
+
+
+def _pillar(d: StandardDiff, old: Clause, new: Clause) -> Iterator[Change]:
+    if old.pillar != new.pillar:
+        yield _breaking(
+            "clause_pillar_changed",
+            new.id,
+            f"{new.id} moved from pillar {old.pillar} to {new.pillar}",
+            f"it now counts towards the maturity of pillar {new.pillar}, not {old.pillar}",
+            old.pillar,
+            new.pillar,
+        )
+
+
+def _evidence(d: StandardDiff, old: Clause, new: Clause) -> Iterator[Change]:
+    if [_norm(e) for e in old.evidence] != [_norm(e) for e in new.evidence]:
+        yield _safe(
+            "clause_evidence_changed",
+            new.id,
+            f"{new.id} evidence expected changed",
+            "what auditors ask for; not evaluated",
+            list(old.evidence),
+            list(new.evidence),
+        )
+
+
+def _prerequisites(d: StandardDiff, old: Clause, new: Clause) -> Iterator[Change]:
+    before = [d.renamed.get(t, t) for t, _ in old.requires]
+    after = [t for t, _ in new.requires]
+    added = [t for t in after if t not in before]
+    removed = [t for t in before if t not in after]
+    if not added and not removed:
+        return
+    parts = [f"now requires {', '.join(added)}"] if added else []
+    parts += [f"no longer requires {', '.join(removed)}"] if removed else []
+    reason = (
+        f"results may become blocked: {new.id} is blocked whenever {', '.join(added)} is not met"
+        if added
+        else f"{new.id} no longer waits for {', '.join(removed)}; no result can become blocked"
+    )
+    yield Change(
+        kind="clause_prerequisites_changed",
+        subject=new.id,
+        summary=f"{new.id} {'; '.join(parts)}",
+        breaking=bool(added),
+        reason=reason,
+        old=before,
+        new=after,
+    )
+
+
+def _crosswalk(d: StandardDiff, old: Clause, new: Clause) -> Iterator[Change]:
+    before = [f"{f} {r}" for f, r in dict.fromkeys((f, r) for f, r, _ in old.crosswalk)]
+    after = [f"{f} {r}" for f, r in dict.fromkeys((f, r) for f, r, _ in new.crosswalk)]
+    added = [x for x in after if x not in before]
+    removed = [x for x in before if x not in after]
+    if added or removed:
+        parts = ([f"+ {', '.join(added)}"] if added else []) + (
+            [f"- {', '.join(removed)}"] if removed else []
+        )
+        yield _safe(
+            "clause_crosswalk_changed",
+            new.id,
+            f"{new.id} crosswalk {'; '.join(parts)}",
+            "traceability only: reports cite different references",
+            before,
+            after,
+        )
+
+
+def _check(d: StandardDiff, old: Clause, new: Clause) -> Iterator[Change]:
+    before, after = _expr(old.check), _expr(new.check)
+    if before != after:
+        yield _breaking(
+            "clause_check_changed",
+            new.id,
+            f"{new.id} check changed",
+            "verdicts may change: the clause is judged by a different check",
+            before,
+            after,
+        )
+
+
+_CLAUSE_COMPARES: list[ClauseCompare] = [
+    _renamed,
+    _title,
+    _pillar,
+    _level,
+    _owner,
+    _text,
+    _evidence,
+    _prerequisites,
+    _crosswalk,
+    _check,
+]
+CLAUSE_KINDS = (
+    "clause_removed",
+    "clause_added",
+    "clause_split",
+    "clause_renamed",
+    "clause_title_changed",
+    "clause_pillar_changed",
+    "clause_level_changed",
+    "clause_owner_changed",
+    "clause_text_changed",
+    "clause_evidence_changed",
+    "clause_prerequisites_changed",
+    "clause_crosswalk_changed",
+    "clause_check_changed",
+)
+
+
+# ---- key requirements ----------------------------------------------------------------------
+
+
+def _key_requirement_changes(d: StandardDiff) -> Iterator[Change]:
+    a, b = d.old.key_requirements, d.new.key_requirements
+    for kid in [*a, *(k for k in b if k not in a)]:
+        if kid not in b:
+            yield _safe(
+                "key_requirement_removed",
+                kid,
+                f'key requirement {kid} "{a[kid].title}" removed',
+                "certification no longer needs it",
+                a[kid].title,
+                None,
+            )
+        elif kid not in a:
+            kr = b[kid]
+            covered = [c for c, _ in kr.covers]
+            yield Change(
+                kind="key_requirement_added",
+                subject=kid,
+                summary=f'key requirement {kid} "{kr.title}" added',
+                breaking=kr.mandatory,
+                reason="mandatory: certification now needs it, and the clauses it covers can no "
+                "longer be waived or excluded"
+                if kr.mandatory
+                else "not mandatory: certification does not need it",
+                old=None,
+                new=kr.title,
+                touches=tuple(f"clause:{c}" for c in covered),
+            )
+        else:
+            yield from _key_requirement_pair(d, a[kid], b[kid])
+
+
+def _key_requirement_pair(
+    d: StandardDiff, old: KeyRequirement, new: KeyRequirement
+) -> Iterator[Change]:
+    kid = new.id
+    before = [d.renamed.get(c, c) for c, _ in old.covers]
+    after = [c for c, _ in new.covers]
+    added = [c for c in after if c not in before]
+    removed = [c for c in before if c not in after]
+    if added or removed:
+        parts = ([f"now covers {', '.join(added)}"] if added else []) + (
+            [f"no longer covers {', '.join(removed)}"] if removed else []
+        )
+        mandatory = new.mandatory and bool(added)
+        reason = (
+            f"{kid} now also needs {', '.join(added)} to pass"
+            + (
+                f"; as {kid} is mandatory, {', '.join(added)} can no longer be waived or "
+                "excluded, and certification needs it"
+                if mandatory
+                else ""
+            )
+            if added
+            else f"{kid} no longer needs {', '.join(removed)}"
+        )
+        yield Change(
+            kind="key_requirement_coverage_changed",
+            subject=kid,
+            summary=f"{kid} {'; '.join(parts)}",
+            breaking=bool(added),
+            reason=reason,
+            old=before,
+            new=after,
+            touches=tuple(f"clause:{c}" for c in [*added, *removed]),
+        )
+    if old.mandatory != new.mandatory:
+        yield Change(
+            kind="key_requirement_mandatory_changed",
+            subject=kid,
+            summary=f"{kid} is {'now' if new.mandatory else 'no longer'} mandatory",
+            breaking=new.mandatory,
+            reason="certification now needs it, and its clauses can no longer be waived or excluded"
+            if new.mandatory
+            else "certification no longer needs it",
+            old=old.mandatory,
+            new=new.mandatory,
+            touches=tuple(f"clause:{c}" for c in after),
+        )
+    if _expr(old.check) != _expr(new.check):
+        yield _breaking(
+            "key_requirement_check_changed",
+            kid,
+            f"{kid} check changed",
+            "verdicts may change: the key requirement is judged by a different check",
+            _expr(old.check),
+            _expr(new.check),
+        )
+    if old.title != new.title:
+        yield _safe(
+            "key_requirement_title_changed",
+            kid,
+            f'{kid} retitled "{old.title}" → "{new.title}"',
+            "a title only: not evaluated",
+            old.title,
+            new.title,
+        )
+    yield from _wording("key_requirement_text_changed", kid, f"{kid}'s text", old.text, new.text)

@@ -1,0 +1,272 @@
+"""The values of evaluation, and the pure logic over them: the third truth value `UNKNOWN`,
+`EvalError`, the `Node` tree that records what a check read and decided, Kleene's `and`,
+`or`, `not` and `implies`, comparison and arithmetic (dates and durations included), and how a
+value is written back in the language. No facts, no context: the interpreter (`evaluator.py`)
+and the compiled fast path (`compiler.py`) both build on this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import operator
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aicxs.aicxs_dsl import ast
+from aicxs.aicxs_dsl.source import Span
+from aicxs.engine.types import Duration
+
+
+class _Unknown:
+    """The third truth value: a fact the decision needs is missing."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = _Unknown()
+
+
+@dataclass(frozen=True, slots=True)
+class EvalError:
+    """A check that broke on these facts (a value of an unexpected type, a division by 0)."""
+
+    message: str
+
+
+@dataclass(slots=True)
+class Read:
+    """One fact a node read: its path (as shown and as JSON path) and value."""
+
+    path: str  # `systems[voice-ivr].escalation.max_wait`
+    json_path: str  # `$.systems[2].escalation.max_wait`
+    value: Any  # UNKNOWN when absent
+
+
+@dataclass(slots=True)
+class Item:
+    """One item of a quantifier: its name (the record's key) and the body's node."""
+
+    name: str
+    truth: Any  # True / False / UNKNOWN / EvalError
+    where: Node | None
+    body: Node | None
+
+
+@dataclass(slots=True)
+class Node:
+    expr: ast.Expr
+    value: Any
+    children: Sequence[Node] = ()  # () when there are none: no list per leaf
+    reads: Sequence[Read] = ()
+    items: list[Item] | None = None  # quantifiers and count: the items worth showing
+    hint: str = ""  # what would make a false comparison pass
+    unlisted: int = 0  # in-range items the fast path decided without deciding the result
+    cited: tuple[str, ...] = ()  # facts a compactly reported condition read (for evidence)
+
+    @property
+    def truth(self) -> str:
+        return truth_of(self.value)
+
+    def missing(self) -> list[str]:
+        """Fact paths whose absence made this node unknown (empty unless it is unknown)."""
+        if self.value is not UNKNOWN:
+            return []
+        found = [r.path for r in self.reads if r.value is UNKNOWN]
+        for child in self.children:
+            found.extend(child.missing())
+        for item in self.items or ():
+            for part in (item.where, item.body):
+                if part is not None:
+                    found.extend(part.missing())
+        return sorted(set(found))
+
+
+def truth_of(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is UNKNOWN:
+        return "unknown"
+    if isinstance(value, EvalError):
+        return "error"
+    return "value"
+
+
+# ---- three-valued logic ---------------------------------------------------------------------
+
+
+def kleene_not(a: Any) -> Any:
+    if a is True or a is False:
+        return not a
+    return a
+
+
+def kleene_and(a: Any, b: Any) -> Any:
+    if a is False or b is False:
+        return False
+    if isinstance(a, EvalError):
+        return a
+    if isinstance(b, EvalError):
+        return b
+    if a is UNKNOWN or b is UNKNOWN:
+        return UNKNOWN
+    return True
+
+
+def kleene_or(a: Any, b: Any) -> Any:
+    if a is True or b is True:
+        return True
+    if isinstance(a, EvalError):
+        return a
+    if isinstance(b, EvalError):
+        return b
+    if a is UNKNOWN or b is UNKNOWN:
+        return UNKNOWN
+    return False
+
+
+def kleene_implies(a: Any, b: Any) -> Any:
+    return kleene_or(kleene_not(a), b)
+
+
+def _as_truth(value: Any) -> Any:
+    if value is True or value is False or value is UNKNOWN or isinstance(value, EvalError):
+        return value
+    return EvalError(f"expected true or false, got {render_value(value)}")
+
+
+# ---- values ---------------------------------------------------------------------------------
+
+
+def _collect(values: list[Any]) -> Any:
+    for v in values:
+        if v is UNKNOWN or isinstance(v, EvalError):
+            return v
+    return values
+
+
+def negate(a: Any) -> Any:
+    """`-x` for numbers and durations (a negated duration stays a duration)."""
+    if a is UNKNOWN or isinstance(a, EvalError):
+        return a
+    if isinstance(a, Duration):
+        return Duration(-a)
+    if isinstance(a, int | float) and not isinstance(a, bool):
+        return -a
+    return EvalError(f"cannot negate {render_value(a)}")
+
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "in": lambda a, b: a in b,
+    "not in": lambda a, b: a not in b,
+}
+
+
+def _compare(op: str, a: Any, b: Any) -> Any:
+    for v in (a, b):
+        if isinstance(v, EvalError):
+            return v
+    if a is UNKNOWN or b is UNKNOWN:
+        return UNKNOWN
+    try:
+        return bool(_COMPARE[op](a, b))
+    except TypeError:
+        return EvalError(f"cannot compare {render_value(a)} with {render_value(b)}")
+
+
+_ARITH: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+}
+
+
+def _arith(op: str, a: Any, b: Any) -> Any:
+    for v in (a, b):
+        if v is UNKNOWN or isinstance(v, EvalError):
+            return v
+    if isinstance(a, Duration) or isinstance(b, Duration):
+        return _duration_arith(op, a, b)
+    if isinstance(a, dt.date) and isinstance(b, dt.date) and op == "-":
+        return Duration((a - b).days * 86400)
+    try:
+        return _ARITH[op](a, b)
+    except ZeroDivisionError:
+        return EvalError("division by zero")
+    except (TypeError, OverflowError):
+        return EvalError(f"cannot compute {render_value(a)} {op} {render_value(b)}")
+
+
+def _duration_arith(op: str, a: Any, b: Any) -> Any:
+    if isinstance(a, dt.date) and isinstance(b, Duration):
+        return (
+            a + dt.timedelta(seconds=b.seconds)
+            if op == "+"
+            else a - dt.timedelta(seconds=b.seconds)
+        )
+    if isinstance(a, Duration) and isinstance(b, Duration) and op in "+-":
+        return Duration(a.seconds + b.seconds if op == "+" else a.seconds - b.seconds)
+    if op == "*" and isinstance(a, Duration) and isinstance(b, int):
+        return Duration(a.seconds * b)
+    if op == "*" and isinstance(b, Duration) and isinstance(a, int):
+        return Duration(b.seconds * a)
+    if op == "/" and isinstance(a, Duration) and isinstance(b, int):
+        return Duration(a.seconds // b) if b else EvalError("division by zero")
+    return EvalError(f"cannot compute {render_value(a)} {op} {render_value(b)}")
+
+
+# ---- rendering values -----------------------------------------------------------------------
+
+
+def render_value(value: Any) -> str:
+    """A value as the language writes it: `true`, `2025-06-30`, `90 days`, `"chat"`."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is UNKNOWN:
+        return "missing"
+    if isinstance(value, EvalError):
+        return f"error ({value.message})"
+    if isinstance(value, str):
+        return '"' + value.replace('"', '\\"') + '"'
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, list):
+        return (
+            "["
+            + ", ".join(render_value(v) for v in value[:5])
+            + (", ..." if len(value) > 5 else "")
+            + "]"
+        )
+    if isinstance(value, dict):
+        return "{...}"
+    return str(value)
+
+
+def source_text(expr: ast.Expr) -> str:
+    """The expression as written, on one line."""
+    return _span_text(expr.span)
+
+
+@functools.lru_cache(maxsize=8192)
+def _span_text(span: Span) -> str:
+    return " ".join(span.text().split())
