@@ -1,0 +1,160 @@
+"""What every `aicxs` command shares: exit codes, the guard that turns mistakes into located
+messages, colour, the evaluation date, writing the output, and the common options.
+
+The CLI (`cli.py`, `engine/commands.py` and each wing's `cli.py`) is the only code that prints
+or exits; the engine below it returns data and raises `DiagnosticError` for the user's mistakes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
+F = TypeVar("F", bound=Callable[..., Any])
+COLOURS = {
+    "true": "green",
+    "false": "red",
+    "unknown": "yellow",
+    "error": "magenta",
+    "waived": "cyan",
+}
+
+
+def guarded(fn: F) -> F:
+    """Turn user mistakes into located messages (exit 2) and bugs into exit 3."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from aicxs.aicxs_dsl.diagnostics import DiagnosticError, Severity, render_text
+
+        try:
+            code = fn(*args, **kwargs)
+        except DiagnosticError as err:
+            click.echo(render_text(err.diagnostics), err=True)
+            n = sum(d.severity is Severity.ERROR for d in err.diagnostics)
+            warnings = len(err.diagnostics) - n
+            also = f" and {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
+            click.echo(f"\n{n} error{'s' if n != 1 else ''}{also}; nothing was evaluated", err=True)
+            sys.exit(EXIT_INVALID)
+        except (
+            click.exceptions.Exit,
+            click.ClickException,
+            SystemExit,
+            KeyboardInterrupt,
+            BrokenPipeError,
+        ):
+            raise
+        except Exception:
+            click.echo(traceback.format_exc(), err=True)
+            click.echo(
+                "aicxs_internal_error: this is a bug in aicxs, not in your input; "
+                "please report it with the traceback above",
+                err=True,
+            )
+            sys.exit(EXIT_INTERNAL)
+        sys.exit(code or EXIT_OK)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def make_style(enabled: bool) -> Callable[[str, str], str]:
+    def style(text: str, truth: str) -> str:
+        return click.style(text, fg=COLOURS.get(truth)) if enabled else text
+
+    return style
+
+
+def use_colour(stream: Any = None) -> bool:
+    stream = stream or sys.stdout
+    return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def evaluation_date(value: str | None) -> dt.date:
+    from aicxs.engine.loader import environ_as_of
+
+    if value is None:
+        return environ_as_of() or dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"`{value}` is not a date; write YYYY-MM-DD", param_hint="--as-of"
+        ) from None
+
+
+def emit(text: str, output: str | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from aicxs.engine.files import write_atomic
+
+    write_atomic(Path(output), text)
+
+
+def aicx_files(paths: Iterable[str]) -> list[Path]:
+    found: list[Path] = []
+    for p in paths:
+        path = Path(p)
+        found.extend(sorted(path.rglob("*.aicx")) if path.is_dir() else [path])
+    return found
+
+
+facts_option = click.option(
+    "--facts",
+    "facts_path",
+    required=True,
+    metavar="FILE",
+    help="The organisation's facts (YAML or JSON).",
+)
+spec_option = click.option(
+    "--spec",
+    "spec_path",
+    metavar="FILE",
+    help="The standard to use (default: the bundled one it implements).",
+)
+as_of_option = click.option(
+    "--as-of", "as_of", metavar="DATE", help="Evaluation date for all date rules (default: today)."
+)
+
+
+def batch_options(fn: F) -> F:
+    """`check --batch`: the options of an estate-scale run (see the serve / batch section)."""
+    for option in reversed(
+        [
+            click.option(
+                "--batch",
+                "batch_path",
+                metavar="PATH",
+                help="Evaluate every facts file of a folder, or every line of a JSON Lines "
+                "file; print one JSON line per document, in order.",
+            ),
+            click.option(
+                "--workers",
+                type=click.IntRange(min=1),
+                help="Processes (or Dask workers) to use with --batch (default: all cores).",
+            ),
+            click.option(
+                "--engine",
+                type=click.Choice(["local", "processes", "dask"]),
+                default="processes",
+                show_default=True,
+                help="Where --batch runs: this process, a process pool, or a Dask cluster.",
+            ),
+            click.option(
+                "--scheduler",
+                metavar="ADDRESS",
+                help="With --engine dask: the scheduler (default: start a local cluster).",
+            ),
+        ]
+    ):
+        fn = option(fn)
+    return fn

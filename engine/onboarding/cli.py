@@ -1,0 +1,319 @@
+"""`aicxs init`, `aicxs assess` and `aicxs roadmap`: getting an organisation started."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from aicxs.engine.console import (
+    EXIT_FAILED,
+    EXIT_INVALID,
+    EXIT_OK,
+    as_of_option,
+    evaluation_date,
+    facts_option,
+    guarded,
+    make_style,
+    use_colour,
+)
+
+_MINIMAL_POLICY = """\
+policy assessment implements {standard} {version} {{
+  title "Online Assessment"
+  target level {target}
+}}
+"""
+
+
+@click.command()
+@click.argument("directory", metavar="[DIR]", default=".", required=False)
+@click.option("--org", required=True, metavar="NAME", help="The organisation's name.")
+@click.option(
+    "--target",
+    type=int,
+    metavar="LEVEL",
+    help="The maturity level to certify at (default: the first level with clauses, 2).",
+)
+@click.option("--force", is_flag=True, help="Overwrite the files if they exist.")
+@guarded
+def init(directory: str, org: str, target: int | None, force: bool) -> int:
+    """Start a policy and a facts template for an organisation, in DIR (default: here)."""
+    from aicxs.aicxs_dsl.diagnostics import Diagnostic, render_text
+    from aicxs.engine.files import write_atomic
+    from aicxs.engine.loader import environ_as_of, load_standard
+    from aicxs.engine.onboarding.scaffold import scaffold, slug_of
+
+    std = load_standard().standard
+    if not slug_of(org):
+        raise click.BadParameter(
+            f"`{org}` has no letter or digit to name the files after", param_hint="--org"
+        )
+    target = _first_level(std) if target is None else target
+    _check_level(std, target, "--target")
+    folder = Path(directory)
+    if folder.exists() and not folder.is_dir():
+        raise click.BadParameter(f"`{folder}` is a file, not a folder", param_hint="DIR")
+    made = scaffold(org, target, std, std.vocabulary, environ_as_of() or dt.date.today())
+    policy_path = folder / f"{made.slug}.aicx"
+    facts_path = folder / f"{made.slug}.facts.yaml"
+    taken = [p for p in (policy_path, facts_path) if p.exists()]
+    if taken and not force:
+        help_ = "pass `--force` to overwrite it, or choose another DIR or `--org`"
+        found = [
+            Diagnostic("aicxs_file_exists", "the file already exists", None, help_, path=str(p))
+            for p in taken
+        ]
+        click.echo(render_text(found) + "\n\nnothing was written", err=True)
+        return EXIT_INVALID
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(policy_path, made.policy_text)
+    write_atomic(facts_path, made.facts_text)
+    level = std.levels[target].name
+    click.echo(
+        f"created {policy_path}: policy `{made.name}`, {std.name} at target level {target} "
+        f"({level}), tailoring examples in comments"
+    )
+    click.echo(
+        f"created {facts_path}: {made.facts_count} facts with their questions, all unknown, "
+        "one example system"
+    )
+    click.echo("\nnext: answer the questions, then see the verdict and what to do:")
+    click.echo(f"  aicxs assess --policy {policy_path} -o {facts_path}")
+    click.echo(f"  aicxs check {policy_path} --facts {facts_path}")
+    click.echo(f"  aicxs roadmap {policy_path} --facts {facts_path}")
+    return EXIT_OK
+
+
+def _first_level(std: Any) -> int:
+    """The lowest level some clause is expected at (2 for AICXS 2024)."""
+    levels: list[int] = [c.level for c in std.clauses.values()] or list(std.levels)
+    return min(levels)
+
+
+def _check_level(std: Any, level: int, option: str) -> None:
+    if level not in std.levels:
+        known = ", ".join(f"{n} ({lv.name})" for n, lv in sorted(std.levels.items()))
+        raise click.BadParameter(
+            f"{std.name} has no level {level}; its levels are {known}", param_hint=option
+        )
+
+
+@click.command()
+@click.option(
+    "--policy",
+    "policy_path",
+    metavar="FILE",
+    help="The policy whose facts to ask for (default: the bundled standard as it is).",
+)
+@click.option(
+    "-o",
+    "--output",
+    default="facts.yaml",
+    show_default=True,
+    metavar="FILE",
+    help="Where the answers are written; an existing file is resumed.",
+)
+@click.option(
+    "--answers",
+    "answers_path",
+    metavar="FILE",
+    help="Answers by fact path (YAML), for a run that asks nothing.",
+)
+@as_of_option
+@guarded
+def assess(
+    policy_path: str | None, output: str, answers_path: str | None, as_of: str | None
+) -> int:
+    """The Online Assessment: answer questions, get the facts file and a first verdict."""
+    from aicxs.engine.render import report_text
+
+    date = evaluation_date(as_of)
+    compiled = _assessed_policy(policy_path)
+    out = Path(output)
+    if not out.parent.is_dir():
+        raise click.BadParameter(f"folder `{out.parent}` does not exist", param_hint="-o")
+    session = _session(compiled, out, date)
+    answers = _answers(session, answers_path) if answers_path else None
+    std = compiled.standard
+    click.echo(f"Online Assessment · {std.name} · policy {compiled.policy.name}")
+    if session.already:
+        click.echo(
+            f"Resuming from {out}: {session.already} facts already answered are not asked again."
+        )
+    if answers is None:
+        click.echo(
+            "Press Enter or type `skip` to leave a fact unknown. Ctrl-C stops; the answers "
+            "so far are kept, and the same command goes on from there."
+        )
+    try:
+        _drive(session, answers, lambda: _save(session, out))
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        saved = session.changed
+        if saved:
+            _save(session, out)
+        click.echo(_interrupted(session.recorded, saved, out), err=True)
+        return EXIT_FAILED
+    if session.changed or not out.exists():
+        _save(session, out)
+    if answers is not None and answers.unused():
+        click.echo(
+            "\nnot asked, so not used (already answered, or the question does not apply): "
+            + ", ".join(answers.unused())
+        )
+    skipped = session.asked - session.recorded
+    click.echo(
+        f"\n{session.recorded} answers recorded, {skipped} questions left unknown; "
+        f"the facts are in {out}.\n"
+    )
+    report = compiled.evaluate(compiled.load_facts(out), date, explain="none")
+    click.echo(report_text(report, "none", make_style(use_colour())), nl=False)
+    verdict: str = report.verdict
+    return EXIT_OK if verdict == "certified" else EXIT_FAILED
+
+
+def _interrupted(recorded: int, saved: bool, out: Path) -> str:
+    if saved or recorded:  # saved now, or with the groups completed before
+        return (
+            f"\nInterrupted: {recorded} answer{'s' if recorded != 1 else ''} of this session "
+            f"are saved in {out}; run the same command to go on from there."
+        )
+    kept = f"{out} is unchanged" if out.exists() else "nothing was written"
+    return f"\nInterrupted before any new answer: {kept}."
+
+
+def _assessed_policy(policy_path: str | None) -> Any:
+    from aicxs.aicxs_dsl import parse_text
+    from aicxs.engine.loader import compile_policy, load_policy, load_standard
+
+    if policy_path is not None:
+        return load_policy(policy_path)
+    std = load_standard().standard
+    text = _MINIMAL_POLICY.format(standard=std.id, version=std.version, target=_first_level(std))
+    return compile_policy(parse_text(text, f"(the bundled {std.name})"))
+
+
+def _session(compiled: Any, out: Path, date: dt.date) -> Any:
+    from aicxs.engine.onboarding.questionnaire import Session
+
+    if not out.exists():
+        return Session(compiled, as_of=date)
+    doc = compiled.load_facts(out)
+    return Session(compiled, doc.data, doc.evidence, date)
+
+
+def _answers(session: Any, path: str) -> Any:
+    from aicxs.engine.onboarding.answers import load_answers
+    from aicxs.engine.onboarding.scaffold import leaves
+    from aicxs.engine.types import key_field
+
+    vocabulary = session.compiled.vocabulary
+    keys = {
+        name: key_field(f.type.item) or ""
+        for name, f in vocabulary.fields.items()
+        if f.type.kind == "list" and f.type.item is not None and f.type.item.kind == "record"
+    }
+    return load_answers(path, {p for p, _ in leaves(vocabulary)}, keys)
+
+
+def _save(session: Any, out: Path) -> None:
+    from aicxs.engine.files import write_atomic
+
+    write_atomic(out, session.facts_text())
+    session.changed = False
+
+
+def _drive(session: Any, answers: Any, save: Callable[[], None]) -> None:
+    """Run the questionnaire: show each step, and send back what is typed (or the file's
+    answer). A completed group is saved at once."""
+    from aicxs.engine.onboarding.questionnaire import (
+        AddItem,
+        Ask,
+        AskId,
+        GroupDone,
+        GroupStart,
+        Rejected,
+    )
+
+    steps = session.run()
+    reply: str | None = None
+    last = ""
+    while True:
+        try:
+            step = steps.send(reply)
+        except StopIteration:
+            return
+        reply = None
+        match step:
+            case GroupStart():
+                click.echo(f"\n== {step.title} ({step.label}) ==")
+            case GroupDone(changed=True):
+                save()
+            case Rejected() if answers is not None:
+                raise answers.error(last, step.message)
+            case Rejected():
+                click.echo(f"  invalid: {step.message}")
+            case Ask() if answers is None:
+                _show_question(step)
+                reply = _typed(step)
+            case Ask():
+                last = step.question.shown
+                reply = answers.answer(last)
+                if reply:  # the transcript shows the questions the file answers
+                    _show_question(step)
+                    click.echo(f"{step.prompt}: {reply}")
+            case AddItem() | AskId() if answers is None:
+                reply = _typed(step)
+            case AddItem() | AskId():
+                listed = list(step.listed)
+                ident = answers.next_item(step.list_name, listed)
+                reply = ("y" if ident else "n") if isinstance(step, AddItem) else ident or ""
+                click.echo(f"{step.prompt}: {reply}")
+
+
+def _show_question(step: Any) -> None:
+    q = step.question
+    optional = " (optional)" if q.fact.declared.optional else ""
+    click.echo(f"\n[{step.label}, question {step.number} of {step.total}] {q.shown}{optional}")
+    if q.type.kind == "enum":
+        choices = "  ".join(f"{n}={v}" for n, v in enumerate(q.type.values, start=1))
+        click.echo(f"  choices: {choices}")
+
+
+def _typed(step: Any) -> str:
+    return str(click.prompt(step.prompt, default="", show_default=False))
+
+
+@click.command()
+@click.argument("policy")
+@facts_option
+@click.option(
+    "--to-level",
+    "to_level",
+    type=int,
+    metavar="N",
+    help="The maturity level to plan for (default: the next one).",
+)
+@as_of_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@guarded
+def roadmap(policy: str, facts_path: str, to_level: int | None, as_of: str | None, fmt: str) -> int:
+    """What to fix to reach the next level (or N) and certification, prerequisites first."""
+    from aicxs.engine import load_policy
+    from aicxs.engine.onboarding.roadmap import roadmap as plan_roadmap
+    from aicxs.engine.onboarding.roadmap_report import roadmap_json, roadmap_text
+
+    compiled = load_policy(policy)
+    if to_level is not None:
+        _check_level(compiled.standard, to_level, "--to-level")
+    plan = plan_roadmap(compiled, compiled.load_facts(facts_path), evaluation_date(as_of), to_level)
+    if fmt == "json":
+        click.echo(json.dumps(roadmap_json(plan), indent=2, ensure_ascii=False))
+    else:
+        click.echo(roadmap_text(plan), nl=False)
+    return EXIT_FAILED if plan.steps else EXIT_OK

@@ -1,0 +1,198 @@
+"""`aicxs serve` (the HTTP decision service) and `aicxs check --batch` (many organisations)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+from aicxs.engine.console import (
+    EXIT_FAILED,
+    EXIT_INTERNAL,
+    EXIT_INVALID,
+    EXIT_OK,
+    evaluation_date,
+    guarded,
+)
+
+
+@click.command()
+@click.option(
+    "--policies",
+    "folder",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default="policies",
+    show_default=True,
+    help="The folder of policy files to serve (each reloaded when it changes).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8181, show_default=True)
+@click.option(
+    "--max-body",
+    type=click.IntRange(min=1),
+    default=10 * 1024 * 1024,
+    show_default=True,
+    metavar="BYTES",
+    help="The largest request body accepted (larger ones get 413).",
+)
+@click.option(
+    "--reload-interval",
+    type=click.FloatRange(min=0.05),
+    default=1.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How often to look for changed policy files.",
+)
+@guarded
+def serve(folder: Path, host: str, port: int, max_body: int, reload_interval: float) -> int:
+    """Serve the policies of a folder over HTTP: POST /v1/evaluate and friends (see
+    GET /openapi.json)."""
+    import logging
+
+    import uvicorn
+    from aicxs.engine.service.server import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
+    app = create_app(folder, max_body, reload_interval)
+    uvicorn.run(app, host=host, port=port, log_level="info")
+    return EXIT_OK
+
+
+_BATCH_KINDS = ("certified", "not_certified", "undetermined", "invalid", "internal_error")
+
+
+def check_batch(
+    policy: str,
+    facts_path: str | None,
+    spec_path: str | None,
+    as_of: str | None,
+    fmt: str,
+    mode: str | None,
+    output: str | None,
+    batch_path: str | None,
+    workers: int | None,
+    engine: str,
+    scheduler: str | None,
+) -> int:
+    """`check --batch`: one JSON line per document on stdout (or -o), a summary on stderr."""
+    from aicxs.engine import load_policy
+    from aicxs.engine.service.batch import PolicySource
+
+    path = _batch_arguments(facts_path, fmt, batch_path, engine, scheduler)
+    date = evaluation_date(as_of)
+    compiled = load_policy(policy, spec_path)  # any mistake in the policy stops us here
+    source = PolicySource.of(compiled, spec_path)
+    outcomes = _batch_outcomes(source, path, date, mode or "fails", engine, workers, scheduler)
+    counts = dict.fromkeys(_BATCH_KINDS, 0)
+    with _batch_output(output) as out, _progress(path) as advance:
+        for outcome in outcomes:
+            out.write(outcome.line + "\n")
+            counts[outcome.kind] += 1
+            advance()
+        total = sum(counts.values())
+        if total == 0:
+            raise click.BadParameter(
+                f"`{path}` holds no facts documents: a folder holds *.yaml, *.yml or *.json "
+                "files, a JSON Lines file one JSON document a line",
+                param_hint="--batch",
+            )
+    parts = [f"{n} {k.replace('_', ' ')}" for k, n in counts.items() if n or k == "certified"]
+    click.echo(f"{total} document{'s' if total != 1 else ''}: {', '.join(parts)}", err=True)
+    if counts["internal_error"]:
+        return EXIT_INTERNAL
+    if counts["invalid"]:
+        return EXIT_INVALID
+    return EXIT_FAILED if total > counts["certified"] else EXIT_OK
+
+
+def _batch_arguments(
+    facts_path: str | None, fmt: str, batch_path: str | None, engine: str, scheduler: str | None
+) -> Path:
+    """Check the options' combination; the path to read."""
+    if batch_path is None:
+        raise click.UsageError(
+            "give the facts: `--facts FILE` for one organisation, or `--batch PATH` for a "
+            "folder or JSON Lines file of many"
+        )
+    if facts_path is not None:
+        raise click.UsageError("give either `--facts FILE` or `--batch PATH`, not both")
+    source = click.get_current_context().get_parameter_source("fmt")
+    if fmt != "json" and source is click.core.ParameterSource.COMMANDLINE:
+        raise click.BadParameter(
+            "--batch writes JSON Lines; leave out --format, or give `json`", param_hint="--format"
+        )
+    if scheduler is not None and engine != "dask":
+        raise click.BadParameter("a scheduler is for `--engine dask`", param_hint="--scheduler")
+    path = Path(batch_path)
+    if not path.exists():
+        raise click.BadParameter(
+            f"`{batch_path}` does not exist; give a folder of facts files or a JSON Lines file",
+            param_hint="--batch",
+        )
+    if engine == "dask":
+        import importlib.util
+
+        if importlib.util.find_spec("distributed") is None:
+            raise click.UsageError(
+                "`--engine dask` needs Dask distributed: pip install 'aicxs[distributed]'"
+            )
+    return path
+
+
+def _batch_outcomes(
+    source: Any,
+    path: Path,
+    date: dt.date,
+    explain: str,
+    engine: str,
+    workers: int | None,
+    scheduler: str | None,
+) -> Iterable[Any]:
+    from aicxs.engine.loader import explain_mode
+    from aicxs.engine.service.batch import documents, run_local, run_processes
+
+    docs, mode = documents(path), explain_mode(explain)
+    if engine == "local":
+        return run_local(source, docs, date, mode)
+    if engine == "processes":
+        return run_processes(source, docs, date, mode, workers or os.cpu_count() or 1)
+    from aicxs.engine.service.distributed import ClusterUnavailable, run_dask
+
+    def guarded() -> Iterable[Any]:
+        try:
+            yield from run_dask(source, docs, date, mode, scheduler, workers)
+        except ClusterUnavailable as err:
+            raise click.BadParameter(str(err), param_hint="--scheduler") from None
+
+    return guarded()
+
+
+@contextlib.contextmanager
+def _batch_output(output: str | None) -> Iterator[Any]:
+    """stdout, or a file written beside its target and renamed into place when complete."""
+    if output is None:
+        yield sys.stdout
+        return
+    from aicxs.engine.files import open_atomic
+
+    with open_atomic(Path(output)) as f:  # the shared atomic writer: modes, links, cleanup
+        yield f
+
+
+@contextlib.contextmanager
+def _progress(path: Path) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr when it is a terminal; otherwise nothing."""
+    if not sys.stderr.isatty():
+        yield lambda: None
+        return
+    from aicxs.engine.service.batch import count_documents
+
+    with click.progressbar(
+        length=count_documents(path), label="evaluating", file=sys.stderr, show_pos=True
+    ) as bar:
+        yield lambda: bar.update(1)
