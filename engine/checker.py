@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
-import networkx as nx
 from aicxs.aicxs_dsl import ast
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, Severity, did_you_mean
 from aicxs.aicxs_dsl.source import Span
@@ -19,7 +18,7 @@ from aicxs.engine.model import Clause, KeyRequirement, Pillar, Rule, Standard, _
 from aicxs.engine.typecheck import Env, check_condition, compatible, infer
 from aicxs.engine.types import BOOL, Duration, FactField, Type
 
-Stage = Callable[[Standard, nx.DiGraph], list[Diagnostic]]
+Stage = Callable[[Standard], list[Diagnostic]]
 
 
 def mandatory_clauses(std: Standard) -> dict[str, str]:
@@ -35,7 +34,7 @@ def mandatory_clauses(std: Standard) -> dict[str, str]:
 # ---- standard stages ------------------------------------------------------------------------
 
 
-def check_titles(std: Standard, g: nx.DiGraph) -> list[Diagnostic]:
+def check_titles(std: Standard) -> list[Diagnostic]:
     """The same title on two pillars, clauses or key requirements (the source text's erratum:
     pillar 03 repeats pillar 02's "Algorithmic Transparency")."""
     out = []
@@ -65,7 +64,7 @@ def check_titles(std: Standard, g: nx.DiGraph) -> list[Diagnostic]:
     return out
 
 
-def resolve_refs(std: Standard, g: nx.DiGraph) -> list[Diagnostic]:
+def resolve_refs(std: Standard) -> list[Diagnostic]:
     out = []
     for c in std.clauses.values():
         if c.level and c.level not in std.levels:
@@ -143,9 +142,9 @@ def _crosswalk(std: Standard, refs: tuple[tuple[str, str, Span], ...]) -> Iterat
             )
 
 
-def check_cycles(std: Standard, g: nx.DiGraph) -> list[Diagnostic]:
+def check_cycles(std: Standard) -> list[Diagnostic]:
     out = []
-    for cycle in requires_cycles(g):
+    for cycle in requires_cycles(std):
         clause = std.clauses[cycle[0]]
         span = next(s for t, s in clause.requires if t == cycle[1])
         out.append(
@@ -160,7 +159,7 @@ def check_cycles(std: Standard, g: nx.DiGraph) -> list[Diagnostic]:
     return out
 
 
-def check_levels(std: Standard, g: nx.DiGraph) -> list[Diagnostic]:
+def check_levels(std: Standard) -> list[Diagnostic]:
     numbers = sorted(std.levels)
     if numbers and numbers != list(range(1, len(numbers) + 1)):
         level = std.levels[numbers[-1]]
@@ -175,7 +174,7 @@ def check_levels(std: Standard, g: nx.DiGraph) -> list[Diagnostic]:
     return []
 
 
-def check_parameters(std: Standard, g: nx.DiGraph) -> list[Diagnostic]:
+def check_parameters(std: Standard) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for p in std.parameters.values():
         default = constant(p.default, p.type, out) if p.default else None
@@ -209,7 +208,7 @@ def check_parameters(std: Standard, g: nx.DiGraph) -> list[Diagnostic]:
     return out
 
 
-def check_types(std: Standard, g: nx.DiGraph) -> list[Diagnostic]:
+def check_types(std: Standard) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     env = Env(std.vocabulary, {n: p.type for n, p in std.parameters.items()}, out)
     for c in std.clauses.values():
@@ -221,7 +220,7 @@ def check_types(std: Standard, g: nx.DiGraph) -> list[Diagnostic]:
     return out
 
 
-def check_vocabulary(std: Standard, g: nx.DiGraph) -> list[Diagnostic]:
+def check_vocabulary(std: Standard) -> list[Diagnostic]:
     out = []
     for name, fld in _walk_fields(std.vocabulary):
         item = fld.type.item if fld.type.kind == "list" else None
@@ -253,7 +252,7 @@ def _walk_fields(record: Type, prefix: str = "") -> Iterator[tuple[str, FactFiel
             yield from _walk_fields(nested, path + ".")
 
 
-def check_clauses_have_checks(std: Standard, g: nx.DiGraph) -> list[Diagnostic]:
+def check_clauses_have_checks(std: Standard) -> list[Diagnostic]:
     return [
         Diagnostic(
             "aicxs_no_check",
@@ -279,8 +278,8 @@ STAGES: list[tuple[str, Stage]] = [
 ]
 
 
-def check_standard(std: Standard, g: nx.DiGraph) -> list[Diagnostic]:
-    return [d for _, stage in STAGES for d in stage(std, g)]
+def check_standard(std: Standard) -> list[Diagnostic]:
+    return [d for _, stage in STAGES for d in stage(std)]
 
 
 # ---- helpers --------------------------------------------------------------------------------

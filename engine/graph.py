@@ -3,16 +3,22 @@
 Nodes are pillars, clauses, key requirements, maturity levels and organisation rules, keyed by
 id (levels as `L2`). Edges are typed: `requires` (clause → prerequisite clause), `covers`
 (key requirement → clause), `part_of` (clause → pillar), `expected_at` (clause → level) and
-`refines` (rule → clause). It decides evaluation order and answers "what depends on this".
-This is the only module that imports networkx.
+`refines` (rule → clause). It answers "what depends on this" for the graph tools. This is the
+only module that imports networkx, and only when a graph is built: loading and evaluating a
+policy never does (evaluation order and cycle detection work on `requires` directly).
 """
 
 from __future__ import annotations
 
+import graphlib
+import heapq
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import networkx as nx
 from aicxs.engine.model import Policy, Standard
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def level_node(number: int) -> str:
@@ -20,6 +26,8 @@ def level_node(number: int) -> str:
 
 
 def build_graph(std: Standard, policy: Policy | None = None) -> nx.DiGraph:
+    import networkx as nx
+
     g = nx.DiGraph()
     for number, level in sorted(std.levels.items()):
         g.add_node(level_node(number), kind="level", title=level.name, number=number)
@@ -52,9 +60,27 @@ def build_graph(std: Standard, policy: Policy | None = None) -> nx.DiGraph:
     return g
 
 
-def requires_cycles(g: nx.DiGraph) -> list[list[str]]:
-    """Each cycle of `requires` edges once, as a path that starts at its smallest id."""
-    sub = g.edge_subgraph((u, v) for u, v, k in g.edges(data="kind") if k == "requires")
+def _requires(std: Standard, ids: Iterable[str] | None = None) -> dict[str, list[str]]:
+    """Clause → the clauses it requires, among `ids` (default: every clause)."""
+    keep = set(std.clauses if ids is None else ids)
+    return {
+        c: [r for r, _ in std.clauses[c].requires if r in keep]
+        for c in sorted(keep, key=_natural_key)
+    }
+
+
+def requires_cycles(std: Standard) -> list[list[str]]:
+    """Each cycle of `requires` once, as a path that starts at its smallest id. The stdlib's
+    sorter finds whether there is one; networkx is loaded only to list them."""
+    requires = _requires(std)
+    try:
+        graphlib.TopologicalSorter(requires).prepare()
+        return []
+    except graphlib.CycleError:
+        pass
+    import networkx as nx
+
+    sub = nx.DiGraph([(c, r) for c, targets in requires.items() for r in targets])
     cycles = []
     for component in nx.strongly_connected_components(sub):
         if len(component) == 1 and sub.has_edge(*component, *component):
@@ -66,19 +92,34 @@ def requires_cycles(g: nx.DiGraph) -> list[list[str]]:
 
 def _cycle_through(g: nx.DiGraph, start: str) -> list[str]:
     """The shortest cycle through `start`, as `[start, ..., start]`."""
+    import networkx as nx
+
     paths = [nx.shortest_path(g, nxt, start) for nxt in sorted(g.successors(start))]
     return [start, *min(paths, key=len)]
 
 
-def evaluation_order(g: nx.DiGraph, clause_ids: Iterable[str]) -> list[str]:
-    """Clauses with every prerequisite before its dependents (ties broken by id, stably)."""
-    ids = set(clause_ids)
-    sub = nx.DiGraph()
-    sub.add_nodes_from(ids)
-    sub.add_edges_from(
-        (v, u) for u, v, k in g.edges(data="kind") if k == "requires" and u in ids and v in ids
-    )
-    return list(nx.lexicographical_topological_sort(sub, key=_natural_key))
+def evaluation_order(std: Standard, clause_ids: Iterable[str]) -> list[str]:
+    """Clauses with every prerequisite before its dependents; of the clauses ready at each
+    step the smallest id comes first (a lexicographical topological sort)."""
+    requires = _requires(std, clause_ids)
+    waiting = {c: len(rs) for c, rs in requires.items()}
+    dependents: dict[str, list[str]] = {c: [] for c in requires}
+    for c, rs in requires.items():
+        for r in rs:
+            dependents[r].append(c)
+    ready = [(_natural_key(c), c) for c, n in waiting.items() if n == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        _, c = heapq.heappop(ready)
+        order.append(c)
+        for d in dependents[c]:
+            waiting[d] -= 1
+            if waiting[d] == 0:
+                heapq.heappush(ready, (_natural_key(d), d))
+    if len(order) != len(requires):
+        raise ValueError("the clauses' `requires` form a cycle (the checker reports it)")
+    return order
 
 
 def _natural_key(node_id: str) -> tuple[object, ...]:
@@ -95,6 +136,8 @@ def natural_key(node_id: str) -> tuple[object, ...]:
 
 def dependents(g: nx.DiGraph, node_id: str) -> list[str]:
     """Everything that depends on `node_id`, directly or not (what a change to it affects)."""
+    import networkx as nx
+
     return sorted(nx.ancestors(g, node_id), key=_natural_key)
 
 

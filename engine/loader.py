@@ -176,7 +176,7 @@ def standard_from_module(module: ast.Module) -> LoadedStandard:
     if std is None:
         raise DiagnosticError(out)
     build_vocabulary(((d, "standard") for d in std.facts), std.vocabulary, out)
-    out.extend(check_standard(std, build_graph(std)))
+    out.extend(check_standard(std))
     if has_errors(out):
         raise DiagnosticError(out)
     return LoadedStandard(std, tuple(d for d in out if d.severity is Severity.WARNING))
@@ -227,7 +227,7 @@ def _compile(
     if has_errors(out):
         raise DiagnosticError(out)
     schema = facts_schema(vocabulary, f"Facts for policy {policy.name} ({std.name})")
-    order = evaluation_order(build_graph(std, policy), std.clauses)
+    order = evaluation_order(std, std.clauses)
     plan = build_plan(std, policy, _params(std, policy), vocabulary, order, mandatory_clauses(std))
     return CompiledPolicy(std, policy, plan, schema, make_validator(schema), loaded.warnings)
 

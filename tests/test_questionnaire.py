@@ -17,9 +17,9 @@ from typing import Any
 
 import pexpect
 import pytest
-from aicxs.engine.onboarding.cli import _assessed_policy
 from aicxs.engine.loader import load_policy
 from aicxs.engine.onboarding.answers import Bounds, parse_answer
+from aicxs.engine.onboarding.cli import _assessed_policy
 from aicxs.engine.onboarding.questionnaire import AddItem, Ask, AskId, GroupStart, Rejected, Session
 from aicxs.engine.onboarding.questionnaire_plan import plan
 from aicxs.engine.types import Duration, Type

@@ -162,10 +162,10 @@ class _Planner:
             if c not in seen:
                 seen.add(c)
                 todo += [r for r, _ in std.clauses[c].requires if not by_id[r].status.satisfied]
-        return [by_id[c] for c in evaluation_order(self.compiled.graph, seen)]
+        return [by_id[c] for c in evaluation_order(self.compiled.standard, seen)]
 
     def steps(self, before: Report) -> list[Step]:
-        order = evaluation_order(self.compiled.graph, self.first)
+        order = evaluation_order(self.compiled.standard, self.first)
         out = []
         for n, clause_id in enumerate(order, start=1):
             result = self.first[clause_id]
