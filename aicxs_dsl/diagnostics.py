@@ -3,7 +3,8 @@
 Every stage of the pipeline reports problems as `Diagnostic` values; they are collected,
 sorted by location and rendered by one renderer (`render_text`) in the form
 `path:line:col: code: message`, a source frame with a caret, then `help:`.
-`DiagnosticError` carries a list of them across the API boundary.
+`AicxsError` (also named `DiagnosticError` inside the package) carries them across the API
+boundary: every mistake in a user's input is one, with `.code` and `.diagnostics`.
 """
 
 from __future__ import annotations
@@ -51,12 +52,24 @@ class Diagnostic:
         }
 
 
-class DiagnosticError(Exception):
-    """Raised at the API boundary when loading fails; holds every diagnostic found."""
+class AicxsError(Exception):
+    """A user's input is wrong: `.diagnostics` says every problem found and where; `.code` is
+    the first error's stable code (see docs/errors.md)."""
 
     def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
         self.diagnostics = sort_diagnostics(diagnostics)
         super().__init__(render_text(self.diagnostics))
+
+    @property
+    def code(self) -> str:
+        errors = [d for d in self.diagnostics if d.severity is Severity.ERROR]
+        return (errors or self.diagnostics)[0].code if self.diagnostics else "aicxs_internal_error"
+
+    def __reduce__(self) -> tuple[type[AicxsError], tuple[list[Diagnostic]]]:
+        return (type(self), (self.diagnostics,))
+
+
+DiagnosticError = AicxsError  # the name the pipeline uses
 
 
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:

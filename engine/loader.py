@@ -141,8 +141,8 @@ def resolve_standard(source: str | os.PathLike[str] | None) -> Path:
     if source is None:
         source = DEFAULT_STANDARD
     path = Path(source)
-    if isinstance(source, str) and not path.exists():
-        found = spec.by_name(source)
+    if not path.exists():
+        found = spec.by_name(os.fspath(source))
         if found is not None:
             return found
     return path
@@ -151,6 +151,19 @@ def resolve_standard(source: str | os.PathLike[str] | None) -> Path:
 def load_standard(source: str | os.PathLike[str] | None = None) -> LoadedStandard:
     """Parse and check a standard, given by path or bundled name (default: AICXS 2024)."""
     target = resolve_standard(source)
+    if not target.exists():
+        names = ", ".join(f"`{n}`" for n in spec.bundled_names())
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "aicxs_file_error",
+                    f"cannot read `{target}`: no such file or directory",
+                    None,
+                    f"give the path of a standard file, or a bundled one by name: {names}",
+                    path=str(target),
+                )
+            ]
+        )
     shown = spec.display_name(target)
     try:
         stat = target.stat()
@@ -195,7 +208,7 @@ def _policy_from_text(text: str, name: str, std_text: str, std_name: str) -> Com
 
 
 def compile_policy(
-    module: ast.Module, spec_path: str | os.PathLike[str] | None = None
+    module: ast.Module, spec_path: str | os.PathLike[str] | LoadedStandard | None = None
 ) -> CompiledPolicy:
     out: list[Diagnostic] = []
     policy = build_policy(module, out)
@@ -233,8 +246,12 @@ def _compile(
 
 
 def _standard_for(
-    policy: Policy, spec_path: str | os.PathLike[str] | None, out: list[Diagnostic]
+    policy: Policy,
+    spec_path: str | os.PathLike[str] | LoadedStandard | None,
+    out: list[Diagnostic],
 ) -> LoadedStandard | None:
+    if isinstance(spec_path, LoadedStandard):
+        return spec_path
     if spec_path is None:
         spec_path = spec.bundled_path(policy.standard, policy.version)
         if spec_path is None:

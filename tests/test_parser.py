@@ -554,7 +554,7 @@ def test_lint_of_a_missing_file_exits_2_with_a_message(tmp_path: Path) -> None:
     out = run.stdout + run.stderr
     assert "Traceback" not in out
     assert f"{missing}: aicxs_file_error: cannot read `{missing}`: no such file or directory" in out
-    assert "help: check the path and the file's permissions" in out
+    assert "help: give the path of a standard file, or a bundled one by name: `AICXS-2024`" in out
 
 
 # ---- the AST ---------------------------------------------------------------------------------

@@ -25,6 +25,13 @@ class FactsDocument:
     _index: _YamlIndex | _JsonIndex | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without its lock and position index (built again on demand)."""
+        return {"path": self.path, "data": self.data, "text": self.text, "evidence": self.evidence}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)  # type: ignore[misc]
+
     def location(self, json_path: str) -> str | None:
         """`file:line` of a JSON path such as `$.systems[2].consent.recorded`, if known."""
         pos = self.position(json_path)
