@@ -10,8 +10,7 @@ Only the names in `__all__` are the public API; the modules under `aicxs.engine`
 `aicxs.aicxs_dsl` are internal and may change in any release.
 """
 
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _version
+import importlib.metadata as _metadata
 
 from aicxs.aicxs_dsl.diagnostics import AicxsError, Diagnostic, Severity
 from aicxs.engine.api import (
@@ -37,8 +36,8 @@ from aicxs.engine.outcome import (
 )
 
 try:
-    __version__ = _version("aicxs")
-except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = _metadata.version("aicxs")
+except _metadata.PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
 
 __all__ = [

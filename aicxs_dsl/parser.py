@@ -12,6 +12,9 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+
 from aicxs.aicxs_dsl import ast
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, closest
 from aicxs.aicxs_dsl.limits import (
@@ -25,8 +28,6 @@ from aicxs.aicxs_dsl.limits import (
 from aicxs.aicxs_dsl.source import Source, Span
 from aicxs.aicxs_dsl.tables import load_parser
 from aicxs.aicxs_dsl.transformer import AstBuilder, BadLiteral
-from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
 __all__ = ["MAX_FILE_BYTES", "MAX_NESTING", "decode", "parse_file", "parse_text"]
 

@@ -59,5 +59,5 @@ def write_tables(folder: Path) -> Path:
     return target
 
 
-if __name__ == "__main__":
-    print(f"wrote {write_tables(Path(__file__).resolve().parent)}")
+if __name__ == "__main__":  # `python -m aicxs.aicxs_dsl.tables` after changing the grammar
+    write_tables(Path(__file__).resolve().parent)

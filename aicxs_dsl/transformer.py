@@ -11,10 +11,11 @@ import datetime as dt
 import inspect
 from typing import Any
 
-from aicxs.aicxs_dsl import ast
-from aicxs.aicxs_dsl.source import Source, Span
 from lark import Token, Transformer, v_args
 from lark.tree import Meta
+
+from aicxs.aicxs_dsl import ast
+from aicxs.aicxs_dsl.source import Source, Span
 
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 

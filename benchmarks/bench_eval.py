@@ -49,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(PEERS))
 
 import factgen  # noqa: E402
+
 from aicxs import engine  # noqa: E402
 from aicxs.engine.explain import operands  # noqa: E402
 from aicxs.engine.render import report_json  # noqa: E402

@@ -12,7 +12,7 @@ to the baseline timed just before each run.
 
 aicxs variants (the workload written as benchmarks/workload/estate-standard.aicx):
   aicxs-explain   facts from the dicts (validated and typed), evaluation with compact
-                  explanations, `report_json` (the default JSON output) built, and the
+                  explanations, `report.to_dict()` (the default JSON output) built, and the
                   violators with their failed conditions read back from the explanation
   aicxs-eval      the same from an already loaded document (validation excluded)
   aicxs-decide    decisions only (`explain="none"`): the verdict and statuses; not the
@@ -33,9 +33,9 @@ sys.path.insert(0, str(PEERS))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import bench_peers  # noqa: E402
-from aicxs import engine  # noqa: E402
-from aicxs.engine.render import report_json  # noqa: E402
 from bench_eval import violators  # noqa: E402
+
+import aicxs  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 27)
 WORKLOAD = ROOT / "benchmarks" / "workload"
@@ -43,15 +43,15 @@ WORKLOAD = ROOT / "benchmarks" / "workload"
 
 class AicxsState:
     def __init__(self) -> None:
-        self.policy = engine.load_policy(
-            WORKLOAD / "estate-policy.aicx", WORKLOAD / "estate-standard.aicx"
+        self.policy = aicxs.load_policy(
+            WORKLOAD / "estate-policy.aicx", standard=WORKLOAD / "estate-standard.aicx"
         )
         self.docs: dict[int, Any] = {}
 
-    def doc(self, systems: list[dict[str, Any]]) -> engine.FactsDocument:
+    def doc(self, systems: list[dict[str, Any]]) -> aicxs.Facts:
         key = id(systems)
         if key not in self.docs:  # loaded untimed, in the verified warm-up
-            self.docs = {key: self.policy.facts_from_data({"systems": systems})}
+            self.docs = {key: self.policy.facts_from({"systems": systems})}
         return self.docs[key]
 
 
@@ -62,19 +62,19 @@ def load_aicxs() -> AicxsState:
 
 
 def aicxs_explain(st: AicxsState, systems: list[dict[str, Any]]) -> list[Any]:
-    report = st.policy.evaluate(st.policy.facts_from_data({"systems": systems}), AS_OF)
-    report_json(report)
+    report = st.policy.evaluate({"systems": systems}, as_of=AS_OF)
+    report.to_dict()
     return violators(report)
 
 
 def aicxs_eval(st: AicxsState, systems: list[dict[str, Any]]) -> list[Any]:
-    report = st.policy.evaluate(st.doc(systems), AS_OF)
-    report_json(report)
+    report = st.policy.evaluate(st.doc(systems), as_of=AS_OF)
+    report.to_dict()
     return violators(report)
 
 
 def aicxs_decide(st: AicxsState, systems: list[dict[str, Any]]) -> str:
-    return st.policy.evaluate(st.doc(systems), AS_OF, explain="none").verdict
+    return st.policy.evaluate(st.doc(systems), as_of=AS_OF, explain="none").verdict.value
 
 
 def register() -> None:

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import click
+
 from aicxs.engine.console import (
     EXIT_FAILED,
     EXIT_INVALID,

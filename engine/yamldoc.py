@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError
 from aicxs.aicxs_dsl.source import Source, Span, span_at
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from aicxs.cli import cli
 from click.testing import CliRunner
+
+from aicxs.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "aicxs-2024.aicx"

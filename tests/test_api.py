@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
 from aicxs import engine
 from aicxs.aicxs_dsl import DiagnosticError
 from aicxs.engine.render import report_json
@@ -94,6 +95,7 @@ def test_evidence_is_read_in_one_pass_as_the_schema_reads_it() -> None:
     """A document with evidence takes the one-pass converter too, with the same result as
     normalising + jsonschema (dates as text)."""
     import yaml
+
     from aicxs.aicxs_dsl.source import Source
     from aicxs.engine.facts import FactsDocument
     from aicxs.engine.facts.convert import _normalise

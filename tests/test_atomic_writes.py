@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 
 import pytest
+
 from aicxs.aicxs_dsl.diagnostics import DiagnosticError
 from aicxs.engine import files
 from aicxs.engine.files import STALE_SECONDS, write_atomic
-
 from tests.conftest import AS_OF, ROOT, run_cli
 
 OLD = "the previous report, which must survive\n"

@@ -12,8 +12,8 @@ from typing import Any
 import pexpect
 import pytest
 import yaml
-from aicxs.engine.service.batch import Document, Outcome, run
 
+from aicxs.engine.service.batch import Document, Outcome, run
 from tests.conftest import AS_OF, ROOT, run_cli
 
 POLICY = "policies/retail-bank.aicx"

@@ -11,10 +11,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
 from aicxs.aicxs_dsl import ast, parse_text
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, render_text
 from aicxs.engine.loader import LoadedStandard, standard_from_module
-
 from tests.conftest import run_cli
 
 SPEC_NAME = "spec/aicxs-2024.aicx"

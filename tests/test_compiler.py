@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from aicxs import engine
 from aicxs.engine.compiler import compile_check
 from aicxs.engine.evaluator import Context, evaluate_check
 from aicxs.engine.types import Duration
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from tests.conftest import ROOT
 
 AS_OF = dt.date(2026, 11, 27)

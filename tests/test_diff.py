@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aicxs.engine.authoring.diff import word_diff
 
+from aicxs.engine.authoring.diff import word_diff
 from tests.conftest import AS_OF, ROOT, SPEC, run_cli
 
 OLD = "spec/aicxs-2024.aicx"
@@ -62,8 +62,9 @@ def diff_json(*args: str) -> tuple[int, dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def full() -> dict[str, Any]:
-    from aicxs.cli import cli
     from click.testing import CliRunner
+
+    from aicxs.cli import cli
 
     with pytest.MonkeyPatch.context() as mp:  # as `_at_root` does for each test
         mp.chdir(ROOT)

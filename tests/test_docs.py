@@ -10,10 +10,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+
 from aicxs.engine.authoring.docs import html_prose, markdown_anchor, markdown_cell, render_docs
 from aicxs.engine.catalogue import fact_rows
 from aicxs.engine.loader import load_standard
-
 from tests.conftest import ROOT, SPEC, run_cli
 
 DOC = ROOT / "docs" / "AICXS-2024.md"

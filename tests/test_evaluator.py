@@ -14,6 +14,9 @@ import itertools
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from aicxs.aicxs_dsl import ast, parse_text
 from aicxs.aicxs_dsl.source import Source, Span
 from aicxs.engine.compiler import compile_check, compile_item
@@ -31,8 +34,6 @@ from aicxs.engine.values import (
     kleene_not,
     kleene_or,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 AS_OF = dt.date(2026, 11, 27)
 MINIMAL_POLICY = "policy p implements AICXS 2024 {\n  target level 2\n}\n"

@@ -10,12 +10,12 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from aicxs.aicxs_dsl import ast, parse_text
-from aicxs.aicxs_dsl.formatter import expr_text, format_module
-from aicxs.aicxs_dsl.source import Source, Span
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aicxs.aicxs_dsl import ast, parse_text
+from aicxs.aicxs_dsl.formatter import expr_text, format_module
+from aicxs.aicxs_dsl.source import Source, Span
 from tests.conftest import run_cli
 
 SPEC = Path(__file__).resolve().parent.parent / "spec" / "aicxs-2024.aicx"

@@ -24,6 +24,9 @@ from unittest import mock
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
 from aicxs.aicxs_dsl import DiagnosticError, parse_text
 from aicxs.aicxs_dsl.parser import decode
 from aicxs.engine import load_policy
@@ -32,9 +35,6 @@ from aicxs.engine.loader import CompiledPolicy, compile_policy, standard_from_mo
 from aicxs.engine.outcome import Report
 from aicxs.engine.render import report_json, report_text
 from aicxs.engine.types import Type, key_field
-from hypothesis import HealthCheck, event, given, settings
-from hypothesis import strategies as st
-
 from tests.conftest import ROOT
 
 _COMMON = {

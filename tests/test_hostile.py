@@ -16,10 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from aicxs.aicxs_dsl import parse_file
 from aicxs.engine import load_policy
 from aicxs.engine.loader import CompiledPolicy
-
 from tests.conftest import AS_OF, ROOT, run_cli
 
 CORPUS = ROOT / "tests" / "hostile"

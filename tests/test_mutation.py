@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from aicxs.aicxs_dsl import ast
 from aicxs.engine import load_standard
 from aicxs.engine.testing.coverage import conditions
 from aicxs.engine.testing.runner import run_tests, select
 from aicxs.engine.testing.testfile import PolicyTestFile, load_test_files
-
 from tests.conftest import SPEC
 
 SPEC_TESTS = "spec/aicxs-2024.tests.yaml"

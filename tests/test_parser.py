@@ -11,12 +11,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+
 from aicxs.aicxs_dsl import ast, parse_text
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, render_text
 from aicxs.aicxs_dsl.parser import MAX_NESTING
 from aicxs.aicxs_dsl.source import Source, Span
 from aicxs.engine.loader import standard_from_module
-
 from tests.conftest import run_cli
 
 SPEC_NAME = "spec/aicxs-2024.aicx"

@@ -17,13 +17,13 @@ from typing import Any
 
 import pexpect
 import pytest
+
 from aicxs.engine.loader import load_policy
 from aicxs.engine.onboarding.answers import Bounds, parse_answer
 from aicxs.engine.onboarding.cli import _assessed_policy
 from aicxs.engine.onboarding.questionnaire import AddItem, Ask, AskId, GroupStart, Rejected, Session
 from aicxs.engine.onboarding.questionnaire_plan import plan
 from aicxs.engine.types import Duration, Type
-
 from tests.conftest import AS_OF, run_cli
 
 AICXS = Path(sys.executable).parent / "aicxs"  # the console script of the venv running the tests

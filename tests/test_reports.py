@@ -20,14 +20,14 @@ from typing import Any
 
 import jsonschema
 import pytest
-from aicxs import engine
-from aicxs.engine.reports import FORMATS, render_report
-from aicxs.engine.reports.csvout import COLUMNS
 from junitparser import Error, Failure, JUnitXml, Skipped
 from pydantic.v1 import ValidationError
 from trestle.oscal.assessment_results import Model as AssessmentResultsModel
 from trestle.oscal.catalog import Model as CatalogModel
 
+from aicxs import engine
+from aicxs.engine.reports import FORMATS, render_report
+from aicxs.engine.reports.csvout import COLUMNS
 from tests.conftest import AS_OF, ROOT, run_cli
 
 EXAMPLES = sorted(p.stem for p in (ROOT / "policies").glob("*.aicx"))

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 import yaml
+
 from aicxs.engine.onboarding.roadmap import Need, resolve, set_path
 from aicxs.engine.types import Duration, Type
-
 from tests.conftest import AS_OF, run_cli
 
 DAY = dt.date.fromisoformat(AS_OF)

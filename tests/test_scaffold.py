@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from aicxs.engine.loader import load_policy, load_standard
-from aicxs.engine.onboarding.scaffold import leaves, render_facts, slug_of
-from aicxs.engine.types import Duration
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aicxs.engine.loader import load_policy, load_standard
+from aicxs.engine.onboarding.scaffold import leaves, render_facts, slug_of
+from aicxs.engine.types import Duration
 from tests.conftest import AS_OF, run_cli
 
 

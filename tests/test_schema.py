@@ -10,10 +10,10 @@ from typing import Any
 
 import jsonschema
 import pytest
+
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, render_text
 from aicxs.engine import CompiledPolicy, load_policy
 from aicxs.engine.types import Duration
-
 from tests.conftest import run_cli
 
 MINIMAL_POLICY = "policy p implements AICXS 2024 {\n  target level 2\n}\n"

@@ -21,13 +21,13 @@ import httpx
 import pytest
 import uvicorn
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
+
 from aicxs import spec
 from aicxs.engine.files import write_atomic
 from aicxs.engine.service import server
 from aicxs.engine.service.openapi import PROBLEMS, openapi_document
 from aicxs.engine.service.server import ROUTES, create_app
-from prometheus_client.parser import text_string_to_metric_families
-
 from tests.conftest import AS_OF, ROOT, run_cli
 
 MAX_BODY = 200_000  # small, so that the 413 test sends little

@@ -15,6 +15,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from junitparser import Failure, JUnitXml, Skipped
+
 from aicxs.aicxs_dsl.diagnostics import DiagnosticError
 from aicxs.engine.testing.coverage import Coverage, conditions
 from aicxs.engine.testing.overrides import parse_fact_path
@@ -22,10 +26,6 @@ from aicxs.engine.testing.runner import run_case, run_tests, select
 from aicxs.engine.testing.testfile import load_test_file, load_test_files
 from aicxs.engine.testing.testschema import schema_of_tests
 from aicxs.engine.values import UNKNOWN
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from junitparser import Failure, JUnitXml, Skipped
-
 from tests.conftest import ROOT, run_cli
 
 WRONG = "tests/data/testing/telecom-wrong.tests.yaml"

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import click
+
 from aicxs.engine.console import (
     EXIT_FAILED,
     EXIT_OK,

@@ -15,11 +15,12 @@ import re
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
+
 from aicxs.aicxs_dsl import ast
 from aicxs.aicxs_dsl.formatter import expr_text
 from aicxs.engine import catalogue
 from aicxs.engine.model import Clause, Standard
-from markupsafe import Markup, escape
 
 FORMATS = {"markdown": "standard.md.j2", "html": "standard.html.j2"}
 _CODE = re.compile(r"`([^`]+)`")

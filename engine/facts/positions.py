@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import yaml
+
 from aicxs.aicxs_dsl.source import Source
 from aicxs.engine.facts.json_text import _int_of
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, closest
 from aicxs.aicxs_dsl.parser import decode
 from aicxs.aicxs_dsl.source import Source, span_at

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+
 from aicxs.engine.console import (
     EXIT_FAILED,
     EXIT_INVALID,

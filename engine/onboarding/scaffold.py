@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+
 from aicxs.aicxs_dsl.formatter import expr_text
 from aicxs.engine.model import Standard
 from aicxs.engine.types import Duration, FactField, Type, key_field

@@ -20,6 +20,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+
 from aicxs.engine.explain import LABEL, node_json
 from aicxs.engine.outcome import Report, Result, Status
 from aicxs.engine.render import STATUS_LABEL, VERDICT_WORD, evidence_text, level_name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+
 from aicxs.engine.console import (
     EXIT_FAILED,
     EXIT_INTERNAL,
@@ -54,13 +56,32 @@ def serve(folder: Path, host: str, port: int, max_body: int, reload_interval: fl
     GET /openapi.json)."""
     import logging
 
+    require_serve_extra()
     import uvicorn
+
     from aicxs.engine.service.server import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
     app = create_app(folder, max_body, reload_interval)
+    gc.enable()  # a long-running process (the `aicxs` command had it off; see cli.main)
+    gc.freeze()  # what is loaded now lives as long as the server: never scan it again
     uvicorn.run(app, host=host, port=port, log_level="info")
     return EXIT_OK
+
+
+SERVE_MODULES = ("starlette", "uvicorn", "anyio", "prometheus_client")
+
+
+def require_serve_extra() -> None:
+    """The server's dependencies are an extra; say which to install when one is missing."""
+    import importlib.util
+
+    missing = [m for m in SERVE_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        raise click.UsageError(
+            f"`aicxs serve` needs the server's dependencies ({', '.join(missing)} missing): "
+            "pip install 'aicxs[serve]'"
+        )
 
 
 _BATCH_KINDS = ("certified", "not_certified", "undetermined", "invalid", "internal_error")

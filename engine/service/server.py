@@ -20,6 +20,13 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
 from aicxs import spec
 from aicxs.aicxs_dsl.diagnostics import DiagnosticError, did_you_mean, render_text
 from aicxs.engine.loader import CompiledPolicy, load_standard
@@ -36,12 +43,6 @@ from aicxs.engine.service.request import (
     parse_request,
     read_body,
 )
-from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 RELOAD_INTERVAL = 1.0  # seconds between two looks at the policy files

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsonschema
+
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, did_you_mean
 from aicxs.aicxs_dsl.source import Span
 from aicxs.engine.facts import FactsDocument, display_path

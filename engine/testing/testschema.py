@@ -11,6 +11,7 @@ from importlib import resources
 from typing import Any
 
 import jsonschema
+
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, did_you_mean
 from aicxs.engine.testing.overrides import by_path
 from aicxs.engine.yamldoc import YamlDoc, YamlPath
