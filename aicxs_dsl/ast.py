@@ -189,6 +189,8 @@ class TypeRef:
     name: str
     values: tuple[str, ...] = ()  # enum members
     item: TypeRef | None = None  # element type of `list of`
+    low: int | float | None = None  # `number 0 .. 1`: the least value a fact may take
+    high: int | float | None = None  # ... and the greatest (both included)
     span: Span = _span()
 
 

@@ -206,7 +206,7 @@ class _Writer:
             self.emit(depth, '"""', line)
             self._trailing(line)
             return
-        if name in ("check", "default", "set", "bounds", "scope"):
+        if name in ("check", "default", "set", "bounds", "scope", "least_scope"):
             for i, text in enumerate(_expr_attr(attr, len(INDENT * depth))):
                 self.emit(depth if i == 0 else 0, text, line)
         else:
@@ -265,9 +265,13 @@ def _expr_attr(attr: ast.Attr, column: int) -> list[str]:
             return [f"set {values[0]} = {expr_text(_e(values[1]))}"]
         case "bounds":
             return [f"bounds {expr_text(_e(values[0]))} .. {expr_text(_e(values[1]))}"]
-        case "scope":
+        case "scope" | "least_scope":
             where = expr_text(_e(values[2]))
-            return [f"scope {values[0]} in {expr_text(_e(values[1]))} where {where}"]
+            keyword = "least scope" if attr.name == "least_scope" else "scope"
+            head = f"{keyword} {values[0]} in {expr_text(_e(values[1]))} where {where}"
+            reason = values[3] if len(values) > 3 else None
+            because = f"{' ' * column}{INDENT}because {_string(str(reason))}"
+            return [head] if reason is None else [head, because]
     head = f"{attr.name} "
     lines = _wrap(_e(values[0]), column + len(head), _QUANT)
     return [head + lines[0], *lines[1:]]
@@ -417,7 +421,13 @@ def _type(t: ast.TypeRef) -> str:
         return "enum(" + ", ".join(t.values) + ")"
     if t.name == "list" and t.item is not None:
         return f"list of {_type(t.item)}"
+    if t.low is not None and t.high is not None:
+        return f"{t.name} {_number(t.low)} .. {_number(t.high)}"
     return t.name
+
+
+def _number(value: int | float) -> str:
+    return repr(value) if isinstance(value, float) else str(value)
 
 
 def _string(value: str) -> str:

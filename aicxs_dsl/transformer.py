@@ -47,7 +47,8 @@ def _attr(name: str) -> Any:
     """A transformer method for an attribute rule: its tokens become `Attr.values`."""
 
     def method(self: AstBuilder, meta: Meta, children: list[Any]) -> ast.Attr:
-        return ast.Attr(name, tuple(self._value(c) for c in children), span=self._span(meta))
+        values = tuple(self._value(c) for c in children if c is not None)  # [optional] parts
+        return ast.Attr(name, values, span=self._span(meta))
 
     return v_args(meta=True)(method)
 
@@ -195,8 +196,28 @@ class AstBuilder(Transformer[Token, ast.Module]):
         return "optional"
 
     type_bool = _type("bool")
-    type_int = _type("int")
-    type_number = _type("number")
+
+    @v_args(meta=True)
+    def type_int(self, meta: Meta, c: list[Any]) -> ast.TypeRef:
+        return self._ranged("int", meta, c)
+
+    @v_args(meta=True)
+    def type_number(self, meta: Meta, c: list[Any]) -> ast.TypeRef:
+        return self._ranged("number", meta, c)
+
+    def _ranged(self, name: str, meta: Meta, c: list[Any]) -> ast.TypeRef:
+        low, high = c[1] if len(c) > 1 and c[1] is not None else (None, None)
+        return ast.TypeRef(name, low=low, high=high, span=self._span(meta))
+
+    def type_range(self, c: list[int | float]) -> tuple[int | float, int | float]:
+        return c[0], c[1]
+
+    def bound(self, c: list[Token | None]) -> int | float:
+        sign, digits = c
+        assert digits is not None
+        value = float(digits) if digits.type == "DECIMAL" else int(digits)
+        return -value if sign is not None else value
+
     type_string = _type("string")
     type_date = _type("date")
     type_duration = _type("duration")
@@ -229,6 +250,7 @@ class AstBuilder(Transformer[Token, ast.Module]):
     ref_attr = _attr("ref")
     target_attr = _attr("target")
     scope_attr = _attr("scope")
+    least_scope_attr = _attr("least_scope")
     set_attr = _attr("set")
     exclude_attr = _attr("exclude")
     justification_attr = _attr("justification")

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from aicxs.aicxs_dsl import ast
-from aicxs.engine.evaluator import Context, evaluate_check, scope_of_items
+from aicxs.engine.evaluator import Context, ScopeCount, evaluate_check, scope_of_items
 from aicxs.engine.facts import FactsDocument
 from aicxs.engine.model import Clause, Rule
 from aicxs.engine.outcome import (
@@ -27,10 +27,10 @@ from aicxs.engine.outcome import (
     Result,
     Status,
     Trace,
-    Verdict,
 )
 from aicxs.engine.plan import Plan
-from aicxs.engine.values import UNKNOWN, EvalError, Node, kleene_and
+from aicxs.engine.values import UNKNOWN, EvalError, Node, kleene_and, source_text
+from aicxs.engine.verdict import clause_truth, decide, shortfall
 
 _TRUTH = {
     Status.PASS: True,
@@ -65,12 +65,15 @@ def evaluate(
     krs = [_key_requirement(plan, kr_id, ctx, by_id) for kr_id in std.key_requirements]
     pillars = _maturity(plan, by_id)
     overall = min((p.level for p in pillars), default=0)
-    verdict, reasons = _verdict(plan, krs, pillars, overall, findings, by_id)
     results = clauses + krs
     missing = {m for r in results for m in r.missing}
     missing |= {m for r in clauses for sub in r.rules for m in sub.missing}
-    systems = _systems(ctx, findings, missing)
+    scoped = scope_of_items(ctx)
+    systems = _systems(ctx, scoped, findings, missing)
     findings.extend(_unmatched_evidence(facts))
+    empty = _nothing_in_scope(plan, systems)
+    findings[:0] = [empty] if empty else []  # the first finding: it alone refuses certification
+    verdict, reasons = decide(plan, krs, pillars, by_id, bool(empty), findings)
     return Report(
         standard={
             "id": std.id,
@@ -78,7 +81,7 @@ def evaluate(
             "title": std.title,
             "levels": {n: lv.name for n, lv in std.levels.items()},
         },
-        policy={"id": policy.name, "title": policy.title, "source": policy.span.path},
+        policy=_policy_summary(plan),
         facts=facts,
         as_of=as_of,
         results=tuple(results),
@@ -91,6 +94,29 @@ def evaluate(
         missing_facts=tuple(sorted(missing)),
         systems=systems,
         explain=explain,
+        out_of_scope=scoped.left_out,
+    )
+
+
+def _policy_summary(plan: Plan) -> dict[str, Any]:
+    policy = plan.policy
+    out: dict[str, Any] = {"id": policy.name, "title": policy.title, "source": policy.span.path}
+    if policy.scope is not None:
+        out["scope"] = {"where": source_text(policy.scope.where), "because": policy.scope.because}
+    return out
+
+
+def _nothing_in_scope(plan: Plan, systems: dict[str, int]) -> str:
+    """Why nothing is certified when no system is in scope (empty when some may be)."""
+    if systems["in_scope"] or systems["scope_unknown"]:
+        return ""
+    least = plan.standard.least_scope
+    listed = ".".join(least.source.parts) if least is not None else "systems"
+    if systems["total"] == 0:
+        return f"nothing in scope: the facts list no {listed}; a verdict over none proves nothing"
+    return (
+        f"nothing in scope: the policy's scope leaves out all {systems['total']} {listed}; a "
+        "verdict over none proves nothing"
     )
 
 
@@ -255,7 +281,7 @@ def _key_requirement(plan: Plan, kr_id: str, ctx: Context, done: dict[str, Resul
     truth: Any = True
     covers = tuple((clause_id, done[clause_id].status) for clause_id, _ in kr.covers)
     for clause_id, _ in kr.covers:
-        truth = kleene_and(truth, _clause_truth(done, clause_id))
+        truth = kleene_and(truth, clause_truth(done, clause_id))
     node: Node | None = None
     missing: tuple[str, ...] = ()
     if kr.check is not None:
@@ -276,24 +302,6 @@ def _key_requirement(plan: Plan, kr_id: str, ctx: Context, done: dict[str, Resul
     )
 
 
-def _clause_truth(done: dict[str, Result], clause_id: str) -> Any:
-    """A blocked clause is as true as its prerequisites: false if one failed, else unknown."""
-    r = done[clause_id]
-    if r.status is Status.BLOCKED:
-        own = _TRUTH.get(r.checked, EvalError(r.reason)) if r.checked else UNKNOWN
-        return kleene_and(own, _all(_clause_truth(done, b) for b in r.blocked_by))
-    if r.status is Status.ERROR:
-        return EvalError(r.reason)
-    return _TRUTH[r.status]
-
-
-def _all(values: Any) -> Any:
-    total: Any = True
-    for v in values:
-        total = kleene_and(total, v)
-    return total
-
-
 def _maturity(plan: Plan, done: dict[str, Result]) -> list[PillarMaturity]:
     std = plan.standard
     levels = sorted(std.levels)
@@ -310,55 +318,9 @@ def _maturity(plan: Plan, done: dict[str, Result]) -> list[PillarMaturity]:
                 blockers = unmet
                 break
             reached = level
-        out.append(PillarMaturity(pillar.id, pillar.title, reached, tuple(blockers)))
+        gap = shortfall(plan, done, pillar.id, plan.policy.target)
+        out.append(PillarMaturity(pillar.id, pillar.title, reached, tuple(blockers), gap))
     return out
-
-
-_PHRASE = {
-    Status.FAIL: "fails",
-    Status.UNKNOWN: "is unknown",
-    Status.ERROR: "is in error",
-    Status.BLOCKED: "is blocked",
-    Status.PASS: "passes",
-}
-
-
-def _verdict(
-    plan: Plan,
-    krs: list[Result],
-    pillars: list[PillarMaturity],
-    overall: int,
-    findings: list[str],
-    done: dict[str, Result],
-) -> tuple[Verdict, list[str]]:
-    target = plan.policy.target
-    reasons = []
-    failed = [kr for kr in krs if kr.mandatory and kr.status is not Status.PASS]
-    for kr in failed:
-        reasons.append(f"mandatory key requirement {kr.id} {_PHRASE[kr.status]}: {kr.title}")
-    if overall < target:
-        for p in pillars:
-            if p.level < target:
-                reasons.append(
-                    f"pillar {p.pillar} is at level {p.level}, below the target "
-                    f"{target}: " + ", ".join(p.next_level_blockers) + " not met"
-                )
-    reasons.extend(findings)
-    if not failed and overall >= target:
-        name = plan.standard.levels[target].name if target in plan.standard.levels else ""
-        return Verdict.CERTIFIED, [
-            f"every mandatory key requirement passes and level {target} ({name}) is reached",
-            *findings,
-        ]
-    # Not certified only when something definitely fails; a clause blocked by an unknown
-    # prerequisite, like an unknown one, leaves the verdict undetermined.
-    hard_fail = any(kr.status in (Status.FAIL, Status.ERROR) for kr in failed) or any(
-        _clause_truth(done, c) is False or isinstance(_clause_truth(done, c), EvalError)
-        for p in pillars
-        if p.level < target
-        for c in p.next_level_blockers
-    )
-    return (Verdict.NOT_CERTIFIED if hard_fail else Verdict.UNDETERMINED), reasons
 
 
 def _cited_evidence(facts: FactsDocument, node: Node | None) -> tuple[dict[str, Any], ...]:
@@ -414,11 +376,13 @@ def _reads(node: Node) -> set[str]:
     return found
 
 
-def _systems(ctx: Context, findings: list[str], missing: set[str]) -> dict[str, int]:
+def _systems(
+    ctx: Context, scoped: ScopeCount, findings: list[str], missing: set[str]
+) -> dict[str, int]:
     """Counts for the report header; items the scope cannot decide become findings."""
     listed = ctx.facts.data.get("systems")
     total = len(listed) if isinstance(listed, list) else 0
-    admitted, undecided = scope_of_items(ctx)
+    admitted, undecided = scoped.admitted, scoped.undecided
     for item, paths in undecided.items():
         findings.append(
             f"the policy's scope is unknown for {item} (missing: "

@@ -37,7 +37,7 @@ from aicxs.engine.vocabulary import type_of
 # For each kind of block: its attributes, and whether each is (r)equired, (o)ptional once,
 # or (m)any times.
 ATTRIBUTES: dict[str, dict[str, str]] = {
-    "standard": {"title": "r", "text": "o", "erratum": "m"},
+    "standard": {"title": "r", "text": "o", "erratum": "m", "least_scope": "o"},
     "level": {"text": "r"},
     "role": {"text": "o"},
     "stage": {"text": "r"},
@@ -154,9 +154,42 @@ def build_standard(module: ast.Module, out: list[Diagnostic]) -> Standard | None
         head.span,
         module=module,
     )
+    if line := a.lines("least_scope"):
+        std.least_scope = _scope(line[0], "the standard's `least scope`", out)
     for decl in module.decls:
         _add_decl(std, decl, out)
     return std
+
+
+def _scope(line: ast.Attr, what: str, out: list[Diagnostic]) -> Scope:
+    """A `scope` or `least scope` line; the justification after `because` must say something."""
+    var, source, where, *rest = line.values
+    because = rest[0] if rest else None
+    if because is None:
+        out.append(
+            Diagnostic(
+                "aicxs_scope_unjustified",
+                f"{what} has no justification",
+                line.span,
+                'say why after the filter: `... where <filter> because "<why these systems>"`',
+            )
+        )
+    else:
+        _said(str(because), line.span, f"the justification of {what}", out)
+    return Scope(str(var), source, _as_expr(where), line.span, str(because or ""))  # type: ignore[arg-type]
+
+
+def _said(text: str, span: Span, what: str, out: list[Diagnostic]) -> None:
+    """Words a reader relies on (a justification, a reason, an approver) must say something."""
+    if not text.strip():
+        out.append(
+            Diagnostic(
+                "aicxs_blank_text",
+                f"{what} is blank",
+                span,
+                "write what it stands for: a blank text proves nothing to an auditor",
+            )
+        )
 
 
 def _first_line(module: ast.Module) -> Span:
@@ -358,8 +391,7 @@ def build_policy(module: ast.Module, out: list[Diagnostic]) -> Policy | None:
     )
     policy.target_span = a.lines("target")[0].span if a.lines("target") else None
     if scope := a.lines("scope"):
-        var, source, where = scope[0].values
-        policy.scope = Scope(str(var), source, _as_expr(where), scope[0].span)  # type: ignore[arg-type]
+        policy.scope = _scope(scope[0], "the policy's `scope`", out)
     for line in a.lines("set"):
         name = str(line.values[0])
         if name in policy.settings:
@@ -374,10 +406,14 @@ def build_policy(module: ast.Module, out: list[Diagnostic]) -> Policy | None:
         policy.settings[name] = Setting(name, _as_expr(line.values[1]), line.span)
     for line in a.lines("exclude"):
         clause, why = str(line.values[0]), str(line.values[1])
+        _said(why, line.span, f"the reason for excluding `{clause}`", out)
         _put(policy.exclusions, clause, Exclusion(clause, why, line.span), "exclusion", out)
     for w in decl.waivers:
         wa = _Attrs("waiver", f"the waiver of `{w.clause}`", w.attrs, w.span, out)
         expires = wa.first("expires", dt.date.min)
+        for word in ("justification", "approver"):
+            if wa.lines(word):
+                _said(wa.text(word), wa.lines(word)[0].span, f"the {word} of `{w.clause}`", out)
         waiver = Waiver(
             w.clause,
             wa.text("justification"),

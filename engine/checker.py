@@ -14,7 +14,7 @@ from aicxs.aicxs_dsl import ast
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, Severity, did_you_mean
 from aicxs.aicxs_dsl.source import Span
 from aicxs.engine.graph import requires_cycles
-from aicxs.engine.model import Clause, KeyRequirement, Pillar, Rule, Standard, _header
+from aicxs.engine.model import Clause, KeyRequirement, Pillar, Rule, Scope, Standard, _header
 from aicxs.engine.typecheck import Env, check_condition, compatible, infer
 from aicxs.engine.types import BOOL, Duration, FactField, Type
 
@@ -217,7 +217,26 @@ def check_types(std: Standard) -> list[Diagnostic]:
     for kr in std.key_requirements.values():
         if kr.check is not None:
             check_condition(kr.check, env)
+    if std.least_scope is not None:
+        check_scope_filter(std.least_scope, env, "a `least scope` filter")
     return out
+
+
+def check_scope_filter(scope: Scope, env: Env, what: str) -> None:
+    """A scope ranges over a list of records and filters it with a condition on one item."""
+    listed = infer(scope.source, env)
+    if listed is not None and not (
+        listed.kind == "list" and listed.item and listed.item.kind == "record"
+    ):
+        env.error(
+            scope.source,
+            f"`{'.'.join(scope.source.parts)}` is not a list of records",
+            "scope a list such as `systems`",
+        )
+    elif listed is not None and listed.item is not None:
+        env.vars[scope.var] = listed.item
+        check_condition(scope.where, env, what)
+        env.vars.clear()
 
 
 def check_vocabulary(std: Standard) -> list[Diagnostic]:

@@ -83,6 +83,9 @@ class _Compiler:
             case ast.ListLit(items):
                 return py.Tuple([self.expr(i) for i in items], py.Load())
             case ast.Path(parts):
+                scoped = self.scope is not None and parts == self.scope[2].parts
+                if scoped and parts[0] not in self.names:  # the scoped list read whole
+                    raise Unsupported("the scoped list read as a whole: interpreted")
                 return self.path(parts)
             case ast.ParamRef(name):
                 return self.constant(self.params[name])

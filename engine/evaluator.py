@@ -111,7 +111,7 @@ def _eval(expr: ast.Expr, ctx: Context) -> Node:
             nodes = [_eval(i, ctx) for i in items]
             return Node(expr, _collect([n.value for n in nodes]), nodes)
         case ast.Path():
-            return _eval_path(expr, ctx)
+            return _scoped_path(expr, ctx)
         case ast.ParamRef(name):
             return Node(expr, ctx.params[name])
         case ast.Call():
@@ -236,6 +236,27 @@ _EXPR_TYPES = (
 
 
 # ---- facts ----------------------------------------------------------------------------------
+
+
+def _scoped_path(expr: ast.Path, ctx: Context) -> Node:
+    """A fact's value, where the policy's scoped list (normally `systems`), read as a whole
+    (`len(systems)`), holds only the items in scope, as every quantifier over it sees it."""
+    node = _eval_path(expr, ctx)
+    scope = ctx.scope
+    if scope is None or expr.parts != scope[2].parts or not isinstance(node.value, list):
+        return node
+    if expr.parts[0] in ctx.bindings:
+        return node  # a variable of the same name, not the facts' list
+    _, bindings = _items(expr, ctx)
+    kept, filters = [], []
+    for b in bindings:
+        where = _in_scope(expr, ctx, b)
+        assert where is not None
+        filters.append(where)
+        if where.value is True:
+            kept.append(b.value)
+    value: Any = kept if all(f.value in (True, False) for f in filters) else UNKNOWN
+    return Node(expr, value, [*filters], reads=node.reads)
 
 
 def _eval_path(expr: ast.Path, ctx: Context) -> Node:
@@ -375,22 +396,31 @@ def _where(source: ast.Path, where: ast.Expr | None, ctx: Context, binding: Bind
     )
 
 
-def scope_of_items(ctx: Context) -> tuple[int, dict[str, list[str]]]:
-    """How many items of the scoped list (normally `systems`) the policy's scope admits, and
-    the items it cannot decide for, each with the missing facts that would decide it."""
+@dataclass(frozen=True)
+class ScopeCount:
+    """What the policy's scope makes of the scoped list (normally `systems`)."""
+
+    admitted: int
+    left_out: tuple[str, ...]  # the items it leaves out, by name
+    undecided: dict[str, list[str]]  # item → the missing facts that would decide it
+
+
+def scope_of_items(ctx: Context) -> ScopeCount:
     if ctx.scope is None:
         listed = ctx.facts.data.get("systems")
-        return (len(listed) if isinstance(listed, list) else 0), {}
+        return ScopeCount(len(listed) if isinstance(listed, list) else 0, (), {})
     source = ctx.scope[2]
     _, bindings = _items(source, ctx)
-    admitted, undecided = 0, {}
+    admitted, left_out, undecided = 0, [], {}
     for b in bindings:
         node = _in_scope(source, ctx, b)
         if node is not None and node.value is True:
             admitted += 1
-        elif node is not None and node.value is not False:
+        elif node is not None and node.value is False:
+            left_out.append(b.name)
+        elif node is not None:
             undecided[b.shown] = node.missing()
-    return admitted, undecided
+    return ScopeCount(admitted, tuple(left_out), undecided)
 
 
 def _eval_count(expr: ast.Count, ctx: Context) -> Node:

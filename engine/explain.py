@@ -127,6 +127,8 @@ def quantifier_summary(node: Node) -> str:
         source += f" (where {source_text(expr.where)})"  # type: ignore[union-attr]
     considered = [i for i in items if i.where is None or i.where.value is not False]
     n = len(considered) + node.unlisted
+    if n == 0 and not isinstance(node.value, EvalError) and node.value is not UNKNOWN:
+        return f"vacuous: no item of {source} is in range"
     if isinstance(expr, ast.Count):
         unknown = [i.name for i in items if i.truth not in (True, False)]
         text = (
@@ -219,6 +221,8 @@ def node_json(node: Node, facts: FactsDocument, mode: str) -> dict[str, Any]:
             )
             items = [i for i in node.items or [] if mode == "full" or _decides(node, i)]
             out["items"] = [_item_json(i, facts, mode) for i in items]
+            if out["summary"].startswith("vacuous:"):
+                out["vacuous"] = True
     elif reads := _all_reads(node):
         out["facts"] = [_read_json(r, facts) for r in reads]
     if node.hint:

@@ -32,12 +32,14 @@ from aicxs.engine.facts import (
     make_validator,
     parse_facts,
 )
+from aicxs.engine.facts.plausible import check_dates_not_after
 from aicxs.engine.graph import build_graph, evaluation_order
 from aicxs.engine.model import Policy, Standard
 from aicxs.engine.outcome import EXPLAIN_MODES, Explain, Report
 from aicxs.engine.plan import Plan, build_plan
 from aicxs.engine.policycheck import check_policy
 from aicxs.engine.schema import facts_schema
+from aicxs.engine.scopecheck import check_least_scope
 from aicxs.engine.types import Type
 from aicxs.engine.vocabulary import build_vocabulary
 
@@ -104,7 +106,9 @@ class CompiledPolicy:
         `explain`: `fails` (default), `full`, or `none` for decisions only (fastest)."""
         if not isinstance(facts, FactsDocument):
             raise TypeError(f"facts must be a FactsDocument, not {type(facts).__name__}")
-        return evaluate(self.plan, facts, as_of_date(as_of), explain_mode(explain))
+        date = as_of_date(as_of)
+        check_dates_not_after(facts, date)  # a date from the future proves nothing
+        return evaluate(self.plan, facts, date, explain_mode(explain))
 
     def __reduce__(self) -> tuple[Any, ...]:
         policy, std = self.policy.span.source, self.standard.span.source
@@ -217,13 +221,16 @@ def compile_policy(
     loaded = _standard_for(policy, spec_path, out)
     if loaded is None:
         raise DiagnosticError(out)
-    return _compile(module, loaded, policy)
+    return _compile(module, loaded, policy, out)
 
 
 def _compile(
-    module: ast.Module, loaded: LoadedStandard, policy: Policy | None = None
+    module: ast.Module,
+    loaded: LoadedStandard,
+    policy: Policy | None = None,
+    out: list[Diagnostic] | None = None,
 ) -> CompiledPolicy:
-    out: list[Diagnostic] = []
+    out = [] if out is None else out
     policy = policy or build_policy(module, out)
     if policy is None:
         raise DiagnosticError(out)
@@ -239,9 +246,13 @@ def _compile(
     out.extend(check_policy(policy, std_for_policy))
     if has_errors(out):
         raise DiagnosticError(out)
+    params = _params(std, policy)
+    today = environ_as_of() or dt.date.today()
+    if diagnostics := check_least_scope(policy, std_for_policy, params, today):
+        raise DiagnosticError(diagnostics)
     schema = facts_schema(vocabulary, f"Facts for policy {policy.name} ({std.name})")
     order = evaluation_order(std, std.clauses)
-    plan = build_plan(std, policy, _params(std, policy), vocabulary, order, mandatory_clauses(std))
+    plan = build_plan(std, policy, params, vocabulary, order, mandatory_clauses(std))
     return CompiledPolicy(std, policy, plan, schema, make_validator(schema), loaded.warnings)
 
 

@@ -115,6 +115,7 @@ class Standard:
     pillars: dict[str, Pillar] = field(default_factory=dict)
     clauses: dict[str, Clause] = field(default_factory=dict)
     key_requirements: dict[str, KeyRequirement] = field(default_factory=dict)
+    least_scope: Scope | None = None  # the items no policy may leave out of its scope
     module: ast.Module | None = None
 
     @property
@@ -124,10 +125,14 @@ class Standard:
 
 @dataclass
 class Scope:
+    """`scope s in systems where <expr> because "<why>"`: the items a policy evaluates (or, as
+    the standard's `least scope`, the items every policy must evaluate)."""
+
     var: str
     source: ast.Path
     where: ast.Expr
     span: Span
+    because: str = ""  # the written justification
 
 
 @dataclass

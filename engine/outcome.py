@@ -110,6 +110,7 @@ class PillarMaturity:
     title: str
     level: int
     next_level_blockers: tuple[str, ...]  # clauses that keep it from the next level
+    shortfall: str = "none"  # against the target: none | undecided (only unknowns) | fails
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ class Report:
     missing_facts: tuple[str, ...]
     systems: Mapping[str, int]  # total, in_scope, scope_unknown
     explain: Explain = "fails"  # how much explanation evaluation recorded
+    out_of_scope: tuple[str, ...] = ()  # systems the policy's scope leaves out, by id
 
     def result(self, ident: str) -> Result | None:
         """The result of a clause, organisation rule or key requirement, by id."""
@@ -187,7 +189,11 @@ def report_json(report: Report, mode: str = "fails") -> dict[str, Any]:
         "schema_version": REPORT_SCHEMA_VERSION,
         "standard": {k: report.standard[k] for k in ("id", "version", "title")},
         "policy": dict(report.policy),
-        "facts": {"source": report.facts.path, **report.systems},
+        "facts": {
+            "source": report.facts.path,
+            **report.systems,
+            "out_of_scope": list(report.out_of_scope),
+        },
         "as_of": report.as_of.isoformat(),
         "verdict": report.verdict.value,
         "reasons": list(report.reasons),
@@ -202,6 +208,7 @@ def report_json(report: Report, mode: str = "fails") -> dict[str, Any]:
                     "title": p.title,
                     "level": p.level,
                     "next_level_blockers": list(p.next_level_blockers),
+                    "shortfall": p.shortfall,
                 }
                 for p in report.pillars
             ],

@@ -10,9 +10,15 @@ from collections.abc import Iterator
 
 from aicxs.aicxs_dsl.diagnostics import Diagnostic
 from aicxs.aicxs_dsl.source import Span
-from aicxs.engine.checker import _attr_span, _unknown, constant, mandatory_clauses
+from aicxs.engine.checker import (
+    _attr_span,
+    _unknown,
+    check_scope_filter,
+    constant,
+    mandatory_clauses,
+)
 from aicxs.engine.model import Parameter, Policy, Standard, _header
-from aicxs.engine.typecheck import Env, check_condition, infer
+from aicxs.engine.typecheck import Env, check_condition
 
 
 def check_policy(policy: Policy, std: Standard) -> list[Diagnostic]:
@@ -29,7 +35,7 @@ def check_policy(policy: Policy, std: Standard) -> list[Diagnostic]:
             )
         )
         return out
-    if policy.target and policy.target not in std.levels:
+    if policy.target not in std.levels:
         out.append(
             _unknown(
                 "level",
@@ -43,20 +49,7 @@ def check_policy(policy: Policy, std: Standard) -> list[Diagnostic]:
     out.extend(_check_tailoring(policy, std))
     env = Env(std.vocabulary, {n: p.type for n, p in std.parameters.items()}, out)
     if policy.scope is not None:
-        scope = policy.scope
-        listed = infer(scope.source, env)
-        if listed is not None and not (
-            listed.kind == "list" and listed.item and listed.item.kind == "record"
-        ):
-            env.error(
-                scope.source,
-                f"`{'.'.join(scope.source.parts)}` is not a list of records",
-                "scope a list such as `systems`",
-            )
-        elif listed is not None and listed.item is not None:
-            env.vars[scope.var] = listed.item
-            check_condition(scope.where, env, "a `scope` filter")
-            env.vars.clear()
+        check_scope_filter(policy.scope, env, "a `scope` filter")
     for rule in policy.rules:
         if rule.refines not in std.clauses:
             out.append(

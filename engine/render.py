@@ -76,6 +76,7 @@ def _text(report: Report, mode: str, style: Style, verbose: bool) -> Iterator[st
     n = report.systems
     undecided = f", {n['scope_unknown']} undecided" if n.get("scope_unknown") else ""
     yield f"facts:  {report.facts.path} ({n['total']} systems, {n['in_scope']} in scope{undecided})"
+    yield from _scope_lines(report)
     yield ""
     yield f"{'PILLAR':<44}{'LEVEL':>5}  PASS FAIL UNKN  N/A OTHER"
     for p in report.pillars:
@@ -102,7 +103,7 @@ def _text(report: Report, mode: str, style: Style, verbose: bool) -> Iterator[st
     for finding in report.findings:
         yield f"Finding:  {finding}"
     if report.missing_facts:
-        yield f"Missing facts: {len(report.missing_facts)} (listed under each unknown result)"
+        yield f"Missing facts: {len(report.missing_facts)} (under each result that read them)"
     word = VERDICT_WORD[report.verdict]
     yield f"Verdict:  {style(word, 'true' if report.verdict == 'certified' else 'false')}"
     for reason in report.reasons:
@@ -122,6 +123,25 @@ def _text(report: Report, mode: str, style: Style, verbose: bool) -> Iterator[st
     for r in shown:
         yield ""
         yield from result_lines(report, r, mode, style)
+
+
+def _scope_lines(report: Report) -> Iterator[str]:
+    """The policy's scope, why, and the systems it leaves out (named, in every format)."""
+    scope = report.policy.get("scope")
+    if scope is not None:
+        yield from textwrap.wrap(
+            f"scope:  {scope['where']} (because {scope['because']})",
+            80,
+            subsequent_indent=" " * 8,
+            break_on_hyphens=False,
+        )
+    if report.out_of_scope:
+        yield from textwrap.wrap(
+            "out of scope: " + ", ".join(report.out_of_scope),
+            80,
+            subsequent_indent=" " * 8,
+            break_on_hyphens=False,
+        )
 
 
 def result_lines(report: Report, r: Result, mode: str, style: Style = plain) -> Iterator[str]:
@@ -199,6 +219,10 @@ def _markdown(report: Report, mode: str) -> Iterator[str]:
         f"- **Facts:** `{report.facts.path}` ({report.systems['total']} systems, "
         f"{report.systems['in_scope']} in scope)"
     )
+    if scope := report.policy.get("scope"):
+        yield f"- **Scope:** `{scope['where']}` (because {scope['because']})"
+    if report.out_of_scope:
+        yield "- **Out of scope:** " + ", ".join(f"`{s}`" for s in report.out_of_scope)
     yield f"- **As of:** {report.as_of}"
     yield f"- **Verdict:** **{VERDICT_WORD[report.verdict]}**"
     for reason in report.reasons:

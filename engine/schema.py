@@ -65,14 +65,18 @@ def _record(record: Type) -> dict[str, Any]:
     return out
 
 
+def _range(t: Type) -> dict[str, int | float]:
+    if t.low is None or t.high is None:
+        return {}
+    return {"minimum": t.low, "maximum": t.high}
+
+
 def _type(t: Type) -> dict[str, Any]:
     match t.kind:
         case "bool":
             return {"type": "boolean"}
-        case "int":
-            return {"type": "integer"}
-        case "number":
-            return {"type": "number"}
+        case "int" | "number":
+            return {"type": "integer" if t.kind == "int" else "number", **_range(t)}
         case "string":
             return {"type": "string"}
         case "date":

@@ -20,10 +20,15 @@ class Type:
     values: tuple[str, ...] = ()  # enum members
     item: Type | None = None  # list element
     fields: dict[str, FactField] = field(default_factory=dict, compare=False, hash=False)
+    # `number 0 .. 1`: the range a fact's values must lie in (not part of the type's identity)
+    low: int | float | None = field(default=None, compare=False, hash=False)
+    high: int | float | None = field(default=None, compare=False, hash=False)
 
     def describe(self) -> str:
         if self.kind == "enum":
             return "enum(" + ", ".join(self.values) + ")"
+        if self.low is not None and self.high is not None:
+            return f"{self.kind} {_number_text(self.low)} .. {_number_text(self.high)}"
         if self.kind == "list":
             return f"list of {self.item.describe()}" if self.item else "list"
         return self.kind
@@ -54,6 +59,12 @@ STRING = Type("string")
 DATE = Type("date")
 DURATION = Type("duration")
 ANY = Type("any")
+
+
+def _number_text(value: int | float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
 SCALAR_TYPES = {t.kind: t for t in (BOOL, INT, NUMBER, STRING, DATE, DURATION)}
 
 

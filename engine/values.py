@@ -78,9 +78,8 @@ class Node:
         return truth_of(self.value)
 
     def missing(self) -> list[str]:
-        """Fact paths whose absence made this node unknown (empty unless it is unknown)."""
-        if self.value is not UNKNOWN:
-            return []
+        """Every fact path this node read that is missing, whatever its value: those that made
+        it unknown, and those a failure stood in front of (which a roadmap must ask for)."""
         found = [r.path for r in self.reads if r.value is UNKNOWN]
         for child in self.children:
             found.extend(child.missing())

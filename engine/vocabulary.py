@@ -15,6 +15,8 @@ from aicxs.engine.types import SCALAR_TYPES, FactField, Type
 
 def type_of(ref: ast.TypeRef) -> Type:
     """The `Type` a declaration's type names (records and lists of records get no fields)."""
+    if ref.low is not None and ref.high is not None:
+        return Type(ref.name, low=ref.low, high=ref.high)
     if ref.name in SCALAR_TYPES:
         return SCALAR_TYPES[ref.name]
     if ref.name == "enum":

@@ -61,7 +61,8 @@ def damage(value: Any, rng: random.Random) -> Any:
     if isinstance(value, int):
         return value + rng.randint(-200, 200) if rng.random() < 0.1 else value
     if isinstance(value, dt.date):
-        return value - dt.timedelta(days=rng.randint(-400, 400)) if rng.random() < 0.1 else value
+        moved = value - dt.timedelta(days=rng.randint(-400, 400))
+        return min(moved, AS_OF) if rng.random() < 0.1 else value  # never after the evaluation
     return value
 
 

@@ -481,7 +481,12 @@ def test_a_false_item_decides_all_despite_a_missing_one() -> None:
     )
     node = evaluate("all s in systems: s.escalation.available", facts)
     assert node.value is False  # voice-ivr fails whatever web-chat's fact is
-    assert node.missing() == []
+    # ... and the facts it could not read are still listed: once voice-ivr is fixed, they
+    # decide (a roadmap asks for them; issue: verdict integrity, one list of missing facts)
+    assert node.missing() == [
+        "systems[back-office].escalation.available",
+        "systems[web-chat].escalation.available",
+    ]
 
 
 def test_quantifier_over_no_items() -> None:

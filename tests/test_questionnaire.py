@@ -340,11 +340,25 @@ def test_the_policy_scope_is_asked_first_and_out_of_scope_systems_are_not_asked(
     compiled = load_policy("policies/retail-bank.aicx")
     shown = asked(
         Session(compiled, as_of=DAY),
-        {"systems[pilot].lifecycle": "internal_pilot", "systems[live].lifecycle": "production"},
+        {
+            "systems[pilot].customer_facing": "no",
+            "systems[pilot].automated_decisions": "no",
+            "systems[pilot].lifecycle": "internal_pilot",
+            "systems[live].customer_facing": "yes",
+        },
         ["pilot", "live"],
     )
-    assert shown[:2] == ["systems[pilot].lifecycle", "systems[live].lifecycle"]
+    # The scope reads three facts: for the pilot all three decide that it is out of scope,
+    # for the live system the first decides that it is in.
+    assert shown[:4] == [
+        "systems[pilot].customer_facing",
+        "systems[pilot].automated_decisions",
+        "systems[pilot].lifecycle",
+        "systems[live].customer_facing",
+    ]
     assert [q for q in shown if q.startswith("systems[pilot]")] == [
+        "systems[pilot].customer_facing",
+        "systems[pilot].automated_decisions",
         "systems[pilot].lifecycle",
         "systems[pilot].name",  # read by no check: always asked
     ]

@@ -147,10 +147,9 @@ def _convert(t: Type) -> Convert:
     match t.kind:
         case "bool":
             return _bool
-        case "int":
-            return _int
-        case "number":
-            return _number
+        case "int" | "number":
+            plain = _int if t.kind == "int" else _number
+            return plain if t.low is None or t.high is None else _ranged(plain, t.low, t.high)
         case "string":
             return _string
         case "date":
@@ -183,6 +182,16 @@ def _number(v: Any) -> Any:
     if (type(v) is int and -MAX_INT <= v <= MAX_INT) or (type(v) is float and math.isfinite(v)):
         return float(v)
     raise _Invalid
+
+
+def _ranged(plain: Convert, low: float, high: float) -> Convert:
+    def convert(v: Any) -> Any:
+        value = plain(v)
+        if low <= value <= high:
+            return value
+        raise _Invalid  # the schema's minimum/maximum word the error
+
+    return convert
 
 
 def _string(v: Any) -> Any:

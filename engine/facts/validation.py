@@ -112,6 +112,12 @@ def _explain_schema_error(err: jsonschema.ValidationError, shown: str) -> tuple[
                 f"{where} has no fact `{extra}` in the vocabulary",
                 hint or "remove it, or declare it in the policy's `facts` block",
             )
+        case "minimum" | "maximum" if isinstance(err.schema, dict):
+            low, high = err.schema.get("minimum"), err.schema.get("maximum")
+            return (
+                f"{where} is {got}, outside its range {low} .. {high}",
+                f"give a value from {low} to {high}" + _percent_hint(err.instance, low, high),
+            )
         case "format":
             return f"{where} is {got}, which is not a date", "write dates as YYYY-MM-DD"
         case "pattern":
@@ -120,6 +126,13 @@ def _explain_schema_error(err: jsonschema.ValidationError, shown: str) -> tuple[
                 'write a duration such as "90 days" or "120 seconds"',
             )
     return f"{where}: {err.message}", "see `aicxs schema` for what is expected"
+
+
+def _percent_hint(value: Any, low: Any, high: Any) -> str:
+    """A share written as a percentage (72 for 0.72) is the usual slip."""
+    if (low, high) == (0, 1) and isinstance(value, int | float) and 1 < value <= 100:
+        return f" (a share: {value:g} % is {value / 100:g})"
+    return ""
 
 
 def _properties(err: jsonschema.ValidationError) -> dict[str, Any]:

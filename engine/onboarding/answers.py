@@ -96,8 +96,11 @@ def hint(t: Type, bounds: Bounds | None = None) -> str:
     return f"{what}, or skip"
 
 
-def parse_answer(text: str, t: Type, bounds: Bounds | None = None) -> Parsed:
-    """The value of `text` as a fact of type `t`, or why it is not one."""
+def parse_answer(
+    text: str, t: Type, bounds: Bounds | None = None, latest: dt.date | None = None
+) -> Parsed:
+    """The value of `text` as a fact of type `t`, or why it is not one. A date is when something
+    was done, so it may not be later than `latest` (the evaluation date)."""
     if is_skip(text):
         return Parsed(None)
     raw = text.strip()
@@ -110,7 +113,7 @@ def parse_answer(text: str, t: Type, bounds: Bounds | None = None) -> Parsed:
         case "int" | "number":
             return _number(raw, t.kind == "int", bounds)
         case "date":
-            return _date(raw)
+            return _date(raw, latest)
         case "duration":
             return _duration(raw)
         case "enum":
@@ -135,10 +138,17 @@ def _number(raw: str, whole: bool, bounds: Bounds | None) -> Parsed:
     return Parsed(value)
 
 
-def _date(raw: str) -> Parsed:
+def _date(raw: str, latest: dt.date | None) -> Parsed:
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-            return Parsed(dt.date.fromisoformat(raw))
+            day = dt.date.fromisoformat(raw)
+            if latest is not None and day > latest:
+                return Parsed(
+                    None,
+                    f"`{raw}` is after the evaluation date {latest.isoformat()}: give the date "
+                    "it was done",
+                )
+            return Parsed(day)
     except ValueError:
         return Parsed(None, f"`{raw}` is not a date of the calendar: check the month and day")
     return Parsed(None, f"`{raw}` is not a date: write YYYY-MM-DD, e.g. 2026-03-31")

@@ -185,7 +185,7 @@ class Session:
         while True:
             total = self.asked + sum(1 for p in self._questions() if self._due(p))
             raw = yield Ask(q, self.asked + 1, total, label)
-            got: Parsed = parse_answer(raw or "", q.type, q.fact.bounds)
+            got: Parsed = parse_answer(raw or "", q.type, q.fact.bounds, self.ctx.as_of)
             if not got.error:
                 break
             yield Rejected(got.error)

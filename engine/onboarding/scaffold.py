@@ -112,8 +112,11 @@ policy {name} implements {std_id} {version} {{
   title "{quoted}"
   target level {target}
 
-  # Which AI systems count (here: all but back-office ones):
-  # scope s in systems where s.channel != "back_office"
+  # Which AI systems count. Every system facing or deciding about customers must (the
+  # standard's least scope); here back-office tools that do neither are left out:
+  # scope s in systems
+  #     where s.customer_facing or s.automated_decisions or s.channel != "back_office"
+  #     because "back-office tools neither face nor decide about customers"
 
   # A stricter parameter (a policy may only tighten the standard's values):
   # set {setting}

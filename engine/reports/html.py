@@ -146,6 +146,7 @@ def _view(report: Report, compiled: CompiledPolicy, mode: str) -> dict[str, Any]
         "standard": std,
         "policy": {**report.policy, "text": compiled.policy.text},
         "facts": {"path": report.facts.path, **report.systems},
+        "out_of_scope": list(report.out_of_scope),
         "as_of": report.as_of.isoformat(),
         "version": tool_version(),
         "verdict": {
@@ -300,9 +301,10 @@ def maturity_chart(report: Report) -> dict[str, Any]:
     bars = []
     for i, p in enumerate(report.pillars):
         y = CHART_TOP + i * CHART_ROW
-        tone = (
-            "met" if p.level >= report.target_level else _shortfall(report, p.next_level_blockers)
-        )
+        # A pillar short of the target is red only when a clause it needs definitely fails;
+        # when only missing facts stand in the way (a clause unknown, or blocked by an
+        # unknown prerequisite) it is amber: undecided, not failed.
+        tone = "met" if p.level >= report.target_level else _TONE[p.shortfall]
         bars.append(
             {
                 "pillar": p.pillar,
@@ -337,8 +339,4 @@ def maturity_chart(report: Report) -> dict[str, Any]:
     }
 
 
-def _shortfall(report: Report, blockers: Sequence[str]) -> str:
-    """`short` when a blocker definitely fails, `open` when none fails but one is undecided."""
-    statuses = [r.status for b in blockers if (r := report.result(b)) is not None]
-    hard = (Status.FAIL, Status.ERROR, Status.BLOCKED)
-    return "short" if any(s in hard for s in statuses) else "open"
+_TONE = {"fails": "short", "undecided": "open", "none": "met"}

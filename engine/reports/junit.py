@@ -1,9 +1,13 @@
 """A `Report` → JUnit XML, for the test tab of a CI system (Jenkins, GitLab, GitHub actions).
 
-One test suite per pillar, with one test case per clause and per organisation rule that
-refines it, and one suite for the key requirements. A failing result is a `<failure>` with the
-explanation; an evaluation error an `<error>`; unknown, waived, not applicable and blocked are
-`<skipped>` with a message that says which and why, since none of them is a pass.
+First a `Certification` suite: the verdict, a case that fails unless the policy is certified,
+and each mandatory key requirement, a case that fails unless it passes (unknown included), so a
+CI run is red whenever the organisation is not certified. Then one suite per pillar, with one
+test case per clause and per organisation rule that refines it, and one for the other key
+requirements. A failing result is a `<failure>` with the explanation; an evaluation error an
+`<error>`; unknown, waived, not applicable and blocked are `<skipped>` with a message that says
+which and why, since none of them is a pass. A clause above the target level is never a failure
+(the certification asked for does not need it): it is `<skipped>`, saying so.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from aicxs.engine.outcome import Report, Result, Status
+from aicxs.engine.outcome import Report, Result, Status, Verdict
+from aicxs.engine.render import VERDICT_WORD
 from aicxs.engine.reports.common import PHRASE, checked_status, explanation_text, headline, names
 
 if TYPE_CHECKING:
@@ -35,6 +40,7 @@ def report_junit(report: Report, compiled: CompiledPolicy, mode: str = "fails") 
         "testsuites", name=f"{std['id']} {std['version']} · policy {report.policy['id']}"
     )
     package = f"{std['id']}{std['version']}"
+    _certification(root, report, package, mode)
     level = {p.pillar: p.level for p in report.pillars}
     for pillar in compiled.standard.pillars.values():
         cases = [
@@ -57,12 +63,48 @@ def report_junit(report: Report, compiled: CompiledPolicy, mode: str = "fails") 
             props,
             mode,
         )
-    krs = [r for r in report.results if r.kind == "key_requirement"]
-    props = {"verdict": report.verdict, "maturity_level": str(report.overall_level)}
-    _suite(root, report, "Key requirements", f"{package}.KR", krs, props, mode)
+    krs = [r for r in report.results if r.kind == "key_requirement" and not r.mandatory]
+    if krs:
+        props = {"maturity_level": str(report.overall_level)}
+        _suite(root, report, "Key requirements", f"{package}.KR", krs, props, mode)
     _count(root, root.findall("testsuite"))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+
+
+def _certification(root: ET.Element, report: Report, package: str, mode: str) -> None:
+    """The verdict and the mandatory key requirements, each failing unless met."""
+    suite = ET.SubElement(root, "testsuite", name="Certification")
+    properties = ET.SubElement(suite, "properties")
+    props = {
+        "verdict": report.verdict.value,
+        "maturity_level": str(report.overall_level),
+        "target_level": str(report.target_level),
+        "systems_in_scope": str(report.systems.get("in_scope", 0)),
+        "out_of_scope": ", ".join(report.out_of_scope),
+    }
+    for key, value in props.items():
+        ET.SubElement(properties, "property", name=key, value=_xml(value))
+    word = VERDICT_WORD[report.verdict]
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        name=f"verdict: certified at level {report.target_level}",
+        classname=f"{package}.verdict",
+        file=str(report.policy["source"]),
+        time="0",
+    )
+    reasons = _xml("\n".join(report.reasons))
+    if report.verdict is not Verdict.CERTIFIED:
+        failure = ET.SubElement(case, "failure", message=_xml(word), type=report.verdict.value)
+        failure.text = reasons
+    else:
+        ET.SubElement(case, "system-out").text = reasons
+    for kr in report.results:
+        if kr.kind == "key_requirement" and kr.mandatory:
+            _case(suite, report, kr, f"{package}.KR", mode, required=True)
+    _count(suite, suite.findall("testcase"))
+    suite.set("timestamp", f"{report.as_of.isoformat()}T00:00:00")
 
 
 def _suite(
@@ -84,7 +126,15 @@ def _suite(
     suite.set("timestamp", f"{report.as_of.isoformat()}T00:00:00")
 
 
-def _case(suite: ET.Element, report: Report, r: Result, classname: str, mode: str) -> None:
+def _case(
+    suite: ET.Element,
+    report: Report,
+    r: Result,
+    classname: str,
+    mode: str,
+    required: bool = False,
+) -> None:
+    """One result. `required`: anything but a pass is a failure (a mandatory requirement)."""
     title = f"{r.id} {r.title}" + (
         f" (refines {r.trace.refines})" if r.trace and r.trace.refines else ""
     )
@@ -98,9 +148,16 @@ def _case(suite: ET.Element, report: Report, r: Result, classname: str, mode: st
         time="0",
     )
     text = _xml(explanation_text(report, r, mode))
+    above = r.level is not None and r.level > report.target_level
     match r.status:
         case Status.PASS:
             pass
+        case _ if required:
+            message = _xml(f"{headline(r)} (mandatory: required for certification)")
+            ET.SubElement(case, "failure", message=message, type=r.status.value).text = text
+        case Status.FAIL | Status.ERROR if above:
+            message = f"above the target level {report.target_level}: {headline(r)}"
+            ET.SubElement(case, "skipped", message=_xml(message)).text = text
         case Status.FAIL:
             ET.SubElement(case, "failure", message=_xml(headline(r)), type="fail").text = text
         case Status.ERROR:

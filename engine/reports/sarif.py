@@ -6,6 +6,8 @@ metadata from the standard (title, normative text, level, owner, crosswalk). Lev
     fail, error            → error    (a requirement is definitely not met, or its check broke)
     unknown                → warning  (facts are missing: a gap to close, never a pass)
     blocked                → note     (a prerequisite is not met; that one is reported itself)
+    mandatory key requirement failing or unknown → error (no certification without it)
+    clause above the target level → note (not required for the certification asked for)
     waived, check not met  → the level of the check's own status, with a suppression
                              (kind `external`: the waiver is in the policy; its justification)
 
@@ -236,7 +238,7 @@ def _result(
         "ruleId": r.id,
         "ruleIndex": rule_index,
         "kind": "fail",
-        "level": LEVEL.get(status, "error"),
+        "level": _level(report, r, status),
         "message": {"text": headline(r) + "\n\n" + explanation_text(report, r, mode)},
         "locations": [_location(primary, _where_message(r, fact))],
         "relatedLocations": related,
@@ -246,6 +248,14 @@ def _result(
     if r.status is Status.WAIVED:
         out["suppressions"] = _suppressions(report, compiled, r)
     return out
+
+
+def _level(report: Report, r: Result, status: Status) -> str:
+    if r.kind == "key_requirement" and r.mandatory and status is not Status.PASS:
+        return "error"
+    if r.level is not None and r.level > report.target_level:
+        return "note"
+    return LEVEL.get(status, "error")
 
 
 def _what(r: Result) -> str:
@@ -339,6 +349,9 @@ def _run_properties(report: Report) -> dict[str, Any]:
         "as_of": report.as_of.isoformat(),
         "verdict": report.verdict,
         "reasons": report.reasons,
+        "systems": dict(report.systems),
+        "out_of_scope": list(report.out_of_scope),
+        "scope": report.policy.get("scope"),
         "maturity": {
             "overall": report.overall_level,
             "target": report.target_level,
