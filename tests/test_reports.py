@@ -14,6 +14,7 @@ import functools
 import io
 import json
 import re
+import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -174,7 +175,13 @@ def test_sarif_lists_each_problem_once_with_its_level() -> None:
     assert "P1.1" not in levels  # passes
     startup = json.loads(report_text("startup", "sarif"))["runs"][0]
     unknown = [r for r in startup["results"] if r["properties"]["status"] == "unknown"]
-    assert unknown and {r["level"] for r in unknown} == {"warning"}
+    # An unknown clause the target needs is a warning; one above the target a note; an
+    # unknown mandatory key requirement an error (no certification without it).
+    by_kind = {
+        (r["ruleId"].startswith("KR"), r["properties"].get("level", 0) > 2): r["level"]
+        for r in unknown
+    }
+    assert by_kind == {(False, False): "warning", (True, False): "error"}
 
 
 def test_sarif_rules_carry_the_standard() -> None:
@@ -273,13 +280,63 @@ def test_junit_reads_back_one_case_per_result(name: str, tmp_path: Path) -> None
     xml = junit(name, tmp_path)
     _, report = evaluated(name)
     suites = {s.name: s for s in xml}
-    assert list(suites) == [f"{p.pillar} {p.title}" for p in report.pillars] + ["Key requirements"]
+    # The certification suite first (the verdict and every mandatory key requirement), then
+    # one suite per pillar; AICXS 2024 has no key requirement that is not mandatory.
+    assert list(suites) == ["Certification"] + [f"{p.pillar} {p.title}" for p in report.pillars]
     cases = [c.name.split(" ")[0] for s in xml for c in s]
-    expected = [x.id for r in report.results if r.kind == "clause" for x in (r, *r.rules)]
-    expected += [r.id for r in report.results if r.kind == "key_requirement"]
+    expected = ["verdict:"] + [r.id for r in report.results if r.kind == "key_requirement"]
+    expected += [x.id for r in report.results if r.kind == "clause" for x in (r, *r.rules)]
     assert cases == expected
     xml.update_statistics()
     assert xml.tests == len(expected)
+
+
+def test_junit_is_red_unless_certified(tmp_path: Path) -> None:
+    """An organisation whose facts are all missing used to be green in every CI (failures=0,
+    skipped=37); a certified one red for clauses above its target (issue: verdict integrity)."""
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("organisation: {}\nsystems: [{id: bot}]\n", "utf-8")
+    run = run_cli(
+        "check",
+        "policies/startup.aicx",
+        "--facts",
+        str(empty),
+        "--as-of",
+        AS_OF,
+        "--format",
+        "junit",
+    )
+    root = ET.fromstring(run.stdout)
+    assert int(root.get("failures", "0")) >= 7  # the verdict and the six key requirements
+    certification = root.find("testsuite[@name='Certification']")
+    assert certification is not None and certification.get("failures") == "7"
+    certified = junit("retail-bank", tmp_path)
+    certified.update_statistics()
+    assert certified.failures == 0 and certified.errors == 0  # P5.3 and P6.2 are above level 3
+    above = [c for s in certified for c in s if c.name.split(" ")[0] in ("P5.3", "P6.2")]
+    assert [type(c.result[0]).__name__ for c in above] == ["Skipped", "Skipped"]
+    assert all("above the target level 3" in (c.result[0].message or "") for c in above)
+
+
+def test_sarif_levels_follow_the_certification(tmp_path: Path) -> None:
+    def levels(name: str) -> dict[str, str]:
+        data = json.loads(
+            run_cli(
+                "check",
+                f"policies/{name}.aicx",
+                "--facts",
+                f"policies/{name}.facts.yaml",
+                "--as-of",
+                AS_OF,
+                "--format",
+                "sarif",
+            ).stdout
+        )
+        return {r["ruleId"]: r["level"] for r in data["runs"][0]["results"]}
+
+    assert levels("retail-bank")["P5.3"] == "note"  # above the target: not required
+    startup = levels("startup")
+    assert all(startup[kr] == "error" for kr in ("KR1", "KR4", "KR5", "KR6"))  # unknown
 
 
 def test_junit_maps_each_status(tmp_path: Path) -> None:
@@ -321,7 +378,7 @@ def test_junit_drops_characters_xml_cannot_carry(tmp_path: Path) -> None:
     report = retitled(report, "Strategy \x01 aligned")
     path = tmp_path / "x.xml"
     path.write_text(render_report("junit", report, policy), "utf-8")
-    case = next(iter(next(iter(JUnitXml.fromfile(str(path))))))
+    case = next(c for s in JUnitXml.fromfile(str(path)) for c in s if c.name.startswith("P1.1"))
     assert case.name == "P1.1 Strategy \ufffd aligned"
 
 

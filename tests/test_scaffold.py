@@ -163,7 +163,7 @@ ORGANISATION = st.fixed_dictionaries(
     {
         "training": st.fixed_dictionaries(
             {
-                "staff_trained_share": st.floats(0, 1e6, allow_nan=False),
+                "staff_trained_share": st.floats(0, 1, allow_nan=False),
                 "programme_exists": st.booleans(),
             }
         ),

@@ -33,7 +33,7 @@ KEYWORDS = {
     "keyword.other.declaration.aicx": "standard policy implements framework role stage parameter "
     "pillar clause requirement waive rule refines facts",
     "keyword.other.attribute.aicx": "title text erratum owner evidence requires crosswalk check "
-    "mandatory covers default bounds stricter ref target scope set exclude because "
+    "mandatory covers default bounds stricter ref target least scope set exclude because "
     "justification approver expires",
     "keyword.control.quantifier.aicx": "all any none",
     "keyword.control.count.aicx": "count",
@@ -88,6 +88,7 @@ NAME_SCOPE = {  # by the rule a NAME belongs to; `path` is handled apart (head, 
     "quantifier": VARIABLE,
     "count": VARIABLE,
     "scope_attr": VARIABLE,
+    "least_scope_attr": VARIABLE,
 }
 ID_SCOPE = {
     "standard_decl": "entity.name.type.standard.aicx",

@@ -112,8 +112,7 @@ policy {name} implements {std_id} {version} {{
   title "{quoted}"
   target level {target}
 
-  # Which AI systems count. Every system facing or deciding about customers must (the
-  # standard's least scope); here back-office tools that do neither are left out:
+  # Which AI systems count (customer-facing and deciding ones always; here not back office):
   # scope s in systems
   #     where s.customer_facing or s.automated_decisions or s.channel != "back_office"
   #     because "back-office tools neither face nor decide about customers"
