@@ -24,12 +24,12 @@ from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, Severity
 from aicxs.aicxs_dsl.formatter import format_module
 from aicxs.aicxs_dsl.source import Source, Span
 from aicxs.engine.authoring import lsp_symbols
-from aicxs.engine.authoring.lsp_analysis import Analysis, analyse
+from aicxs.engine.authoring.lsp_analysis import Analysis, Found, analyse
 from aicxs.engine.authoring.lsp_complete import complete
 from aicxs.engine.authoring.lsp_fixes import fixes_for
 from aicxs.engine.authoring.lsp_hover import hover_markdown
 from aicxs.engine.authoring.lsp_index import Occurrence, at_offset
-from aicxs.engine.loader import LoadedStandard, load_standard, standard_from_module
+from aicxs.engine.loader import load_standard, standard_from_module
 
 COMPLETION_KINDS = {
     "field": lsp.CompletionItemKind.Field,
@@ -80,7 +80,7 @@ class AicxsLanguageServer(LanguageServer):
             self.last_known[uri] = a
         return a
 
-    def _standard(self, std_id: str, version: int) -> LoadedStandard | DiagnosticError | None:
+    def _standard(self, std_id: str, version: int) -> Found:
         """The standard a policy implements: an open document that declares it, else the
         bundled file."""
         for a in self.analyses.values():
@@ -96,16 +96,16 @@ class AicxsLanguageServer(LanguageServer):
                 )
             ):
                 try:
-                    return standard_from_module(a.module)
+                    return Found(standard_from_module(a.module), std)
                 except DiagnosticError as err:
-                    return err
+                    return Found(err, std)
         path = spec.bundled_path(std_id, version)
         if path is None:
-            return None
+            return Found(None)
         try:
-            return load_standard(path)
+            return Found(load_standard(path))
         except DiagnosticError as err:
-            return err
+            return Found(err)
 
     @staticmethod
     def _path(doc: TextDocument) -> str:

@@ -23,9 +23,16 @@ from aicxs.engine.model import Policy, Standard
 from aicxs.engine.types import Type
 from aicxs.engine.vocabulary import build_vocabulary
 
-# (standard id, version) → the standard a policy implements (None: not to be had), or the
-# mistakes that stop it loading.
-StandardLookup = Callable[[str, int], LoadedStandard | DiagnosticError | None]
+
+@dataclass(frozen=True)
+class Found:
+    """The standard a policy implements, as far as it could be had."""
+
+    loaded: LoadedStandard | DiagnosticError | None  # checked, or why not (None: no such file)
+    model: Standard | None = None  # built leniently, for navigation while it has mistakes
+
+
+StandardLookup = Callable[[str, int], Found]  # (standard id, version) → what was found
 
 
 @dataclass
@@ -87,18 +94,19 @@ def _policy(result: Analysis, module: ast.Module, standards: StandardLookup) -> 
     policy = build_policy(module, scratch)
     result.policy = policy
     decl = next(d for d in module.decls if isinstance(d, ast.PolicyDecl))
-    loaded = standards(decl.standard, decl.version)
-    if isinstance(loaded, DiagnosticError):
-        result.diagnostics = list(loaded.diagnostics)
-        return
-    if loaded is not None:
-        std = loaded.standard
+    found = standards(decl.standard, decl.version)
+    loaded = found.loaded
+    std = loaded.standard if isinstance(loaded, LoadedStandard) else found.model
+    if std is not None:
         result.standard = std
         result.standard_occurrences = index_module(std.module) if std.module else []
         result.vocabulary = Type("record")
         decls = [(d, "standard") for d in std.facts]
         decls += [(d, policy.name) for d in policy.facts] if policy else []
         build_vocabulary(decls, result.vocabulary, scratch)
+    if isinstance(loaded, DiagnosticError):
+        result.diagnostics = list(loaded.diagnostics)
+        return
     try:
         compiled = compile_policy(module, loaded)
         # Its warnings are the standard's own lint warnings: shown where the standard is open.
