@@ -291,9 +291,11 @@ def graph(path: str, fmt: str, impact: str | None) -> int:
 
 @click.command()
 @click.argument("path")
+@click.option("-o", "--output", metavar="FILE", help="Write the schema here, not to stdout.")
 @guarded
-def schema(path: str) -> int:
-    """The JSON Schema (2020-12) of the facts a standard or policy reads."""
+def schema(path: str, output: str | None) -> int:
+    """The JSON Schema (2020-12) of the facts a standard or policy reads: each fact's question
+    as its description; for editors, e.g. the YAML language server."""
     from aicxs.engine.loader import is_policy_file, load_policy, load_standard
     from aicxs.engine.schema import facts_schema
 
@@ -302,5 +304,5 @@ def schema(path: str) -> int:
     else:
         std = load_standard(path).standard
         doc = facts_schema(std.vocabulary, f"Facts for {std.name}")
-    click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    emit(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", output)
     return EXIT_OK
