@@ -178,15 +178,19 @@ def test_bash_completion_as_documented_completes_commands_and_options() -> None:
     script = (
         'eval "$(_AICXS_COMPLETE=bash_source aicxs)"\n'
         "complete -p aicxs\n"
-        "COMP_WORDS=(aicxs ch); COMP_CWORD=1; _aicxs_completion; echo ${COMPREPLY[@]}\n"
-        "COMP_WORDS=(aicxs lint --for); COMP_CWORD=2; _aicxs_completion; echo ${COMPREPLY[@]}\n"
+        'complete_words() { COMPREPLY=(); COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1));'
+        " _aicxs_completion aicxs; echo ${COMPREPLY[@]}; }\n"
+        "complete_words aicxs ch\n"
+        "complete_words aicxs lint --for\n"
+        "complete_words aicxs lint --format s\n"
     )
     env = {**os.environ, "PATH": f"{Path(AICXS).parent}{os.pathsep}{os.environ['PATH']}"}
     run = subprocess.run(
         ["bash", "--norc", "-c", script], env=env, capture_output=True, text=True, timeout=60
     )
     assert run.returncode == 0, run.stderr
-    registered, commands, options = run.stdout.splitlines()
+    registered, commands, options, choices = run.stdout.splitlines()
     assert registered.endswith(" aicxs") and "_aicxs_completion" in registered
     assert commands.split() == ["check"]
     assert options.split() == ["--format"]
+    assert choices.split() == ["sarif"]

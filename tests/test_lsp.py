@@ -36,11 +36,12 @@ LOOSER = TELECOM.replace(
   facts systems {""",
 )
 SPEC_LINES = BUNDLED.read_text("utf-8").splitlines()
+INITIALIZED: dict[str, lsp.InitializeResult] = {}
 
 
 @pytest_lsp.fixture(scope="module", config=ClientServerConfig(server_command=[AICXS, "lsp"]))
 async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
-    await lsp_client.initialize_session(
+    INITIALIZED["result"] = await lsp_client.initialize_session(
         lsp.InitializeParams(
             capabilities=client_capabilities("visual-studio-code"), root_uri=ROOT.as_uri()
         )
@@ -113,6 +114,22 @@ def apply(text: str, edit: lsp.TextEdit) -> str:
     start += edit.range.start.character
     end += edit.range.end.character
     return text[:start] + edit.new_text + text[end:]
+
+
+async def test_the_server_says_what_it_offers(client: LanguageClient) -> None:
+    """What the README shows of the `initialize` answer."""
+    result = INITIALIZED["result"]
+    assert result.server_info == lsp.ServerInfo(name="aicxs", version="0.1.0")
+    caps = result.capabilities
+    assert caps.hover_provider and caps.definition_provider and caps.references_provider
+    assert caps.document_symbol_provider and caps.document_formatting_provider
+    assert caps.completion_provider is not None
+    assert list(caps.completion_provider.trigger_characters or []) == [".", " "]
+    assert isinstance(caps.code_action_provider, lsp.CodeActionOptions)
+    assert list(caps.code_action_provider.code_action_kinds or []) == ["quickfix"]
+    sync = caps.text_document_sync
+    assert isinstance(sync, lsp.TextDocumentSyncOptions)
+    assert (sync.open_close, sync.change, sync.save) == (True, lsp.TextDocumentSyncKind.Full, True)
 
 
 # ---- the four things the issue asks for ---------------------------------------------------
