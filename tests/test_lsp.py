@@ -354,7 +354,9 @@ async def test_formatting_is_aicxs_fmt(client: LanguageClient, folder: Path) -> 
     await close_document(client, uri)
 
 
-async def test_outline_of_the_standard_and_of_a_policy(client: LanguageClient) -> None:
+async def test_the_standard_open_in_the_editor_outline_hover_and_definition(
+    client: LanguageClient,
+) -> None:
     uri = await open_document(client, BUNDLED, BUNDLED.read_text("utf-8"))
     assert list(client.diagnostics[uri]) == []
     symbols = await client.text_document_document_symbol_async(
@@ -371,6 +373,49 @@ async def test_outline_of_the_standard_and_of_a_policy(client: LanguageClient) -
     assert isinstance(p4, lsp.DocumentSymbol) and p4.children
     assert [c.name for c in p4.children][:2] == ["P4.1", "P4.2"]
     assert p4.children[1].detail == "Escalation protocols"
+
+    text = BUNDLED.read_text("utf-8")
+    hover = await client.text_document_hover_async(
+        lsp.HoverParams(text_document=doc(uri), position=at(text, "key requirement KR6", 17))
+    )
+    assert hover is not None and isinstance(hover.contents, lsp.MarkupContent)
+    assert hover.contents.value.startswith(
+        "**KR6 AI must augment, not replace, the human experience** (mandatory"
+    )
+    assert hover.contents.value.endswith(
+        "Covers: P4.3 Augmentation vs automation decisions; P4.5 Maintaining the human touch"
+    )
+    framework = await client.text_document_definition_async(
+        lsp.DefinitionParams(text_document=doc(uri), position=at(text, "crosswalk GDPR", 11))
+    )
+    assert isinstance(framework, list) and len(framework) == 1
+    assert framework[0].range.start.line == spec_line("framework GDPR")  # type: ignore[union-attr]
+    await close_document(client, uri)
+
+
+async def test_outline_of_a_policy(client: LanguageClient, folder: Path) -> None:
+    uri = await open_document(client, folder / "outline.aicx", LOOSER)
+    symbols = await client.text_document_document_symbol_async(
+        lsp.DocumentSymbolParams(text_document=doc(uri))
+    )
+    (policy,) = symbols or []
+    assert isinstance(policy, lsp.DocumentSymbol)
+    assert (policy.name, policy.kind, policy.detail) == (
+        "velocity_telecom",
+        lsp.SymbolKind.Module,
+        "implements AICXS 2024",
+    )
+    children = [(c.name, c.kind, c.detail) for c in policy.children or []]
+    assert children == [
+        ("bias_test_interval", lsp.SymbolKind.Property, "setting"),
+        (
+            "VT-1",
+            lsp.SymbolKind.Class,
+            "refines P4.5: Priority care for customers flagged as vulnerable",
+        ),
+        ("VT-2", lsp.SymbolKind.Class, "refines P4.2: Voice callers reach a human within a minute"),
+    ]
+    assert policy.children and policy.children[2].selection_range.start == at(LOOSER, "VT-2")
     await close_document(client, uri)
 
 

@@ -127,8 +127,8 @@ def _attrs(attrs: tuple[ast.Attr, ...]) -> Iterator[Occurrence]:
             case "scope":
                 var, source, where = attr.values
                 yield from expression(source, {})  # type: ignore[arg-type]
-                bound = _canonical(source, {})  # type: ignore[arg-type]
-                yield from expression(where, {str(var): bound} if bound else {})  # type: ignore[arg-type]
+                bound = {str(var): _canonical(source, {})}  # type: ignore[arg-type]
+                yield from expression(where, bound)  # type: ignore[arg-type]
             case "check" | "default" | "bounds":
                 for value in attr.values:
                     yield from expression(value, {})  # type: ignore[arg-type]
@@ -164,8 +164,7 @@ def expression(e: ast.Expr, env: dict[str, tuple[str, ...]]) -> Iterator[Occurre
                 yield Occurrence(PARAMETER, e.name, found[1].span)
         case ast.Quantifier() | ast.Count():
             yield from _path(e.source, env)
-            bound = _canonical(e.source, env)
-            inner = {**env, e.var: bound} if bound else {k: v for k, v in env.items() if k != e.var}
+            inner = {**env, e.var: _canonical(e.source, env)}
             if e.where is not None:
                 yield from expression(e.where, inner)
             if isinstance(e, ast.Quantifier):
@@ -180,7 +179,7 @@ def expression(e: ast.Expr, env: dict[str, tuple[str, ...]]) -> Iterator[Occurre
                 yield from expression(item, env)
 
 
-def _canonical(path: ast.Path, env: dict[str, tuple[str, ...]]) -> tuple[str, ...] | None:
+def _canonical(path: ast.Path, env: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
     """The full fact path a written path names (its head resolved through `env`)."""
     head, *rest = path.parts
     if head in env:
@@ -190,7 +189,7 @@ def _canonical(path: ast.Path, env: dict[str, tuple[str, ...]]) -> tuple[str, ..
 
 def _path(path: ast.Path, env: dict[str, tuple[str, ...]]) -> Iterator[Occurrence]:
     bound = path.parts[0] in env
-    full = _canonical(path, env) or path.parts
+    full = _canonical(path, env)
     base = len(full) - len(path.parts)  # parts of `full` that the variable stands for
     text = path.span.source.text
     at = path.span.start
