@@ -58,16 +58,23 @@ class AicxsLanguageServer(LanguageServer):
         a = self._analyse(uri)
         self._publish(uri, a)
         if a.kind == "standard":
-            for other, b in list(self.analyses.items()):
-                if other != uri and b.kind == "policy":
-                    self._publish(other, self._analyse(other))
+            self._recheck_policies()
 
     def forget(self, uri: str) -> None:
-        self.analyses.pop(uri, None)
+        """A closed document: its diagnostics cleared; a closed standard no longer serves the
+        open policies (the bundled one does again)."""
+        gone = self.analyses.pop(uri, None)
         self.last_known.pop(uri, None)
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[])
         )
+        if gone is not None and gone.kind == "standard":
+            self._recheck_policies()
+
+    def _recheck_policies(self) -> None:
+        for uri, a in list(self.analyses.items()):
+            if a.kind == "policy":
+                self._publish(uri, self._analyse(uri))
 
     def analysis(self, uri: str) -> Analysis:
         return self.analyses.get(uri) or self._analyse(uri)
@@ -85,16 +92,7 @@ class AicxsLanguageServer(LanguageServer):
         bundled file."""
         for a in self.analyses.values():
             std = a.standard
-            if (
-                a.kind == "standard"
-                and a.module
-                and std
-                and (std.id, std.version)
-                == (
-                    std_id,
-                    version,
-                )
-            ):
+            if a.kind == "standard" and a.module and std and std.name == f"{std_id} {version}":
                 try:
                     return Found(standard_from_module(a.module), std)
                 except DiagnosticError as err:
