@@ -30,6 +30,7 @@ COMMANDS = {
     "docs": "aicxs.engine.authoring.cli:docs",
     "diff": "aicxs.engine.authoring.cli:diff",
     "export": "aicxs.engine.authoring.cli:export",
+    "lsp": "aicxs.engine.authoring.cli:lsp",
     "init": "aicxs.engine.onboarding.cli:init",
     "assess": "aicxs.engine.onboarding.cli:assess",
     "roadmap": "aicxs.engine.onboarding.cli:roadmap",

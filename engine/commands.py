@@ -142,10 +142,16 @@ def explain(
     "--spec", "spec_path", metavar="FILE", help="The standard that policies are checked against."
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="sarif: SARIF 2.1.0 for code scanning (one result per diagnostic).",
 )
+@click.option("-o", "--output", metavar="FILE", help="Write the json or sarif here, not to stdout.")
 @guarded
-def lint(paths: tuple[str, ...], spec_path: str | None, fmt: str) -> int:
+def lint(paths: tuple[str, ...], spec_path: str | None, fmt: str, output: str | None) -> int:
     """Check standards and policies: syntax, names, types, references, cycles, titles."""
     from aicxs.aicxs_dsl.diagnostics import (
         Diagnostic,
@@ -168,12 +174,12 @@ def lint(paths: tuple[str, ...], spec_path: str | None, fmt: str) -> int:
     found = sort_diagnostics(found)
     errors = sum(d.severity.value == "error" for d in found)
     if fmt == "json":
-        click.echo(
-            json.dumps(
-                {"files": [str(f) for f in files], "diagnostics": [d.as_dict() for d in found]},
-                indent=2,
-            )
-        )
+        doc = {"files": [str(f) for f in files], "diagnostics": [d.as_dict() for d in found]}
+        emit(json.dumps(doc, indent=2) + "\n", output)
+    elif fmt == "sarif":
+        from aicxs.engine.reports.sarif_lint import lint_sarif
+
+        emit(lint_sarif(files, found), output)
     else:
         if found:
             click.echo(render_text(found) + "\n")
@@ -285,9 +291,11 @@ def graph(path: str, fmt: str, impact: str | None) -> int:
 
 @click.command()
 @click.argument("path")
+@click.option("-o", "--output", metavar="FILE", help="Write the schema here, not to stdout.")
 @guarded
-def schema(path: str) -> int:
-    """The JSON Schema (2020-12) of the facts a standard or policy reads."""
+def schema(path: str, output: str | None) -> int:
+    """The JSON Schema (2020-12) of the facts a standard or policy reads: each fact's question
+    as its description; for editors, e.g. the YAML language server."""
     from aicxs.engine.loader import is_policy_file, load_policy, load_standard
     from aicxs.engine.schema import facts_schema
 
@@ -296,5 +304,5 @@ def schema(path: str) -> int:
     else:
         std = load_standard(path).standard
         doc = facts_schema(std.vocabulary, f"Facts for {std.name}")
-    click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    emit(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", output)
     return EXIT_OK

@@ -3,7 +3,8 @@
 Generated from the declarations of the standard and the policy, so facts files are validated
 against exactly what the checks read. Absent facts are allowed (they are unknown at
 evaluation); only `key` fields, which name the items of a list, are required. Unknown fields
-are refused, so a misspelt fact is an error rather than a silently missing one.
+are refused, so a misspelt fact is an error rather than a silently missing one. An empty value
+(`null`) is allowed wherever a fact may be absent: the loader reads it as absent.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def facts_schema(vocabulary: Type, title: str) -> dict[str, Any]:
 def _record(record: Type) -> dict[str, Any]:
     properties = {}
     for name, fld in record.fields.items():
-        prop = _type(fld.type)
+        prop = _type(fld.type) if fld.key else _or_empty(_type(fld.type))
         prop["description"] = fld.question
         properties[name] = prop
     required = [name for name, fld in record.fields.items() if fld.key]
@@ -69,6 +70,15 @@ def _range(t: Type) -> dict[str, int | float]:
     if t.low is None or t.high is None:
         return {}
     return {"minimum": t.low, "maximum": t.high}
+
+
+def _or_empty(prop: dict[str, Any]) -> dict[str, Any]:
+    """A fact may be left empty (`documented:` with no value, or `null`): it is then unknown,
+    like an absent one, as the facts loader reads it. Editors validating the facts template
+    against this schema must accept that too. A `key` never may."""
+    if "enum" in prop:
+        return {**prop, "enum": [*prop["enum"], None]}
+    return {**prop, "type": [prop["type"], "null"]} if "type" in prop else prop
 
 
 def _type(t: Type) -> dict[str, Any]:

@@ -314,3 +314,15 @@ def test_serve_without_its_extra_says_what_to_install(monkeypatch: pytest.Monkey
     run = run_cli("serve")
     assert run.exit_code == 2
     assert "pip install 'aicxs[serve]'" in run.stderr and "uvicorn missing" in run.stderr
+
+
+def test_lsp_without_its_extra_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "pygls" else real(name, *a)
+    )
+    run = run_cli("lsp")
+    assert run.exit_code == 2
+    assert "pip install 'aicxs[lsp]'" in run.stderr and "pygls missing" in run.stderr

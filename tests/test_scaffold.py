@@ -195,3 +195,28 @@ def _pruned(value: object) -> object:
     if isinstance(value, list):
         return [_pruned(v) for v in value]
     return value
+
+
+def test_init_writes_the_facts_schema_that_the_template_names(tmp_path: Path) -> None:
+    """The facts template's first line tells the YAML language server which schema to use:
+    the file `aicxs schema` writes for the policy, beside it. The template, all its facts
+    still empty, is valid against it; a wrong value is not."""
+    import json
+
+    import jsonschema
+    import yaml
+
+    init(tmp_path)
+    folder = tmp_path / "acme"
+    facts = (folder / "acme-bank.facts.yaml").read_text("utf-8")
+    assert facts.splitlines()[0] == "# yaml-language-server: $schema=acme-bank.schema.json"
+    written = (folder / "acme-bank.schema.json").read_text("utf-8")
+    out = tmp_path / "schema.json"
+    assert run_cli("schema", str(folder / "acme-bank.aicx"), "-o", str(out)).exit_code == 0
+    assert written == out.read_text("utf-8")
+    validator = jsonschema.Draft202012Validator(json.loads(written))
+    assert list(validator.iter_errors(yaml.safe_load(facts))) == []
+    wrong = yaml.safe_load(facts.replace("    documented:\n", "    documented: maybe\n", 1))
+    assert [e.message for e in validator.iter_errors(wrong)] == [
+        "'maybe' is not of type 'boolean', 'null'"
+    ]

@@ -72,19 +72,30 @@ def test_schema_mirrors_the_vocabulary(spec_schema: dict[str, Any]) -> None:
     strategy = spec_schema["properties"]["organisation"]["properties"]["strategy"]
     assert strategy["additionalProperties"] is False
     assert strategy["properties"]["documented"] == {
-        "type": "boolean",
+        "type": ["boolean", "null"],  # an empty value is an unknown fact
         "description": "Does the organisation have a documented AI strategy?",
     }
     assert strategy["properties"]["last_reviewed"]["format"] == "date"
     system = spec_schema["properties"]["systems"]["items"]
     assert system["required"] == ["id"]  # only `key` fields are required
-    assert system["properties"]["risk"]["enum"] == ["low", "medium", "high"]
+    assert system["properties"]["id"]["type"] == "string"  # and never empty
+    assert system["properties"]["risk"]["enum"] == ["low", "medium", "high", None]
     assert "pattern" in system["properties"]["escalation"]["properties"]["max_wait"]
 
 
 def test_schema_accepts_a_correct_facts_document(spec_schema: dict[str, Any]) -> None:
     assert list(validator(spec_schema).iter_errors(GOOD)) == []
     assert list(validator(spec_schema).iter_errors({})) == []  # absent facts are unknown
+
+
+def test_schema_accepts_empty_values_as_the_loader_does(spec_schema: dict[str, Any]) -> None:
+    """An empty value (`documented:`) is an unknown fact to the loader: an editor validating
+    a half-filled facts file against the schema must not call it wrong; an empty key is."""
+    doc = {"organisation": {"strategy": {"documented": None}, "trust": None}}
+    doc["systems"] = [{"id": "chat", "risk": None, "escalation": {"max_wait": None}}]
+    assert list(validator(spec_schema).iter_errors(doc)) == []
+    keyless = {"systems": [{"id": None}]}
+    assert [e.validator for e in validator(spec_schema).iter_errors(keyless)] == ["type"]
 
 
 @pytest.mark.parametrize(
@@ -134,7 +145,7 @@ def test_policy_facts_extend_the_schema(tmp_path: Path) -> None:
     jsonschema.Draft202012Validator.check_schema(schema)
     tier = schema["properties"]["systems"]["items"]["properties"]["tier"]
     assert tier == {
-        "enum": ["gold", "silver"],
+        "enum": ["gold", "silver", None],  # or empty: unknown
         "description": "Which support tier does the system serve?",
     }
     run = run_cli("schema", str(path))

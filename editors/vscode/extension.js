@@ -66,7 +66,7 @@ async function startClient() {
     output.appendLine(`Not started: the command "${command}" was not found (PATH=${process.env.PATH}).`);
     const choice = await vscode.window.showErrorMessage(
       `AICXS: the language server command "${command}" was not found. Install it with ` +
-        '"pip install aicxs" in the Python environment VS Code sees, or set ' +
+        '"pip install \'aicxs[lsp]\'" in the Python environment VS Code sees, or set ' +
         '"aicxs.server.command" to the full path of aicxs. Highlighting works without it.',
       'Open Settings',
     );

@@ -1,4 +1,4 @@
-"""`aicxs docs`, `aicxs diff` and `aicxs export`: the standards author's commands."""
+"""`aicxs docs`, `aicxs diff`, `aicxs export` and `aicxs lsp`: the standards author's commands."""
 
 from __future__ import annotations
 
@@ -139,3 +139,40 @@ def export_oscal_catalog(spec_file: str, as_of: str | None, output: str | None) 
     date = evaluation_date(as_of)
     emit(oscal_catalog(load_standard(spec_file).standard, date), output)
     return EXIT_OK
+
+
+LSP_MODULES = ("pygls", "lsprotocol")
+
+
+@click.command()
+@click.option(
+    "--stdio",
+    is_flag=True,
+    help="Talk over stdin and stdout (the only transport; accepted for clients that pass it).",
+)
+@guarded
+def lsp(stdio: bool) -> int:
+    """The language server for .aicx files (Language Server Protocol over stdin and stdout):
+    diagnostics, hover, go to definition, references, completion, formatting, outline and
+    quick fixes. Editors start it; see editors/vscode."""
+    import gc
+
+    require_lsp_extra()
+    import aicxs
+    from aicxs.engine.authoring.lsp import serve_stdio
+
+    gc.enable()  # a long-running process (the `aicxs` command had it off; see cli.main)
+    serve_stdio(aicxs.__version__)
+    return EXIT_OK
+
+
+def require_lsp_extra() -> None:
+    """The server's dependencies are an extra; say which to install when one is missing."""
+    import importlib.util
+
+    missing = [m for m in LSP_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        raise click.UsageError(
+            f"`aicxs lsp` needs the language server's dependencies ({', '.join(missing)} "
+            "missing): pip install 'aicxs[lsp]'"
+        )

@@ -84,14 +84,21 @@ def _explain_schema_error(err: jsonschema.ValidationError, shown: str) -> tuple[
     got = _describe_value(err.instance)
     match err.validator:
         case "type":
-            want = _TYPE_WORDS.get(str(err.validator_value), str(err.validator_value))
+            kinds = (
+                err.validator_value
+                if isinstance(err.validator_value, list)
+                else [err.validator_value]
+            )
+            kind = next((str(k) for k in kinds if k != "null"), "null")  # empty is always fine
+            want = _TYPE_WORDS.get(kind, kind)
             if isinstance(err.schema, dict) and err.schema.get("pattern") == DURATION_PATTERN:
                 want = 'a duration such as "90 days" or "120 seconds"'
             elif isinstance(err.schema, dict) and err.schema.get("format") == "date":
                 want = "a date such as 2025-06-30"
             return f"{where} should be {want}, not {got}", f"write {want}"
         case "enum":
-            allowed = [str(v) for v in err.validator_value]  # type: ignore[union-attr]
+            values = err.validator_value  # an empty value (None) is always allowed: not listed
+            allowed = [str(v) for v in values if v is not None]  # type: ignore[union-attr]
             options = ", ".join(allowed)
             hint = did_you_mean(str(err.instance), allowed)
             return (

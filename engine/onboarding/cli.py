@@ -61,7 +61,8 @@ def init(directory: str, org: str, target: int | None, force: bool) -> int:
     made = scaffold(org, target, std, std.vocabulary, environ_as_of() or dt.date.today())
     policy_path = folder / f"{made.slug}.aicx"
     facts_path = folder / f"{made.slug}.facts.yaml"
-    taken = [p for p in (policy_path, facts_path) if p.exists()]
+    schema_path = folder / f"{made.slug}.schema.json"  # for editors: see _with_schema
+    taken = [p for p in (policy_path, facts_path, schema_path) if p.exists()]
     if taken and not force:
         help_ = "pass `--force` to overwrite it, or choose another DIR or `--org`"
         found = [
@@ -72,7 +73,8 @@ def init(directory: str, org: str, target: int | None, force: bool) -> int:
         return EXIT_INVALID
     folder.mkdir(parents=True, exist_ok=True)
     write_atomic(policy_path, made.policy_text)
-    write_atomic(facts_path, made.facts_text)
+    write_atomic(schema_path, _facts_schema(made.policy_text, policy_path))
+    write_atomic(facts_path, _with_schema(made.facts_text, schema_path))
     level = std.levels[target].name
     click.echo(
         f"created {policy_path}: policy `{made.name}`, {std.name} at target level {target} "
@@ -82,11 +84,31 @@ def init(directory: str, org: str, target: int | None, force: bool) -> int:
         f"created {facts_path}: {made.facts_count} facts with their questions, all unknown, "
         "one example system"
     )
+    click.echo(
+        f"created {schema_path}: the JSON Schema of the facts, which editors with the YAML "
+        f"language server read (the first line of {facts_path.name} names it)"
+    )
     click.echo("\nnext: answer the questions, then see the verdict and what to do:")
     click.echo(f"  aicxs assess --policy {policy_path} -o {facts_path}")
     click.echo(f"  aicxs check {policy_path} --facts {facts_path}")
     click.echo(f"  aicxs roadmap {policy_path} --facts {facts_path}")
     return EXIT_OK
+
+
+def _facts_schema(policy_text: str, policy_path: Path) -> str:
+    """What `aicxs schema POLICY` prints for the scaffolded policy."""
+    from aicxs.aicxs_dsl import parse_text
+    from aicxs.engine.loader import compile_policy
+
+    schema = compile_policy(parse_text(policy_text, str(policy_path))).schema
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def _with_schema(facts_text: str, schema_path: Path) -> str:
+    """The facts template with the modeline by which the YAML language server (VS Code's
+    YAML extension, and other editors') validates and completes it against the schema file
+    beside it: the path is relative to the facts file."""
+    return f"# yaml-language-server: $schema={schema_path.name}\n{facts_text}"
 
 
 def _first_level(std: Any) -> int:

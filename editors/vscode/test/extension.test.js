@@ -84,7 +84,7 @@ test('a missing command gives a readable error and starts no client', async () =
   assert.equal(recorded.errors.length, 1);
   const { message, actions } = recorded.errors[0];
   assert.match(message, /"aicxs-does-not-exist" was not found/);
-  assert.match(message, /pip install aicxs/);
+  assert.match(message, /pip install 'aicxs\[lsp\]'/);
   assert.match(message, /aicxs\.server\.command/);
   assert.deepEqual(actions, ['Open Settings']);
 });
