@@ -12,7 +12,8 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from aicxs.engine.explain import LABEL, Style, node_lines, plain
+from aicxs.aicxs_dsl.escape import printable_lines
+from aicxs.engine.explain import LABEL, Style, is_coloured, node_lines, plain
 from aicxs.engine.outcome import (
     REPORT_SCHEMA_ID,
     REPORT_SCHEMA_VERSION,
@@ -66,7 +67,8 @@ _COLUMNS = (
 def report_text(
     report: Report, mode: str = "fails", style: Style = plain, verbose: bool = False
 ) -> str:
-    return "\n".join(_text(report, mode, style, verbose)) + "\n"
+    """The terminal summary; every line `printable` (no escape sequence, no forged line)."""
+    return printable_lines(_text(report, mode, style, verbose), is_coloured(style)) + "\n"
 
 
 def _text(report: Report, mode: str, style: Style, verbose: bool) -> Iterator[str]:

@@ -13,6 +13,7 @@ import textwrap
 from collections.abc import Iterator
 from typing import Any
 
+from aicxs.aicxs_dsl.escape import printable_lines
 from aicxs.engine.authoring.diff import word_diff
 from aicxs.engine.authoring.diff_change import Change, StandardDiff
 from aicxs.engine.authoring.docs import environment
@@ -133,7 +134,7 @@ def _impact_json(i: PolicyImpact) -> dict[str, Any]:
 
 
 def diff_text(data: dict[str, Any]) -> str:
-    return "\n".join(_text(data)) + "\n"
+    return printable_lines(_text(data)) + "\n"
 
 
 def _text(data: dict[str, Any]) -> Iterator[str]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import hashlib
-import json
 import multiprocessing
 import os
 import traceback
@@ -24,6 +23,7 @@ from typing import Any, Protocol
 
 from aicxs.aicxs_dsl import DiagnosticError, parse_text
 from aicxs.aicxs_dsl.diagnostics import Diagnostic
+from aicxs.aicxs_dsl.escape import json_dumps
 from aicxs.aicxs_dsl.limits import max_facts_bytes
 from aicxs.aicxs_dsl.parser import decode
 from aicxs.engine.loader import CompiledPolicy, compile_policy
@@ -210,7 +210,7 @@ def _diagnostic(d: Diagnostic, doc: Document) -> dict[str, Any]:
 
 
 def _dumps(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return json_dumps(data, indent=None, compact=True)
 
 
 # ---- runners: where chunks are evaluated ----------------------------------------------------

@@ -18,6 +18,7 @@ from aicxs.engine.console import (
     EXIT_INTERNAL,
     EXIT_INVALID,
     EXIT_OK,
+    echo,
     evaluation_date,
     guarded,
 )
@@ -123,7 +124,7 @@ def check_batch(
                 param_hint="--batch",
             )
     parts = [f"{n} {k.replace('_', ' ')}" for k, n in counts.items() if n or k == "certified"]
-    click.echo(f"{total} document{'s' if total != 1 else ''}: {', '.join(parts)}", err=True)
+    echo(f"{total} document{'s' if total != 1 else ''}: {', '.join(parts)}", err=True)
     if counts["internal_error"]:
         return EXIT_INTERNAL
     if counts["invalid"]:
