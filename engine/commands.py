@@ -204,8 +204,8 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> int:
 
     changed = []
     for path in aicx_files(paths):
+        after = format_module(parse_file(path))  # refuses a device, a FIFO, a huge file
         before = path.read_text("utf-8")
-        after = format_module(parse_file(path))
         if after == before:
             continue
         changed.append(path)

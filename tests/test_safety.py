@@ -10,12 +10,17 @@ files live in `tests/hostile/` (`output/` holds valid inputs with hostile texts)
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
+import resource
 import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -222,3 +227,187 @@ def test_a_link_of_ones_own_in_a_sticky_folder_is_written_through(tmp_path: Path
     run = run_cli(*CHECK_CLEAN, "--explain", "none", "-o", str(shared / "report.txt"))
     assert run.exit_code == 1, run.stderr
     assert "Verdict:" in target.read_text()
+
+
+# ---- 5. special files and the size limits ---------------------------------------------------
+
+
+def _not_regular(name: str, kind: str = "a character device") -> str:
+    return f"{name}: aicxs_file_not_regular: `{name}` is {kind}, not a regular file\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check", str(POLICY), "--facts", "/dev/null"),
+        ("check", "/dev/null", "--facts", str(CLEAN_FACTS)),
+        ("check", str(POLICY), "--facts", str(CLEAN_FACTS), "--spec", "/dev/null"),
+        ("lint", "/dev/null"),
+        ("fmt", "--check", "/dev/null"),
+        ("schema", "/dev/null"),
+    ],
+    ids=["facts", "policy", "spec", "lint", "fmt", "schema"],
+)
+def test_a_device_is_refused_wherever_a_file_is_read(args: tuple[str, ...]) -> None:
+    before = _device("/dev/null")
+    run = run_cli(*args, "--as-of", AS_OF) if args[0] == "check" else run_cli(*args)
+    assert run.exit_code == 2, run.stdout + run.stderr
+    assert _not_regular("/dev/null") in run.stdout + run.stderr
+    assert _device("/dev/null") == before
+
+
+def test_a_fifo_is_refused_at_once_not_waited_on(tmp_path: Path) -> None:
+    fifo = tmp_path / "facts.yaml"
+    os.mkfifo(fifo)
+
+    def writer() -> None:  # if aicxs waited for a writer, this one would let it go on
+        fd = os.open(fifo, os.O_WRONLY)
+        with contextlib.suppress(BrokenPipeError):  # aicxs did not wait: nobody reads
+            os.write(fd, b"systems: []\n")
+        os.close(fd)
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        run = run_cli(*CHECK_CLEAN[:3], str(fifo), "--as-of", AS_OF)
+    finally:
+        os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))  # let the writer go in any case
+        thread.join(5)
+    assert run.exit_code == 2, run.stdout
+    assert run.stderr.startswith(_not_regular(str(fifo), "a FIFO (named pipe)"))
+
+
+def test_dev_zero_is_refused_not_read_until_memory_runs_out() -> None:
+    def capped() -> None:  # the old reader ran out of memory; never let it take the machine's
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "aicxs", *CHECK_CLEAN[:3], "/dev/zero", "--as-of", AS_OF],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        preexec_fn=capped,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.startswith(_not_regular("/dev/zero"))
+
+
+def test_a_file_is_read_no_further_than_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aicxs.aicxs_dsl import reading
+
+    path = tmp_path / "growing.yaml"
+    path.write_bytes(b"x" * 10_000)
+    real = os.fstat
+
+    def says_empty(fd: int) -> os.stat_result:  # a file that grows after its size was read
+        st = real(fd)
+        return os.stat_result((st.st_mode, *st[1:6], 0, *st[7:]))
+
+    monkeypatch.setattr(reading.os, "fstat", says_empty)
+    read: list[int] = []
+
+    class Counted(io.FileIO):
+        def read(self, n: int = -1) -> bytes:
+            data = super().read(n) or b""
+            read.append(len(data))
+            return data
+
+    monkeypatch.setattr(reading.io, "FileIO", Counted)
+    assert reading.read_limited(path, 100) is None
+    assert sum(read) == 101
+    assert reading.read_limited(path, 10_000) == b"x" * 10_000
+
+
+# ---- 6. the policies folder of `serve` ------------------------------------------------------
+
+
+def _served_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "served"
+    folder.mkdir()
+    (folder / "acme.aicx").write_bytes(POLICY.read_bytes())
+    return folder
+
+
+def test_a_fifo_among_the_served_policies_is_listed_not_waited_on(tmp_path: Path) -> None:
+    from tests.test_server import serving
+
+    folder = _served_folder(tmp_path)
+    fifo = folder / "pipe.aicx"
+    os.mkfifo(fifo)
+
+    def writer() -> None:  # if the server waited on the FIFO, this would let it go on
+        fd = os.open(fifo, os.O_WRONLY)
+        with contextlib.suppress(BrokenPipeError):
+            os.write(fd, b"# not a policy\n")
+        os.close(fd)
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        with serving(folder, reload_interval=0.05) as client:
+            health = client.get("/health")
+            listed = {p["file"]: p for p in client.get("/v1/policies").json()["policies"]}
+    finally:
+        os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+        thread.join(5)
+    assert health.json() == {"status": "ok", "policies": 1, "failing_files": 1}
+    [diagnostic] = listed[str(fifo)]["error"]["diagnostics"]
+    assert (diagnostic["code"], diagnostic["message"]) == (
+        "aicxs_file_not_regular",
+        f"`{fifo}` is a FIFO (named pipe), not a regular file",
+    )
+
+
+def test_a_link_to_dev_zero_among_the_served_policies_is_listed_not_read(tmp_path: Path) -> None:
+    from aicxs.engine.service.registry import PolicyRegistry
+
+    folder = _served_folder(tmp_path)
+    (folder / "zero.aicx").symlink_to("/dev/zero")
+    registry = PolicyRegistry(folder)
+    changes = {c.file: c for c in registry.refresh()}
+    assert sorted(registry.by_id) == ["acme"]
+    [diagnostic] = changes[str(folder / "zero.aicx")].diagnostics
+    assert diagnostic.code == "aicxs_file_not_regular"
+    assert diagnostic.message.endswith("is a character device, not a regular file")
+
+
+def test_health_reports_a_reload_that_is_stuck(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aicxs.engine.service import registry
+    from tests.test_server import serving, wait_for
+
+    folder = _served_folder(tmp_path)
+    release, entered = threading.Event(), threading.Event()
+    load = registry._load
+
+    def hanging(name: str, *args: Any) -> Any:  # a file system that stops answering
+        if name.endswith("new.aicx"):
+            entered.set()
+            release.wait(30)
+        return load(name, *args)
+
+    monkeypatch.setattr(registry, "_load", hanging)
+    monkeypatch.setattr(registry, "STUCK_AFTER", 0.3)
+    with serving(folder, reload_interval=0.05) as client:
+        assert client.get("/health").json()["status"] == "ok"
+        (folder / "new.aicx").write_bytes(POLICY.read_bytes().replace(b"acme", b"beta"))
+        assert entered.wait(10)
+        wait_for(lambda: client.get("/health").status_code == 503)
+        health = client.get("/health").json()
+        assert health["status"] == "reload_stuck" and health["reload_running_seconds"] >= 0.3
+        assert (health["policies"], health["failing_files"]) == (1, 0)
+        release.set()
+        wait_for(
+            lambda: (
+                client.get("/health").json()
+                == {
+                    "status": "ok",
+                    "policies": 2,
+                    "failing_files": 0,
+                }
+            )
+        )

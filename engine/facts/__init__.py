@@ -8,13 +8,16 @@ normalised and validated against the vocabulary's schema, each error located (`c
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError
+from aicxs.aicxs_dsl.escape import printable
 from aicxs.aicxs_dsl.limits import MAX_FACTS_BYTES, MAX_INT, max_facts_bytes, max_list_items
 from aicxs.aicxs_dsl.limits import MAX_FACTS_DEPTH as MAX_DEPTH
 from aicxs.aicxs_dsl.parser import decode
+from aicxs.aicxs_dsl.reading import read_limited
 from aicxs.aicxs_dsl.source import Source, span_at
 
 # `facts_from_data` finds `converter` and `_normalise` here, where tests patch them.
@@ -57,13 +60,13 @@ __all__ = [
 
 
 def load_facts(path: str | Path, validator: Validator, vocabulary: Type) -> FactsDocument:
-    name = str(path)
+    name = printable(os.fspath(path))  # how every output names the file
     limit = max_facts_bytes()
     try:
-        p = Path(path)
-        if p.stat().st_size > limit:
+        data = read_limited(path, limit, name)
+        if data is None:
             raise _too_large(name, f"facts file is larger than {limit:,} bytes")
-        text = decode(name, p.read_bytes())
+        text = decode(name, data)
     except OSError as err:
         reason = (err.strerror or str(err)).lower()
         raise _file_error(
