@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import re
 import resource
@@ -411,3 +412,105 @@ def test_health_reports_a_reload_that_is_stuck(
                 }
             )
         )
+
+
+# ---- 9. unknown keys with an empty value ----------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_an_unknown_key_with_an_empty_value_is_refused(tmp_path: Path, suffix: str) -> None:
+    facts = tmp_path / f"facts{suffix}"
+    facts.write_text(
+        "organisaton:\nsytems:\nsystems:\n  - id: a\n    escalation:\n      availble:\n"
+        if suffix == ".yaml"
+        else '{"organisaton": null, "sytems": null,\n'
+        ' "systems": [{"id": "a", "escalation": {"availble": null}}]}'
+    )
+    run = run_cli(*CHECK_CLEAN[:3], str(facts), "--as-of", AS_OF)
+    assert run.exit_code == 2, run.stdout
+    found = re.findall(r"aicxs_facts_schema: (.*)\n(?:.*\n)*?help: (.*)", run.stderr)
+    assert found == [
+        (
+            "the document has no fact `organisaton` in the vocabulary ($.organisaton)",
+            "did you mean `organisation`?",
+        ),
+        (
+            "the document has no fact `sytems` in the vocabulary ($.sytems)",
+            "did you mean `systems`?",
+        ),
+        (
+            "`systems[a].escalation` has no fact `availble` in the vocabulary "
+            "($.systems[0].escalation.availble)",
+            "did you mean `available`?",
+        ),
+    ]
+
+
+# ---- 7. evidence links ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        " javascript:alert(1)",
+        "java\tscript:x",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox",
+        "https://a.example/\x1b[2J",
+    ],
+)
+def test_an_evidence_link_that_is_not_http_https_or_a_file_is_refused(
+    tmp_path: Path, url: str
+) -> None:
+    facts = tmp_path / "facts.json"
+    facts.write_text(
+        json.dumps({"systems": [], "evidence": [{"fact": "systems", "url": url}]}, indent=1)
+    )
+    run = run_cli(*CHECK_CLEAN[:3], str(facts), "--as-of", AS_OF)
+    assert run.exit_code == 2, run.stdout
+    header = run.stderr.splitlines()[0]
+    assert header.startswith(f"{facts}:6:") and ": aicxs_facts_url: `evidence[0].url` is " in header
+    assert (
+        "help: give an http or https address, or a relative path or `file:` reference" in run.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://wiki.example/queue?a=1&b=2#x",
+        "http://intranet/doc",
+        "docs/queue-report.pdf",
+        "/srv/evidence/queue.pdf",
+        "file:///srv/evidence/queue.pdf",
+        "../evidence.pdf",
+    ],
+)
+def test_http_https_relative_and_file_links_are_kept(url: str) -> None:
+    from aicxs.engine import load_policy
+
+    compiled = load_policy(POLICY)
+    facts = compiled.facts_from_data({"systems": [], "evidence": [{"fact": "systems", "url": url}]})
+    assert facts.evidence == [{"fact": "systems", "url": url}]
+
+
+def test_oscal_never_carries_a_script_link(tmp_path: Path) -> None:
+    """Even given evidence that skipped validation (a document built in code)."""
+    from aicxs.engine import load_policy
+    from aicxs.engine.facts import FactsDocument
+    from aicxs.engine.reports import render_report
+
+    compiled = load_policy(POLICY)
+    good = compiled.load_facts(CLEAN_FACTS)
+    evidence = [
+        {"fact": "systems", "document": "a", "url": "javascript:alert(1)"},
+        {"fact": "systems", "document": "b", "url": "https://wiki.example/b"},
+    ]
+    facts = FactsDocument(good.path, good.data, good.text, evidence)
+    report = compiled.evaluate(facts, AS_OF)
+    oscal = json.loads(render_report("oscal", report, compiled, "fails"))
+    hrefs = re.findall(r'"href": "([^"]*)"', json.dumps(oscal, indent=1))
+    assert "https://wiki.example/b" in hrefs
+    assert not [h for h in hrefs if not h.startswith(("https:", "#", "file:", "tests/"))], hrefs

@@ -36,7 +36,9 @@ from aicxs.engine.facts.validation import (
     Validator,
     _duplicate_keys,
     _schema_diagnostic,
+    bad_links,
     display_path,
+    empty_unknown_keys,
     make_validator,
 )
 from aicxs.engine.facts.yaml_text import _parse_yaml
@@ -115,10 +117,14 @@ def facts_from_data(
         )
     plain = _normalise(raw, source, doc)
     errors = sorted(validator.iter_errors(plain), key=lambda e: list(e.absolute_path))
-    if errors:
-        raise DiagnosticError([_schema_diagnostic(e, source, doc, plain) for e in errors[:50]])
+    empty = list(empty_unknown_keys(raw, vocabulary, source, doc, plain))
+    if errors or empty:
+        found = [_schema_diagnostic(e, source, doc, plain) for e in errors[:50]]
+        raise DiagnosticError(found + empty[:50])
     if duplicates := list(_duplicate_keys(plain, vocabulary, "$", source, doc)):
         raise DiagnosticError(duplicates[:50])
+    if links := list(bad_links(plain.get("evidence"), source, doc)):
+        raise DiagnosticError(links[:50])
     doc.evidence = plain.pop("evidence", [])
     doc.data = _typed(plain, vocabulary)
     return doc
