@@ -76,7 +76,7 @@ def parse_text(text: str, path: str = "<string>") -> ast.Module:
 def parse_file(path: str | Path, name: str | None = None) -> ast.Module:
     """Read and parse a file; unreadable, oversized or non-UTF-8 files are diagnostics too.
     `name` is how messages show the file (default: the path as given)."""
-    name = name or printable(os.fspath(path))
+    name = printable(name or os.fspath(path))  # a file name may hold anything but `/` and NUL
     limit = max_file_bytes()
     try:
         data = read_limited(path, limit, name)

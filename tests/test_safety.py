@@ -20,6 +20,7 @@ import stat
 import subprocess
 import sys
 import threading
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -514,3 +515,141 @@ def test_oscal_never_carries_a_script_link(tmp_path: Path) -> None:
     hrefs = re.findall(r'"href": "([^"]*)"', json.dumps(oscal, indent=1))
     assert "https://wiki.example/b" in hrefs
     assert not [h for h in hrefs if not h.startswith(("https:", "#", "file:", "tests/"))], hrefs
+
+
+# ---- 8. file names --------------------------------------------------------------------------
+
+NAMES = {
+    "control": "acme\x1b[2J\nFAIL.aicx",
+    "not-utf8": os.fsdecode(b"acme-\xff\xfe.aicx"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(NAMES))
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_file_name_with_control_characters_or_not_utf8_is_shown_escaped(
+    tmp_path: Path, kind: str, fmt: str
+) -> None:
+    policy = tmp_path / NAMES[kind]
+    policy.write_bytes(POLICY.read_bytes())
+    facts = tmp_path / NAMES[kind].replace(".aicx", ".yaml")
+    facts.write_bytes(CLEAN_FACTS.read_bytes())
+    args = ("check", str(policy), "--facts", str(facts), "--as-of", AS_OF, "--format", fmt)
+    run = run_cli(*args)
+    out = tmp_path / "report.out"
+    to_file = run_cli(*args, "-o", str(out))
+    assert (run.exit_code, to_file.exit_code) == (1, 1), run.stderr + to_file.stderr
+    assert out.read_text("utf-8") == run.stdout
+    assert raw_controls(run.stdout, "\n\r" if fmt == "csv" else "\n") == []
+    shown = "acme\\x1b[2J\\nFAIL" if kind == "control" else "acme-\\xff\\xfe"
+    assert shown in run.stdout or shown.replace("\\", "\\\\") in run.stdout
+    if fmt == "junit":
+        ET.fromstring(run.stdout.encode())  # well-formed XML
+    elif fmt in ("json", "sarif", "oscal"):
+        json.loads(run.stdout)
+
+
+def test_a_diagnostic_names_a_strange_file_escaped(tmp_path: Path) -> None:
+    policy = tmp_path / NAMES["not-utf8"]
+    policy.write_bytes(b"policy acme implements AICXS 2024 {\n  target levle 2\n}\n")
+    run = run_cli("lint", str(policy))
+    assert run.exit_code == 2
+    assert f"{tmp_path}/acme-\\xff\\xfe.aicx:2:10: aicxs_parse_error" in run.stdout
+
+
+# ---- 4. Markdown injection ------------------------------------------------------------------
+
+INJECTED = {"html_block", "html_inline", "image", "link_open", "em_open", "s_open"}
+
+
+def _tokens(text: str) -> list[Any]:
+    """Every token of `text` read by a real CommonMark parser (raw HTML on, with GitHub's
+    tables and strikethrough), children included."""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    out: list[Any] = []
+    for token in parser.parse(text):
+        out += [token, *(token.children or [])]
+    return out
+
+
+def _assert_no_element_injected(text: str, links: str = "") -> list[Any]:
+    """No raw HTML (but the one comment `aicxs docs` writes), image, emphasis or link (but
+    links to `links...`); every row of a table as wide as its header."""
+    tokens = _tokens(text)
+    ours = re.compile(r"<!-- Generated from (?:(?!-->).)* by `aicxs docs`[^>]*-->\n")
+    tokens = [t for t in tokens if not (t.type == "html_block" and ours.fullmatch(t.content))]
+    injected = [t for t in tokens if t.type in INJECTED - ({"link_open"} if links else set())]
+    assert injected == [], [(t.type, t.content or t.attrs) for t in injected]
+    hrefs = [str(t.attrs.get("href")) for t in tokens if t.type == "link_open"]
+    assert all(h.startswith(links) for h in hrefs), hrefs
+    rows: list[int] = []  # every row of a table has as many cells as its header
+    for t in tokens:
+        if t.type == "tr_open":
+            rows.append(0)
+        elif t.type in ("th_open", "td_open"):
+            rows[-1] += 1
+        elif t.type == "table_close":
+            assert len(set(rows)) == 1, rows
+            rows = []
+    return tokens
+
+
+def test_markdown_report_shows_every_field_as_text() -> None:
+    run = run_cli(
+        "check",
+        str(OUTPUT / "markdown.aicx"),
+        "--facts",
+        str(OUTPUT / "markdown.yaml"),
+        "--as-of",
+        AS_OF,
+        "--format",
+        "markdown",
+        "--explain",
+        "full",
+    )
+    assert run.exit_code == 1, run.stderr
+    tokens = _assert_no_element_injected(run.stdout)
+    strong = {t.content for t in tokens if t.type == "text" and t.level == 3}
+    heads = [t for t in tokens if t.type == "heading_open"]
+    fences = [t for t in tokens if t.type == "fence"]
+    assert len(fences) == len([h for h in heads if h.tag == "h3"])  # one whole fence each
+    failing = next(f.content for f in fences if f.content.startswith("FAIL    P4.2"))
+    assert "voice```\\n<img src=x onerror=alert(1)>\\n```" in failing
+    assert "[click](javascript:alert(1)) | `x` <script>alert(2)</script>" in failing
+    inline = " ".join(t.content for t in tokens if t.type == "inline")
+    assert "- **Policy:** " not in inline and "<script>alert(1)</script> | [click]" in (
+        " ".join(t.content for t in tokens if t.type == "text")
+    )
+    assert strong <= {"Policy:", "Facts:", "As of:", "Verdict:", "NOT CERTIFIED", "Maturity:"}
+
+
+def test_docs_markdown_shows_the_standards_texts_as_text(tmp_spec: Path) -> None:
+    text = tmp_spec.read_text("utf-8").replace(
+        'title "AI in Customer Experience Standard"',
+        'title "<script>alert(1)</script> [x](javascript:alert(1)) | # *em*"',
+    )
+    text = text.replace(
+        'clause P1.1 "AI strategy aligned to CX objectives"',
+        'clause P1.1 "AI strategy `` ``` `` <img src=x onerror=alert(1)> | x"',
+    )
+    tmp_spec.write_text(text.replace("customer-experience objectives", "- <b>x</b> [y](z)"))
+    run = run_cli("docs", str(tmp_spec))
+    assert run.exit_code == 0, run.stderr
+    _assert_no_element_injected(run.stdout, links="#")
+    assert "<script>alert(1)</script> [x](javascript:alert(1)) | # *em*" in " ".join(
+        t.content for t in _tokens(run.stdout) if t.type == "text"
+    )
+
+
+def test_diff_markdown_shows_the_standards_texts_as_text(tmp_spec: Path) -> None:
+    text = tmp_spec.read_text("utf-8").replace(
+        'clause P1.1 "AI strategy aligned to CX objectives"',
+        'clause P1.1 "AI strategy <img src=x onerror=alert(1)> [x](javascript:alert(1)) | x"',
+    )
+    tmp_spec.write_text(text.replace("customer-experience objectives", "<b>x</b> ``` | y"))
+    run = run_cli("diff", "spec/aicxs-2024.aicx", str(tmp_spec), "--format", "markdown")
+    assert run.exit_code in (0, 1), run.stderr
+    ours = run.stdout.replace("~~", "").replace("*why*", "why").replace("*affects*", "affects")
+    _assert_no_element_injected(ours)  # the diff's own marks (struck, *why*) taken out

@@ -93,7 +93,7 @@ def _case(suite: ET.Element, report: Report, r: Result, classname: str, mode: st
         "testcase",
         name=_xml(title),
         classname=classname,
-        file=r.span.path,
+        file=_xml(r.span.path),
         line=str(r.span.line),
         time="0",
     )

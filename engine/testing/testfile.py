@@ -17,6 +17,7 @@ from typing import Any
 
 from aicxs.aicxs_dsl import ast, parse_file, parse_text
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError
+from aicxs.aicxs_dsl.escape import printable
 from aicxs.aicxs_dsl.parser import decode
 from aicxs.aicxs_dsl.reading import read_limited
 from aicxs.engine.explain import json_value
@@ -153,7 +154,7 @@ def _load(
 
 
 def _read(path: Path) -> YamlDoc:
-    name = str(path)
+    name = printable(str(path))
     try:
         data = read_limited(path, MAX_TEST_FILE_BYTES, name)
         if data is None:
