@@ -151,6 +151,12 @@ def batch_options(fn: F) -> F:
                 "file; print one JSON line per document, in order.",
             ),
             click.option(
+                "--follow-links",
+                is_flag=True,
+                help="With a --batch folder: read facts files that links lead to outside the "
+                "folder too (by default they are skipped, and named).",
+            ),
+            click.option(
                 "--workers",
                 type=click.IntRange(min=1),
                 help="Processes (or Dask workers) to use with --batch (default: all cores).",

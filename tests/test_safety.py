@@ -20,6 +20,7 @@ import stat
 import subprocess
 import sys
 import threading
+import tracemalloc
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -653,3 +654,139 @@ def test_diff_markdown_shows_the_standards_texts_as_text(tmp_spec: Path) -> None
     assert run.exit_code in (0, 1), run.stderr
     ours = run.stdout.replace("~~", "").replace("*why*", "why").replace("*affects*", "affects")
     _assert_no_element_injected(ours)  # the diff's own marks (struck, *why*) taken out
+
+
+# ---- 10. `check --batch` and links ----------------------------------------------------------
+
+
+def _batch(*args: str) -> tuple[int, list[str], str]:
+    run = run_cli("check", str(POLICY), "--batch", *args, "--as-of", AS_OF, "--engine", "local")
+    return (
+        run.exit_code,
+        [json.loads(line)["source"] for line in run.stdout.splitlines()],
+        run.stderr,
+    )
+
+
+def test_batch_skips_links_that_leave_the_folder_and_says_so(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    (outside / "more").mkdir(parents=True)
+    (outside / "secret.yaml").write_bytes(CLEAN_FACTS.read_bytes())
+    (outside / "more" / "b.yaml").write_bytes(CLEAN_FACTS.read_bytes())
+    estate = tmp_path / "estate"
+    estate.mkdir()
+    (estate / "a.yaml").write_bytes(CLEAN_FACTS.read_bytes())
+    (estate / "again.yaml").symlink_to(estate / "a.yaml")  # stays inside: read
+    (estate / "secret.yaml").symlink_to(outside / "secret.yaml")
+    (estate / "more").symlink_to(outside / "more")
+    (estate / "loop").symlink_to(estate)  # a folder of its own: read once, not for ever
+    code, sources, stderr = _batch(str(estate))
+    assert code == 1, stderr
+    assert sources == [str(estate / "a.yaml"), str(estate / "again.yaml")]
+    assert stderr == (
+        "2 documents: 0 certified, 2 undetermined\n"
+        f"skipped 2 links that lead out of `{estate}` (give --follow-links to read them): "
+        f"{estate / 'more'}, {estate / 'secret.yaml'}\n"
+    )
+    code, sources, stderr = _batch(str(estate), "--follow-links")
+    assert sources == [
+        str(estate / "a.yaml"),
+        str(estate / "again.yaml"),
+        str(estate / "more" / "b.yaml"),
+        str(estate / "secret.yaml"),
+    ]
+    assert stderr == "4 documents: 0 certified, 4 undetermined\n"
+
+
+# ---- 11. `check --batch` and over-limit documents -------------------------------------------
+
+
+def test_an_over_limit_json_lines_document_is_refused_while_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aicxs.engine.service.batch import documents
+
+    monkeypatch.setenv("AICXS_MAX_FACTS_BYTES", "10000")
+    estate = tmp_path / "estate.jsonl"
+    big = json.dumps({"systems": [{"id": f"s{i}"} for i in range(200_000)]})  # 3.3 MB
+    estate.write_text(f'{{"systems": []}}\n{big}\n{{"systems": []}}\n')
+    tracemalloc.start()
+    try:
+        docs = list(documents(estate))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [(d.source, d.data is None) for d in docs] == [
+        (f"{estate}:1", False),
+        (f"{estate}:2", True),
+        (f"{estate}:3", False),
+    ]
+    [refused] = docs[1].unreadable
+    assert (refused.code, refused.message) == (
+        "aicxs_limit_file_size",
+        "document is larger than 10,000 bytes",
+    )
+    assert peak < 1_000_000, f"the reader held {peak:,} bytes for a 3 MB line"
+    code, _, stderr = _batch(str(estate))
+    assert code == 2 and stderr == "3 documents: 0 certified, 2 undetermined, 1 invalid\n"
+
+
+def test_batch_refuses_a_json_lines_file_that_is_not_a_regular_file() -> None:
+    run = run_cli("check", str(POLICY), "--batch", "/dev/null", "--as-of", AS_OF)
+    assert run.exit_code == 2
+    assert run.stderr.startswith(_not_regular("/dev/null"))
+
+
+def test_a_json_list_over_the_limit_is_refused_before_it_is_built(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """YAML is checked as a stream; JSON by its structure, before any value is decoded."""
+    from aicxs.aicxs_dsl.diagnostics import DiagnosticError
+    from aicxs.engine import load_policy
+
+    compiled = load_policy(POLICY)
+    monkeypatch.setenv("AICXS_MAX_LIST_ITEMS", "1000")
+    systems = ",".join(f'{{"id":"s{i}","customer_facing":true}}' for i in range(100_000))
+    text = f'{{"organisation": {{}},\n "systems": [{systems}]}}'
+    tracemalloc.start()
+    try:
+        with pytest.raises(DiagnosticError) as info:
+            compiled.parse_facts(text, "estate.json")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    [d] = info.value.diagnostics
+    assert (d.code, d.message, d.location()) == (
+        "aicxs_limit_list_length",
+        "`systems` has more than 1,000 items",
+        "estate.json:2:2",
+    )
+    assert peak < 3 * len(text), f"{peak:,} bytes held to refuse {len(text):,} bytes of JSON"
+
+
+@pytest.mark.parametrize(
+    ("items", "refused"),
+    [
+        (['"a,]"'] * 10, False),  # at the limit, strings holding brackets and commas
+        (['"a,]"'] * 11, True),
+        (['"\\"]{,\\\\"'] * 11, True),  # escaped quotes and backslashes
+        (['[{"k": ",,,,,,,,,,,,"}]'] * 10, False),  # commas inside strings inside lists
+        (["[" + ",".join(["1"] * 11) + "]"], True),  # a long list inside a list
+        (['{"a": 1' + "".join(f', "k{i}": 1' for i in range(10)) + "}"], True),  # 11 keys
+    ],
+)
+def test_the_json_structure_scan_counts_items_not_characters(
+    monkeypatch: pytest.MonkeyPatch, items: list[str], refused: bool
+) -> None:
+    from aicxs.aicxs_dsl.diagnostics import DiagnosticError
+    from aicxs.aicxs_dsl.source import Source
+    from aicxs.engine.facts.json_scan import check_lengths
+
+    monkeypatch.setenv("AICXS_MAX_LIST_ITEMS", "10")
+    text = '{"pad": "' + "," * 50 + '", "list": [' + ", ".join(items) + "]}"
+    json.loads(text)  # the cases are JSON
+    if refused:
+        with pytest.raises(DiagnosticError, match="has more than 10 items"):
+            check_lengths(text, Source("f.json", text))
+    else:
+        check_lengths(text, Source("f.json", text))
