@@ -69,6 +69,7 @@ def load_facts(path: str | Path, validator: Validator, vocabulary: Type) -> Fact
         if data is None:
             raise _too_large(name, f"facts file is larger than {limit:,} bytes")
         text = decode(name, data)
+        del data  # the bytes are not kept while the text is parsed
     except OSError as err:
         reason = (err.strerror or str(err)).lower()
         raise _file_error(

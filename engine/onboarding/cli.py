@@ -285,7 +285,9 @@ def _show_question(step: Any) -> None:
 
 
 def _typed(step: Any) -> str:
-    return str(click.prompt(step.prompt, default="", show_default=False))
+    from aicxs.aicxs_dsl.escape import printable
+
+    return str(click.prompt(printable(step.prompt), default="", show_default=False))
 
 
 @click.command()
