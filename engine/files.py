@@ -20,6 +20,7 @@ file to write a stream into.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -52,6 +53,8 @@ def open_atomic(path: Path) -> Iterator[TextIO]:
         st = None
     except OSError as err:
         raise _cannot_write(path, err) from None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise _cannot_write(path, IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)))
     if st is not None and not stat.S_ISREG(st.st_mode):
         if stat.S_ISLNK(st.st_mode):
             _check_link(path, st)

@@ -90,6 +90,15 @@ def test_output_to_dev_stdout_writes_to_whatever_stdout_is() -> None:
     assert done.stdout.startswith("AICXS 2024 · policy acme") and done.stderr == ""
 
 
+def test_output_to_a_folder_is_a_located_error(tmp_path: Path) -> None:
+    run = run_cli(*CHECK_CLEAN, "-o", str(tmp_path))
+    assert run.exit_code == 2
+    assert run.stderr.startswith(
+        f"{tmp_path}: aicxs_file_error: cannot write `{tmp_path}`: is a directory\n"
+    )
+    assert tmp_path.is_dir() and list(tmp_path.iterdir()) == []
+
+
 # ---- 2. `-o` through a symbolic link --------------------------------------------------------
 
 
