@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from aicxs.aicxs_dsl.escape import printable
 from aicxs.aicxs_dsl.source import Span
 
 
@@ -81,13 +82,15 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
 
 
 def render_one(d: Diagnostic) -> str:
+    """One diagnostic; what it quotes of the input (a file name, an id, a value) is made
+    `printable`, so no message can carry an escape sequence or forge a line."""
     label = d.code if d.severity is Severity.ERROR else f"{d.code} (warning)"
-    lines = [f"{d.location()}: {label}: {d.message}"]
+    lines = [printable(f"{d.location()}: {label}: {d.message}")]
     if d.span is not None:
         lines.append(d.span.snippet())
-    lines.extend(f"note: {note}" for note in d.notes)
+    lines.extend(printable(f"note: {note}") for note in d.notes)
     if d.help:
-        lines.append(f"help: {d.help}")
+        lines.append(printable(f"help: {d.help}"))
     return "\n".join(lines)
 
 

@@ -8,6 +8,7 @@ what was expected, points at the offending token and, where a keyword is close, 
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,6 +18,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from aicxs.aicxs_dsl import ast
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, closest
+from aicxs.aicxs_dsl.escape import printable
 from aicxs.aicxs_dsl.limits import (
     MAX_EXPR_DEPTH,
     MAX_FILE_BYTES,
@@ -25,6 +27,7 @@ from aicxs.aicxs_dsl.limits import (
     MAX_STRING_CHARS,
     max_file_bytes,
 )
+from aicxs.aicxs_dsl.reading import read_limited
 from aicxs.aicxs_dsl.source import Source, Span
 from aicxs.aicxs_dsl.tables import load_parser
 from aicxs.aicxs_dsl.transformer import AstBuilder, BadLiteral
@@ -73,10 +76,10 @@ def parse_text(text: str, path: str = "<string>") -> ast.Module:
 def parse_file(path: str | Path, name: str | None = None) -> ast.Module:
     """Read and parse a file; unreadable, oversized or non-UTF-8 files are diagnostics too.
     `name` is how messages show the file (default: the path as given)."""
-    name = name or str(path)
+    name = printable(name or os.fspath(path))  # a file name may hold anything but `/` and NUL
     limit = max_file_bytes()
     try:
-        data = Path(path).read_bytes() if Path(path).stat().st_size <= limit else None
+        data = read_limited(path, limit, name)
     except OSError as err:
         reason = err.strerror or str(err)
         raise DiagnosticError(  # noqa: B904 - the OS error is the message; no chain for users

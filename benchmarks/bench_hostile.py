@@ -5,7 +5,10 @@ Each input of the corpus (tests/hostile/aicx/*.aicx through `aicxs lint`, tests/
 through `aicxs check` of a small policy) and each big generated one (a 50 MB policy, 10,000
 nested brackets, 1,000,000 systems in YAML and in JSON, JSON nested 100,000 deep, ...) is run
 in a child process of its own; its wall time and peak resident memory (ru_maxrss, from wait4)
-are printed in a table, with the exit code and the error codes. The floor row is `aicxs
+are printed in a table, with the exit code and the error codes. So are the special files
+(`/dev/zero` as facts, policy and standard; a FIFO as facts and as a batch), the valid inputs
+with hostile texts of tests/hostile/output/ in every format, and the 1,000,000 systems as a
+`check --batch` document. The floor row is `aicxs
 --version`: the cost of starting Python and importing the command. This process imports
 nothing of aicxs and makes the big inputs in a child of its own: a child's peak memory counts
 the pages of the parent it was forked from.
@@ -84,6 +87,29 @@ def inputs(folder: Path) -> list[tuple[str, list[str]]]:
             cases.append((f"facts/{path.name}", [*check, str(path)]))
     for _, name, path in (b for b in big if b[0] == "facts"):
         cases.append((f"facts/{name} (generated)", [*check, path]))
+    batch = ["check", str(POLICY), "--as-of", "2026-11-27", "--engine", "local", "--batch"]
+    for _, name, path in (b for b in big if b[0] == "facts" and b[1].endswith(".json")):
+        cases.append((f"facts/{name} (generated) as a --batch line", [*batch, path]))
+    return cases + special(folder, check, batch)
+
+
+def special(folder: Path, check: list[str], batch: list[str]) -> list[tuple[str, list[str]]]:
+    """Devices and FIFOs where files are expected, and valid inputs with hostile texts."""
+    fifo = folder / "facts-fifo.yaml"
+    os.mkfifo(fifo)  # nobody ever writes to it: aicxs must not wait for a writer
+    clean = str(CORPUS / "facts" / "ok-clean.yaml")
+    cases = [
+        ("special: --facts /dev/zero", [*check, "/dev/zero"]),
+        ("special: lint /dev/zero", ["lint", "/dev/zero"]),
+        ("special: --spec /dev/zero", [*check, clean, "--spec", "/dev/zero"]),
+        ("special: --facts a FIFO", [*check, str(fifo)]),
+        ("special: --batch a FIFO", [*batch, str(fifo)]),
+    ]
+    output = CORPUS / "output"
+    for fmt in ("text", "markdown", "html", "junit", "sarif", "oscal", "csv", "json"):
+        for stem in ("escapes", "markdown"):
+            args = ["check", str(output / f"{stem}.aicx"), "--facts", str(output / f"{stem}.yaml")]
+            cases.append((f"output/{stem} --format {fmt}", [*args, "--format", fmt]))
     return cases
 
 

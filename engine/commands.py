@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from aicxs.aicxs_dsl.escape import json_dumps
 from aicxs.engine.console import (
     EXIT_FAILED,
     EXIT_INVALID,
@@ -17,6 +18,7 @@ from aicxs.engine.console import (
     aicx_files,
     as_of_option,
     batch_options,
+    echo,
     emit,
     evaluation_date,
     facts_option,
@@ -74,6 +76,7 @@ def check(
 
     With --batch PATH (a folder of facts files, or a JSON Lines file of facts documents),
     evaluate every document, in parallel, and print one JSON line per document, in order."""
+    from aicxs.aicxs_dsl.escape import json_dumps
     from aicxs.engine import load_policy
     from aicxs.engine.loader import explain_mode
     from aicxs.engine.render import report_json, report_markdown, report_text
@@ -85,8 +88,7 @@ def check(
     compiled = load_policy(policy, spec_path)
     report = compiled.evaluate(compiled.load_facts(facts_path), date, explain=explain_mode(mode))
     if fmt == "json":
-        text = json.dumps(report_json(report, mode), indent=2, ensure_ascii=False)
-        emit(text + "\n", output)
+        emit(json_dumps(report_json(report, mode)) + "\n", output)
     elif fmt == "markdown":
         emit(report_markdown(report, mode), output)
     elif fmt in ("html", "sarif", "junit", "oscal", "csv"):
@@ -95,7 +97,7 @@ def check(
         emit(render_report(fmt, report, compiled, mode), output)
     else:
         colour = output is None and use_colour()
-        emit(report_text(report, mode, make_style(colour), verbose), output)
+        emit(report_text(report, mode, make_style(colour), verbose), output, colour)
     return EXIT_OK if report.verdict == "certified" else EXIT_FAILED
 
 
@@ -114,6 +116,7 @@ def explain(
 ) -> int:
     """Explain one clause, organisation rule or key requirement (ID) in depth."""
     from aicxs.aicxs_dsl.diagnostics import did_you_mean
+    from aicxs.aicxs_dsl.escape import json_dumps, printable_lines
     from aicxs.engine import load_policy
     from aicxs.engine.render import result_json, result_lines
 
@@ -129,10 +132,11 @@ def explain(
             f"no clause, rule or key requirement `{ident}`; {hint}", param_hint="ID"
         )
     if fmt == "json":
-        click.echo(json.dumps(result_json(report, result, "full"), indent=2, ensure_ascii=False))
+        echo(json_dumps(result_json(report, result, "full")))
     else:
-        style = make_style(use_colour())
-        click.echo("\n".join(result_lines(report, result, "full", style)))
+        colour = use_colour()
+        lines = result_lines(report, result, "full", make_style(colour))
+        echo(printable_lines(lines, colour), colours=colour)
     return EXIT_OK if result.status.satisfied else EXIT_FAILED
 
 
@@ -175,16 +179,16 @@ def lint(paths: tuple[str, ...], spec_path: str | None, fmt: str, output: str | 
     errors = sum(d.severity.value == "error" for d in found)
     if fmt == "json":
         doc = {"files": [str(f) for f in files], "diagnostics": [d.as_dict() for d in found]}
-        emit(json.dumps(doc, indent=2) + "\n", output)
+        emit(json_dumps(doc) + "\n", output)
     elif fmt == "sarif":
         from aicxs.engine.reports.sarif_lint import lint_sarif
 
         emit(lint_sarif(files, found), output)
     else:
         if found:
-            click.echo(render_text(found) + "\n")
+            echo(render_text(found) + "\n")
         warnings = len(found) - errors
-        click.echo(
+        echo(
             f"{len(files)} file{'s' if len(files) != 1 else ''} checked: "
             f"{errors} error{'s' if errors != 1 else ''}, "
             f"{warnings} warning{'s' if warnings != 1 else ''}"
@@ -207,13 +211,13 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> int:
 
     changed = []
     for path in aicx_files(paths):
+        after = format_module(parse_file(path))  # refuses a device, a FIFO, a huge file
         before = path.read_text("utf-8")
-        after = format_module(parse_file(path))
         if after == before:
             continue
         changed.append(path)
         if show_diff:
-            click.echo(
+            echo(
                 "".join(
                     difflib.unified_diff(
                         before.splitlines(True),
@@ -228,9 +232,9 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> int:
             write_atomic(path, after)
     verb = "would reformat" if check_only or show_diff else "reformatted"
     for path in changed:
-        click.echo(f"{verb} {path}", err=True)
+        echo(f"{verb} {path}", err=True)
     if not changed:
-        click.echo("all files formatted", err=True)
+        echo("all files formatted", err=True)
     return EXIT_FAILED if changed and (check_only or show_diff) else EXIT_OK
 
 
@@ -262,7 +266,7 @@ def graph(path: str, fmt: str, impact: str | None) -> int:
         affected = dependents(g, impact)
         sub = g.subgraph([impact, *affected])
         if fmt == "json":
-            click.echo(
+            echo(
                 json.dumps(
                     {
                         "id": impact,
@@ -273,11 +277,11 @@ def graph(path: str, fmt: str, impact: str | None) -> int:
                 )
             )
         elif fmt == "dot":
-            click.echo(as_dot(sub, [impact]), nl=False)
+            echo(as_dot(sub, [impact]), nl=False)
         elif fmt == "list":
-            click.echo(impact_list(g, impact, affected), nl=False)
+            echo(impact_list(g, impact, affected), nl=False)
         else:
-            click.echo(as_mermaid(sub, [impact]), nl=False)
+            echo(as_mermaid(sub, [impact]), nl=False)
         return EXIT_OK
     renderers = {
         "json": lambda: json.dumps(as_json(g), indent=2) + "\n",
@@ -285,7 +289,7 @@ def graph(path: str, fmt: str, impact: str | None) -> int:
         "mermaid": lambda: as_mermaid(g),
         "list": lambda: graph_list(g),
     }
-    click.echo(renderers[fmt](), nl=False)
+    echo(renderers[fmt](), nl=False)
     return EXIT_OK
 
 
@@ -296,6 +300,7 @@ def graph(path: str, fmt: str, impact: str | None) -> int:
 def schema(path: str, output: str | None) -> int:
     """The JSON Schema (2020-12) of the facts a standard or policy reads: each fact's question
     as its description; for editors, e.g. the YAML language server."""
+    from aicxs.aicxs_dsl.escape import json_dumps
     from aicxs.engine.loader import is_policy_file, load_policy, load_standard
     from aicxs.engine.schema import facts_schema
 
@@ -304,5 +309,5 @@ def schema(path: str, output: str | None) -> int:
     else:
         std = load_standard(path).standard
         doc = facts_schema(std.vocabulary, f"Facts for {std.name}")
-    emit(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", output)
+    emit(json_dumps(doc) + "\n", output)
     return EXIT_OK

@@ -39,7 +39,7 @@ def guarded(fn: F) -> F:
         try:
             code = fn(*args, **kwargs)
         except DiagnosticError as err:
-            click.echo(render_text(err.diagnostics), err=True)
+            echo(render_text(err.diagnostics), err=True)
             n = sum(d.severity is Severity.ERROR for d in err.diagnostics)
             warnings = len(err.diagnostics) - n
             also = f" and {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
@@ -91,13 +91,26 @@ def evaluation_date(value: str | None) -> dt.date:
         ) from None
 
 
-def emit(text: str, output: str | None) -> None:
+def emit(text: str, output: str | None, colours: bool = False) -> None:
+    """Write a command's output to stdout, or to the file `-o` names (engine/files.py). No
+    control character reaches either but the output's own line breaks and tabs (and, with
+    `colours`, the colour codes of `make_style`): see aicxs_dsl/escape.py."""
+    from aicxs.aicxs_dsl.escape import printable_output
+
+    text = printable_output(text, colours)
     if output is None:
         click.echo(text, nl=False)
         return
     from aicxs.engine.files import write_atomic
 
     write_atomic(Path(output), text)
+
+
+def echo(text: str, err: bool = False, nl: bool = True, colours: bool = False) -> None:
+    """`click.echo` of text that may quote the input: made printable as `emit` does."""
+    from aicxs.aicxs_dsl.escape import printable_output
+
+    click.echo(printable_output(text, colours), err=err, nl=nl)
 
 
 def aicx_files(paths: Iterable[str]) -> list[Path]:
@@ -136,6 +149,12 @@ def batch_options(fn: F) -> F:
                 metavar="PATH",
                 help="Evaluate every facts file of a folder, or every line of a JSON Lines "
                 "file; print one JSON line per document, in order.",
+            ),
+            click.option(
+                "--follow-links",
+                is_flag=True,
+                help="With a --batch folder: read facts files that links lead to outside the "
+                "folder too (by default they are skipped, and named).",
             ),
             click.option(
                 "--workers",

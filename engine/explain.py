@@ -27,6 +27,11 @@ def plain(text: str, truth: str) -> str:
     return text
 
 
+def is_coloured(style: Style) -> bool:
+    """Whether `style` writes colour codes (which the text's escaping must then keep)."""
+    return style("", "false") != ""
+
+
 def node_lines(
     node: Node, facts: FactsDocument, mode: str, width: int = 80, style: Style = plain
 ) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import io
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from aicxs import spec
 from aicxs.aicxs_dsl import ast, parse_file, parse_text
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, has_errors
+from aicxs.aicxs_dsl.reading import open_regular
 from aicxs.aicxs_dsl.source import Source
 from aicxs.engine.assessment import evaluate
 from aicxs.engine.builder import build_policy, build_standard
@@ -295,12 +297,20 @@ def _params(std: Standard, policy: Policy) -> dict[str, Any]:
 def is_policy_file(path: str | os.PathLike[str]) -> bool:
     """Whether a file holds a policy (rather than a standard), judged by its first keyword."""
     try:
-        with open(path, encoding="utf-8-sig", errors="replace") as f:
-            for line in f:
-                word = line.split("#", 1)[0].strip().split(" ", 1)[0]
-                if word:
-                    return word == "policy"
-    except OSError:
+        with open_regular(path) as raw:
+            f = io.TextIOWrapper(io.BufferedReader(raw), "utf-8-sig", "replace")
+            in_comment = False
+            for _ in range(4096):  # 16 MB of comments and blank lines at most, in pieces
+                line = f.readline(4096)
+                if not line:
+                    return False
+                if not in_comment:
+                    word = line.split("#", 1)[0].strip().split(" ", 1)[0]
+                    if word:
+                        return word == "policy"
+                    in_comment = "#" in line
+                in_comment = in_comment and not line.endswith("\n")
+    except (OSError, DiagnosticError):  # the reader that follows says what is wrong
         return False
     return False
 

@@ -9,13 +9,13 @@ and overall; and the certification `Verdict` with its reasons. Reports are froze
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
+from aicxs.aicxs_dsl.escape import json_dumps
 from aicxs.aicxs_dsl.source import Span
 from aicxs.engine.explain import node_json
 from aicxs.engine.facts import FactsDocument
@@ -148,7 +148,7 @@ class Report:
 
     def to_json(self, explain: Explain | None = None) -> str:
         """The same text as `aicxs check --format json`."""
-        return json.dumps(self.to_dict(explain), indent=2, ensure_ascii=False) + "\n"
+        return json_dumps(self.to_dict(explain)) + "\n"
 
     def _mode(self, explain: Explain | None) -> Explain:
         if explain is None:

@@ -12,7 +12,9 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from aicxs.engine.explain import LABEL, Style, node_lines, plain
+from aicxs.aicxs_dsl.escape import printable_lines
+from aicxs.engine.explain import LABEL, Style, is_coloured, node_lines, plain
+from aicxs.engine.markdown import md_cell, md_code, md_fence, md_text
 from aicxs.engine.outcome import (
     REPORT_SCHEMA_ID,
     REPORT_SCHEMA_VERSION,
@@ -66,7 +68,8 @@ _COLUMNS = (
 def report_text(
     report: Report, mode: str = "fails", style: Style = plain, verbose: bool = False
 ) -> str:
-    return "\n".join(_text(report, mode, style, verbose)) + "\n"
+    """The terminal summary; every line `printable` (no escape sequence, no forged line)."""
+    return printable_lines(_text(report, mode, style, verbose), is_coloured(style)) + "\n"
 
 
 def _text(report: Report, mode: str, style: Style, verbose: bool) -> Iterator[str]:
@@ -207,16 +210,19 @@ def _clip(text: str, room: int) -> str:
 
 
 def report_markdown(report: Report, mode: str = "fails") -> str:
+    """The report in Markdown: every field from the standard, the policy or the facts is
+    text (engine/markdown.py), every explanation a fence that nothing inside can close."""
     return "\n".join(_markdown(report, mode)) + "\n"
 
 
 def _markdown(report: Report, mode: str) -> Iterator[str]:
     std, pol = report.standard, report.policy
-    yield f"# {std['id']} {std['version']} assessment: policy `{pol['id']}`"
+    title = f"{md_text(str(std['id']))} {md_text(str(std['version']))}"
+    yield f"# {title} assessment: policy {md_code(pol['id'])}"
     yield ""
-    yield f"- **Policy:** {pol['title']} (`{pol['source']}`)"
+    yield f"- **Policy:** {md_text(pol['title'])} ({md_code(pol['source'])})"
     yield (
-        f"- **Facts:** `{report.facts.path}` ({report.systems['total']} systems, "
+        f"- **Facts:** {md_code(report.facts.path)} ({report.systems['total']} systems, "
         f"{report.systems['in_scope']} in scope)"
     )
     if scope := report.policy.get("scope"):
@@ -226,11 +232,11 @@ def _markdown(report: Report, mode: str) -> Iterator[str]:
     yield f"- **As of:** {report.as_of}"
     yield f"- **Verdict:** **{VERDICT_WORD[report.verdict]}**"
     for reason in report.reasons:
-        yield f"  - {reason}"
+        yield f"  - {md_text(reason, keep_code=True)}"
     yield (
         f"- **Maturity:** level {report.overall_level} "
-        f"({level_name(report, report.overall_level) or 'none'}), target "
-        f"{report.target_level} ({level_name(report, report.target_level)})"
+        f"({md_text(level_name(report, report.overall_level) or 'none')}), target "
+        f"{report.target_level} ({md_text(level_name(report, report.target_level))})"
     )
     yield ""
     yield "## Maturity per pillar"
@@ -238,7 +244,8 @@ def _markdown(report: Report, mode: str) -> Iterator[str]:
     yield "| Pillar | Title | Level | Next level needs |"
     yield "|---|---|---|---|"
     for p in report.pillars:
-        yield f"| {p.pillar} | {p.title} | {p.level} | {', '.join(p.next_level_blockers) or '-'} |"
+        blockers = md_cell(", ".join(p.next_level_blockers) or "-")
+        yield f"| {md_cell(p.pillar)} | {md_cell(p.title)} | {p.level} | {blockers} |"
     yield ""
     yield "## Mandatory key requirements"
     yield ""
@@ -246,22 +253,24 @@ def _markdown(report: Report, mode: str) -> Iterator[str]:
     yield "|---|---|---|---|"
     for kr in key_requirements(report):
         if kr.mandatory:
-            covered = ", ".join(f"{c} ({s.value})" for c, s in kr.covers)
-            yield f"| {STATUS_LABEL[kr.status]} | {kr.id} | {kr.title} | {covered} |"
+            covered = md_cell(", ".join(f"{c} ({s.value})" for c, s in kr.covers))
+            label = STATUS_LABEL[kr.status]
+            yield f"| {label} | {md_cell(kr.id)} | {md_cell(kr.title)} | {covered} |"
     yield ""
     yield "## Clauses"
     yield ""
     yield "| Status | Clause | Title | Level | Owner | Key requirements |"
     yield "|---|---|---|---|---|---|"
     for r in clauses(report):
-        krs = ", ".join(r.trace.key_requirements) if r.trace else ""
-        yield f"| {STATUS_LABEL[r.status]} | {r.id} | {r.title} | {r.level} | {r.owner} | {krs} |"
+        krs = md_cell(", ".join(r.trace.key_requirements) if r.trace else "")
+        cells = (md_cell(r.id), md_cell(r.title), r.level, md_cell(r.owner or ""), krs)
+        yield f"| {STATUS_LABEL[r.status]} | {' | '.join(str(c) for c in cells)} |"
     if report.findings:
         yield ""
         yield "## Findings"
         yield ""
         for finding in report.findings:
-            yield f"- {finding}"
+            yield f"- {md_text(finding, keep_code=True)}"
     shown = [
         r
         for r in report.results
@@ -272,17 +281,15 @@ def _markdown(report: Report, mode: str) -> Iterator[str]:
         yield "## Explanations"
         for r in shown:
             yield ""
-            yield f"### {STATUS_LABEL[r.status]} {r.id}: {r.title}"
+            yield f"### {STATUS_LABEL[r.status]} {md_text(r.id)}: {md_text(r.title)}"
             yield ""
-            yield "```"
-            yield from result_lines(report, r, mode)
-            yield "```"
+            yield from md_fence(result_lines(report, r, mode))
     if report.missing_facts:
         yield ""
         yield "## Missing facts"
         yield ""
         for path in report.missing_facts:
-            yield f"- `{path}`"
+            yield f"- {md_code(path)}"
 
 
 __all__ = [

@@ -1,4 +1,5 @@
-"""Nothing lost: every file aicxs writes replaces the old one in a single rename.
+"""Nothing lost: every regular file aicxs writes replaces the old one in a single rename
+(devices, FIFOs and links are written in place: tests/test_safety.py).
 
 A write that fails (disk full, interrupted) leaves the old file intact and no temporary file;
 a run killed with SIGKILL, at random moments and in the middle of a write, leaves the old file

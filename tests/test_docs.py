@@ -269,7 +269,7 @@ def test_markdown_of_a_small_standard(tiny: Path, tmp_path: Path, snapshot: obje
     assert out == snapshot
     assert "| Art. 99 | Entry into force \\| application | none |" in out  # `|` escaped in cells
     assert "- **Check:** none (always unknown)" in out
-    assert "#### T1.2 Hand over | with &lt;context&gt;" in out  # not read as an HTML tag
+    assert "#### T1.2 Hand over \\| with &lt;context&gt;" in out  # not read as an HTML tag
     assert "[T1.2](#t12-hand-over--with-context)" in out
 
 

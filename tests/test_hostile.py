@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from aicxs.aicxs_dsl import parse_file
+from aicxs.aicxs_dsl.escape import CONTROL_CLASS
 from aicxs.engine import load_policy
 from aicxs.engine.loader import CompiledPolicy
 from tests.conftest import AS_OF, ROOT, run_cli
@@ -146,8 +147,11 @@ def documented_codes() -> set[str]:
 
 
 def assert_answered(name: str, output: str) -> None:
-    """No traceback; every diagnostic documented, and located unless the file is the problem."""
+    """No traceback; every diagnostic documented, and located unless the file is the problem;
+    no control character of the input in the message (only line breaks, and the tabs a
+    source line is shown with, so that the caret lines up)."""
     assert "Traceback" not in output and "aicxs_internal_error" not in output, output
+    assert not re.findall(f"[{CONTROL_CLASS}]", re.sub("[\n\t]", "", output)), output
     headers = list(HEADER.finditer(output))
     assert headers, f"no diagnostic for {name}:\n{output}"
     codes = {h["code"] for h in headers}

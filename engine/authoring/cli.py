@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
+from aicxs.aicxs_dsl.escape import json_dumps
 from aicxs.engine.console import (
     EXIT_FAILED,
     EXIT_OK,
@@ -104,7 +104,7 @@ def diff(
     )
     data = diff_json(d, impacts, date)
     if fmt == "json":
-        emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", output)
+        emit(json_dumps(data) + "\n", output)
     elif fmt == "markdown":
         emit(diff_markdown(data), output)
     else:

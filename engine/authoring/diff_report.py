@@ -13,10 +13,12 @@ import textwrap
 from collections.abc import Iterator
 from typing import Any
 
+from aicxs.aicxs_dsl.escape import printable_lines
 from aicxs.engine.authoring.diff import word_diff
 from aicxs.engine.authoring.diff_change import Change, StandardDiff
 from aicxs.engine.authoring.docs import environment
 from aicxs.engine.authoring.impact import PolicyImpact
+from aicxs.engine.markdown import md_code, md_text
 
 DIFF_SCHEMA_VERSION = 1
 WIDTH = 100
@@ -133,7 +135,7 @@ def _impact_json(i: PolicyImpact) -> dict[str, Any]:
 
 
 def diff_text(data: dict[str, Any]) -> str:
-    return "\n".join(_text(data)) + "\n"
+    return printable_lines(_text(data)) + "\n"
 
 
 def _text(data: dict[str, Any]) -> Iterator[str]:
@@ -196,14 +198,19 @@ def details(c: dict[str, Any], markdown: bool = False) -> list[str]:
     **bold**)."""
     old, new = c["old"], c["new"]
     if c["kind"].endswith(WORDING) and isinstance(old, str) and isinstance(new, str):
-        marks = (("~~", "~~"), ("**", "**")) if markdown else (("[-", "-]"), ("{+", "+}"))
-        return [word_diff(old, new, *marks)]
+        if not markdown:
+            return [word_diff(old, new)]
+        before, after = (md_text(" ".join(x.split()), keep_code=True) for x in (old, new))
+        return [word_diff(before, after, ("~~", "~~"), ("**", "**"))]  # escaped, our marks
     if c["kind"] in CODE:
-        before, after = (f"`{x}`" if markdown and x else x or "(none)" for x in (old, new))
+        before, after = (md_code(x) if markdown and x else x or "(none)" for x in (old, new))
         return [f"before: {before}", f"after: {after}"] if markdown else [f"- {old}", f"+ {new}"]
     if isinstance(old, list) and isinstance(new, list) and c["kind"].endswith("evidence_changed"):
         dropped, added = ("dropped: ", "added: ") if markdown else ("- ", "+ ")
-        return [dropped + x for x in old if x not in new] + [added + x for x in new if x not in old]
+        shown = md_text if markdown else str
+        return [dropped + shown(x) for x in old if x not in new] + [
+            added + shown(x) for x in new if x not in old
+        ]
     return []
 
 
@@ -294,4 +301,10 @@ def diff_markdown(data: dict[str, Any]) -> str:
         details=details,
         flip_id=flip_id,
         status_text=STATUS_TEXT,
+        where=_where,
     )
+
+
+def _where(d: dict[str, Any]) -> str:
+    """`file:line:col` of a diagnostic (the file alone when it has no position)."""
+    return f"{d['file']}:{d['line']}:{d['column']}" if d["line"] else str(d["file"])

@@ -18,8 +18,10 @@ import jinja2
 from markupsafe import Markup, escape
 
 from aicxs.aicxs_dsl import ast
+from aicxs.aicxs_dsl.escape import printable
 from aicxs.aicxs_dsl.formatter import expr_text
 from aicxs.engine import catalogue
+from aicxs.engine.markdown import md_cell, md_code, md_fence, md_lines
 from aicxs.engine.model import Clause, Standard
 
 FORMATS = {"markdown": "standard.md.j2", "html": "standard.html.j2"}
@@ -47,6 +49,9 @@ def environment() -> jinja2.Environment:
         code=_code,
         cell=markdown_cell,
         md=markdown_text,
+        comment=markdown_comment,
+        mdcode=md_code,
+        fenced=markdown_fence,
         anchor=markdown_anchor,
         prose=html_prose,
         oneline=oneline,
@@ -112,17 +117,25 @@ def oneline(text: str) -> str:
 
 
 def markdown_text(text: str) -> str:
-    """Text for Markdown: `<` and `>` outside `code` spans escaped, so they are not read as
-    HTML tags (which renderers drop)."""
-    parts = text.split("`")
-    for i in range(0, len(parts), 2):  # outside backticks
-        parts[i] = parts[i].replace("<", "&lt;").replace(">", "&gt;")
-    return "`".join(parts)
+    """Text for Markdown, line by line: what the author wrote in matching backticks stays
+    code; everything else is text, its markup escaped (engine/markdown.py)."""
+    return md_lines(text, keep_code=True)
 
 
 def markdown_cell(text: str) -> str:
-    """Text that fits one Markdown table cell: on one line, `|` and tags escaped."""
-    return markdown_text(oneline(text)).replace("|", "\\|")
+    """Text that fits one Markdown table cell: on one line, `|` and markup escaped."""
+    return md_cell(text, keep_code=True)
+
+
+def markdown_comment(text: str) -> str:
+    """Text inside an HTML comment: no `--`, which could close it."""
+    return printable(text).replace("--", "-&#45;")
+
+
+def markdown_fence(code: str, info: str = "", indent: int = 0) -> str:
+    """Code as a fenced block (indented, inside a list item), its fence longer than any
+    backtick run of the code."""
+    return "\n".join(" " * indent + line for line in md_fence(code.split("\n"), info))
 
 
 def markdown_anchor(heading: str) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 
 from aicxs.aicxs_dsl import ast, parse_file
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError
+from aicxs.aicxs_dsl.escape import printable_lines
 from aicxs.aicxs_dsl.formatter import expr_text
 from aicxs.engine.authoring.diff import diff_standards
 from aicxs.engine.authoring.diff_change import Change, StandardDiff
@@ -269,7 +270,7 @@ def graph_list(graph: Any) -> str:
         node = graph.nodes[ident]
         kind = KIND_WORD.get(str(node.get("kind")), str(node.get("kind")))
         rows.append(f"{ident:<{width}}  {kind:<15}  {node.get('title', '')}".rstrip())
-    return "\n".join(rows) + "\n"
+    return printable_lines(rows) + "\n"
 
 
 def impact_list(graph: Any, node_id: str, affected: list[str]) -> str:
@@ -284,7 +285,7 @@ def impact_list(graph: Any, node_id: str, affected: list[str]) -> str:
         kind = KIND_WORD.get(str(node.get("kind")), str(node.get("kind")))
         lines.append(f"  {ident:<{width}}  {kind:<15}  {node.get('title', '')}")
         lines.append(f"  {'':<{width}}  {_chain(graph, ident, node_id)}")
-    return "\n".join(lines) + "\n"
+    return printable_lines(lines) + "\n"
 
 
 def _chain(graph: Any, start: str, goal: str) -> str:

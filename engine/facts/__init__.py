@@ -8,13 +8,16 @@ normalised and validated against the vocabulary's schema, each error located (`c
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError
+from aicxs.aicxs_dsl.escape import printable
 from aicxs.aicxs_dsl.limits import MAX_FACTS_BYTES, MAX_INT, max_facts_bytes, max_list_items
 from aicxs.aicxs_dsl.limits import MAX_FACTS_DEPTH as MAX_DEPTH
 from aicxs.aicxs_dsl.parser import decode
+from aicxs.aicxs_dsl.reading import read_limited
 from aicxs.aicxs_dsl.source import Source, span_at
 
 # `facts_from_data` finds `converter` and `_normalise` here, where tests patch them.
@@ -33,7 +36,9 @@ from aicxs.engine.facts.validation import (
     Validator,
     _duplicate_keys,
     _schema_diagnostic,
+    bad_links,
     display_path,
+    empty_unknown_keys,
     make_validator,
 )
 from aicxs.engine.facts.yaml_text import _parse_yaml
@@ -57,13 +62,14 @@ __all__ = [
 
 
 def load_facts(path: str | Path, validator: Validator, vocabulary: Type) -> FactsDocument:
-    name = str(path)
+    name = printable(os.fspath(path))  # how every output names the file
     limit = max_facts_bytes()
     try:
-        p = Path(path)
-        if p.stat().st_size > limit:
+        data = read_limited(path, limit, name)
+        if data is None:
             raise _too_large(name, f"facts file is larger than {limit:,} bytes")
-        text = decode(name, p.read_bytes())
+        text = decode(name, data)
+        del data  # the bytes are not kept while the text is parsed
     except OSError as err:
         reason = (err.strerror or str(err)).lower()
         raise _file_error(
@@ -112,10 +118,14 @@ def facts_from_data(
         )
     plain = _normalise(raw, source, doc)
     errors = sorted(validator.iter_errors(plain), key=lambda e: list(e.absolute_path))
-    if errors:
-        raise DiagnosticError([_schema_diagnostic(e, source, doc, plain) for e in errors[:50]])
+    empty = list(empty_unknown_keys(raw, vocabulary, source, doc, plain))
+    if errors or empty:
+        found = [_schema_diagnostic(e, source, doc, plain) for e in errors[:50]]
+        raise DiagnosticError(found + empty[:50])
     if duplicates := list(_duplicate_keys(plain, vocabulary, "$", source, doc)):
         raise DiagnosticError(duplicates[:50])
+    if links := list(bad_links(plain.get("evidence"), source, doc)):
+        raise DiagnosticError(links[:50])
     doc.evidence = plain.pop("evidence", [])
     doc.data = _typed(plain, vocabulary)
     return doc

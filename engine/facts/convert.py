@@ -18,6 +18,7 @@ from aicxs.aicxs_dsl.source import Source
 from aicxs.engine.facts.document import FactsDocument, _value_error
 from aicxs.engine.facts.json_text import _Huge
 from aicxs.engine.facts.messages import _display, _duplicate, _long_list, _long_text
+from aicxs.engine.links import allowed_link
 from aicxs.engine.types import Duration, Type, key_field
 
 # ---- normalising and typing -----------------------------------------------------------------
@@ -222,6 +223,7 @@ def _duration(v: Any) -> Any:
 
 
 _EVIDENCE_TEXT = ("fact", "document", "url", "attested_by")
+_EVIDENCE_KEYS = frozenset((*_EVIDENCE_TEXT, "date"))
 
 
 def _evidence(entries: Any) -> list[dict[str, Any]]:
@@ -234,8 +236,12 @@ def _evidence(entries: Any) -> list[dict[str, Any]]:
             raise _Invalid
         entry: dict[str, Any] = {}
         for k, v in e.items():
+            if k not in _EVIDENCE_KEYS:
+                raise _Invalid  # even with an empty value: a misspelt key is a mistake
             if v is None:
                 continue
+            if k == "url" and not (type(v) is str and allowed_link(v)):
+                raise _Invalid  # the slow path says why (validation.py `bad_links`)
             if k in _EVIDENCE_TEXT and type(v) is str and len(v) <= MAX_STRING_CHARS:
                 entry[k] = v
             elif k == "date":
@@ -264,11 +270,11 @@ def _record(t: Type) -> Convert:
             raise _Invalid
         out = {}
         for k, x in v.items():
-            if x is None:
-                continue  # an empty value is an absent fact
             f = fields.get(k)
             if f is None:
-                raise _Invalid
+                raise _Invalid  # even with an empty value: `sytems:` is a misspelt key
+            if x is None:
+                continue  # an empty value is an absent fact
             out[k] = f(x)
         for k in required:
             if k not in out:

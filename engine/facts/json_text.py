@@ -13,6 +13,7 @@ from typing import Any
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError
 from aicxs.aicxs_dsl.limits import MAX_FACTS_DEPTH as MAX_DEPTH
 from aicxs.aicxs_dsl.source import Source, span_at
+from aicxs.engine.facts.json_scan import check_lengths
 from aicxs.engine.facts.messages import _duplicate
 
 
@@ -31,6 +32,7 @@ def _parse_json(text: str, source: Source) -> Any:
     def constant(word: str) -> Any:
         raise _BadNumber(word)
 
+    check_lengths(text, source)  # a list over the limit, refused before it is built
     try:
         raw = json.loads(
             text,

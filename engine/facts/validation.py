@@ -17,7 +17,8 @@ from aicxs.aicxs_dsl.diagnostics import Diagnostic, did_you_mean
 from aicxs.aicxs_dsl.source import Source, span_at
 from aicxs.engine.facts.document import FactsDocument
 from aicxs.engine.facts.messages import _kind, _short
-from aicxs.engine.schema import DURATION_PATTERN
+from aicxs.engine.links import allowed_link
+from aicxs.engine.schema import DURATION_PATTERN, EVIDENCE_SCHEMA
 from aicxs.engine.types import Type, key_field
 
 
@@ -45,6 +46,7 @@ def make_validator(schema: dict[str, Any]) -> Validator:
     return Validator(schema)
 
 
+EVIDENCE_FIELDS = frozenset(EVIDENCE_SCHEMA["items"]["properties"])
 _TYPE_WORDS = {
     "boolean": "true or false",
     "integer": "a whole number",
@@ -177,6 +179,68 @@ def display_path(parts: Any, data: Any) -> str:
             out += f".{p}" if out else str(p)
             current = current.get(p) if isinstance(current, dict) else None
     return out
+
+
+def empty_unknown_keys(
+    raw: Any, t: Type, source: Source, doc: FactsDocument, plain: Any, parts: tuple[Any, ...] = ()
+) -> Iterator[Diagnostic]:
+    """Keys the vocabulary does not know whose value is empty (`sytems:`): normalising drops
+    empty values (an absent fact), so the schema never sees them; they are as wrong as the
+    same keys with a value."""
+    if t.kind == "record" and isinstance(raw, dict):
+        known = set(t.fields) | ({"evidence"} if not parts else set())
+        for key, value in raw.items():
+            name = str(key)
+            if value is None and name not in known:
+                yield _unknown_key(name, known, parts, source, doc, plain)
+            elif name in t.fields:
+                yield from empty_unknown_keys(
+                    value, t.fields[name].type, source, doc, plain, (*parts, name)
+                )
+        evidence = raw.get("evidence") if not parts else None
+        for i, entry in enumerate(evidence if isinstance(evidence, list) else []):
+            for key, value in entry.items() if isinstance(entry, dict) else ():
+                if value is None and str(key) not in EVIDENCE_FIELDS:
+                    yield _unknown_key(
+                        str(key), EVIDENCE_FIELDS, ("evidence", i), source, doc, plain
+                    )
+    elif t.kind == "list" and isinstance(raw, list) and t.item is not None:
+        for i, item in enumerate(raw):
+            yield from empty_unknown_keys(item, t.item, source, doc, plain, (*parts, i))
+
+
+def bad_links(evidence: Any, source: Source, doc: FactsDocument) -> Iterator[Diagnostic]:
+    """Evidence `url`s that are not links a report may carry (see engine/links.py)."""
+    for i, entry in enumerate(evidence if isinstance(evidence, list) else []):
+        url = entry.get("url") if isinstance(entry, dict) else None
+        if isinstance(url, str) and not allowed_link(url):
+            pos = doc.position(f"$.evidence[{i}].url")
+            yield Diagnostic(
+                "aicxs_facts_url",
+                f"`evidence[{i}].url` is `{_short(url, 60)}`, which is not a link a report may "
+                "carry",
+                span_at(source, *pos, len("url")) if pos else None,
+                "give an http or https address, or a relative path or `file:` reference to the "
+                "document (a `javascript:` or `data:` link would run in a reader's browser)",
+                path=source.path,
+            )
+
+
+def _unknown_key(
+    key: str, known: Any, parts: tuple[Any, ...], source: Source, doc: FactsDocument, plain: Any
+) -> Diagnostic:
+    json_path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
+    json_path += f".{key}"
+    shown = display_path(parts, plain)
+    pos = doc.position(json_path)
+    return Diagnostic(
+        "aicxs_facts_schema",
+        f"{f'`{shown}`' if shown else 'the document'} has no fact `{_short(key)}` in the "
+        f"vocabulary ({_short(json_path, 120)})",
+        span_at(source, *pos, max(1, len(key))) if pos else None,
+        did_you_mean(key, known) or "remove it, or declare it in the policy's `facts` block",
+        path=source.path,
+    )
 
 
 def _duplicate_keys(

@@ -12,13 +12,14 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, closest
+from aicxs.aicxs_dsl.limits import max_facts_bytes
 from aicxs.aicxs_dsl.parser import decode
+from aicxs.aicxs_dsl.reading import read_limited
 from aicxs.aicxs_dsl.source import Source, span_at
 from aicxs.engine.types import UNIT_SECONDS, Duration, Type
 
@@ -256,7 +257,21 @@ def load_answers(path: str, fact_paths: set[tuple[str, ...]], keys: dict[str, st
     """Read and check an answers file: every key must name a fact of the vocabulary (`keys`
     maps each list of records to its key field, e.g. `systems` → `id`)."""
     try:
-        text = decode(path, Path(path).read_bytes())
+        data = read_limited(path, max_facts_bytes(), path)
+        if data is None:
+            raise DiagnosticError(
+                [
+                    Diagnostic(
+                        "aicxs_limit_file_size",
+                        f"answers file is larger than {max_facts_bytes():,} bytes",
+                        None,
+                        "give the answers of one organisation; the limit is set by the "
+                        "environment variable `AICXS_MAX_FACTS_BYTES`",
+                        path=path,
+                    )
+                ]
+            )
+        text = decode(path, data)
     except OSError as err:
         raise DiagnosticError(
             [

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
+from aicxs.aicxs_dsl.escape import json_dumps
 from aicxs.engine.console import (
     EXIT_FAILED,
     EXIT_INVALID,
     EXIT_OK,
     as_of_option,
+    echo,
     evaluation_date,
     facts_option,
     guarded,
@@ -69,29 +70,29 @@ def init(directory: str, org: str, target: int | None, force: bool) -> int:
             Diagnostic("aicxs_file_exists", "the file already exists", None, help_, path=str(p))
             for p in taken
         ]
-        click.echo(render_text(found) + "\n\nnothing was written", err=True)
+        echo(render_text(found) + "\n\nnothing was written", err=True)
         return EXIT_INVALID
     folder.mkdir(parents=True, exist_ok=True)
     write_atomic(policy_path, made.policy_text)
     write_atomic(schema_path, _facts_schema(made.policy_text, policy_path))
     write_atomic(facts_path, _with_schema(made.facts_text, schema_path))
     level = std.levels[target].name
-    click.echo(
+    echo(
         f"created {policy_path}: policy `{made.name}`, {std.name} at target level {target} "
         f"({level}), tailoring examples in comments"
     )
-    click.echo(
+    echo(
         f"created {facts_path}: {made.facts_count} facts with their questions, all unknown, "
         "one example system"
     )
-    click.echo(
+    echo(
         f"created {schema_path}: the JSON Schema of the facts, which editors with the YAML "
         f"language server read (the first line of {facts_path.name} names it)"
     )
-    click.echo("\nnext: answer the questions, then see the verdict and what to do:")
-    click.echo(f"  aicxs assess --policy {policy_path} -o {facts_path}")
-    click.echo(f"  aicxs check {policy_path} --facts {facts_path}")
-    click.echo(f"  aicxs roadmap {policy_path} --facts {facts_path}")
+    echo("\nnext: answer the questions, then see the verdict and what to do:")
+    echo(f"  aicxs assess --policy {policy_path} -o {facts_path}")
+    echo(f"  aicxs check {policy_path} --facts {facts_path}")
+    echo(f"  aicxs roadmap {policy_path} --facts {facts_path}")
     return EXIT_OK
 
 
@@ -101,7 +102,7 @@ def _facts_schema(policy_text: str, policy_path: Path) -> str:
     from aicxs.engine.loader import compile_policy
 
     schema = compile_policy(parse_text(policy_text, str(policy_path))).schema
-    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+    return json_dumps(schema) + "\n"
 
 
 def _with_schema(facts_text: str, schema_path: Path) -> str:
@@ -162,13 +163,11 @@ def assess(
     session = _session(compiled, out, date)
     answers = _answers(session, answers_path) if answers_path else None
     std = compiled.standard
-    click.echo(f"Online Assessment · {std.name} · policy {compiled.policy.name}")
+    echo(f"Online Assessment · {std.name} · policy {compiled.policy.name}")
     if session.already:
-        click.echo(
-            f"Resuming from {out}: {session.already} facts already answered are not asked again."
-        )
+        echo(f"Resuming from {out}: {session.already} facts already answered are not asked again.")
     if answers is None:
-        click.echo(
+        echo(
             "Press Enter or type `skip` to leave a fact unknown. Ctrl-C stops; the answers "
             "so far are kept, and the same command goes on from there."
         )
@@ -178,22 +177,23 @@ def assess(
         saved = session.changed
         if saved:
             _save(session, out)
-        click.echo(_interrupted(session.recorded, saved, out), err=True)
+        echo(_interrupted(session.recorded, saved, out), err=True)
         return EXIT_FAILED
     if session.changed or not out.exists():
         _save(session, out)
     if answers is not None and answers.unused():
-        click.echo(
+        echo(
             "\nnot asked, so not used (already answered, or the question does not apply): "
             + ", ".join(answers.unused())
         )
     skipped = session.asked - session.recorded
-    click.echo(
+    echo(
         f"\n{session.recorded} answers recorded, {skipped} questions left unknown; "
         f"the facts are in {out}.\n"
     )
     report = compiled.evaluate(compiled.load_facts(out), date, explain="none")
-    click.echo(report_text(report, "none", make_style(use_colour())), nl=False)
+    colour = use_colour()
+    echo(report_text(report, "none", make_style(colour)), nl=False, colours=colour)
     verdict: str = report.verdict
     return EXIT_OK if verdict == "certified" else EXIT_FAILED
 
@@ -272,13 +272,13 @@ def _drive(session: Any, answers: Any, save: Callable[[], None]) -> None:
         reply = None
         match step:
             case GroupStart():
-                click.echo(f"\n== {step.title} ({step.label}) ==")
+                echo(f"\n== {step.title} ({step.label}) ==")
             case GroupDone(changed=True):
                 save()
             case Rejected() if answers is not None:
                 raise answers.error(last, step.message)
             case Rejected():
-                click.echo(f"  invalid: {step.message}")
+                echo(f"  invalid: {step.message}")
             case Ask() if answers is None:
                 _show_question(step)
                 reply = _typed(step)
@@ -287,27 +287,29 @@ def _drive(session: Any, answers: Any, save: Callable[[], None]) -> None:
                 reply = answers.answer(last)
                 if reply:  # the transcript shows the questions the file answers
                     _show_question(step)
-                    click.echo(f"{step.prompt}: {reply}")
+                    echo(f"{step.prompt}: {reply}")
             case AddItem() | AskId() if answers is None:
                 reply = _typed(step)
             case AddItem() | AskId():
                 listed = list(step.listed)
                 ident = answers.next_item(step.list_name, listed)
                 reply = ("y" if ident else "n") if isinstance(step, AddItem) else ident or ""
-                click.echo(f"{step.prompt}: {reply}")
+                echo(f"{step.prompt}: {reply}")
 
 
 def _show_question(step: Any) -> None:
     q = step.question
     optional = " (optional)" if q.fact.declared.optional else ""
-    click.echo(f"\n[{step.label}, question {step.number} of {step.total}] {q.shown}{optional}")
+    echo(f"\n[{step.label}, question {step.number} of {step.total}] {q.shown}{optional}")
     if q.type.kind == "enum":
         choices = "  ".join(f"{n}={v}" for n, v in enumerate(q.type.values, start=1))
-        click.echo(f"  choices: {choices}")
+        echo(f"  choices: {choices}")
 
 
 def _typed(step: Any) -> str:
-    return str(click.prompt(step.prompt, default="", show_default=False))
+    from aicxs.aicxs_dsl.escape import printable
+
+    return str(click.prompt(printable(step.prompt), default="", show_default=False))
 
 
 @click.command()
@@ -336,7 +338,7 @@ def roadmap(policy: str, facts_path: str, to_level: int | None, as_of: str | Non
         _check_level(compiled.standard, to_level, "--to-level")
     plan = plan_roadmap(compiled, compiled.load_facts(facts_path), evaluation_date(as_of), to_level)
     if fmt == "json":
-        click.echo(json.dumps(roadmap_json(plan), indent=2, ensure_ascii=False))
+        echo(json_dumps(roadmap_json(plan)))
     else:
-        click.echo(roadmap_text(plan), nl=False)
+        echo(roadmap_text(plan), nl=False)
     return EXIT_FAILED if plan.steps else EXIT_OK

@@ -12,6 +12,7 @@ import textwrap
 from collections.abc import Iterator
 from typing import Any
 
+from aicxs.aicxs_dsl.escape import printable_lines
 from aicxs.engine.onboarding.roadmap import Change, Roadmap, Step, facts_value
 from aicxs.engine.outcome import Report
 from aicxs.engine.render import STATUS_LABEL, VERDICT_WORD, level_name
@@ -21,7 +22,7 @@ WIDTH = 100
 
 
 def roadmap_text(plan: Roadmap) -> str:
-    return "\n".join(_text(plan)) + "\n"
+    return printable_lines(_text(plan)) + "\n"
 
 
 def _text(plan: Roadmap) -> Iterator[str]:

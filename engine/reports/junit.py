@@ -143,7 +143,7 @@ def _case(
         "testcase",
         name=_xml(title),
         classname=classname,
-        file=r.span.path,
+        file=_xml(r.span.path),
         line=str(r.span.line),
         time="0",
     )

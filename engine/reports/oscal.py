@@ -9,10 +9,10 @@ the crosswalk is `links` to back-matter resources, key requirements a group of t
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from aicxs.aicxs_dsl.escape import json_dumps
 from aicxs.engine.reports.common import prose, stable_uuid, timestamp
 from aicxs.engine.values import source_text
 
@@ -25,7 +25,7 @@ KR_GROUP = "KR"
 
 
 def _dumps(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json_dumps(doc) + "\n"
 
 
 def _prop(name: str, value: object, cls: str = "", remarks: str = "") -> dict[str, Any]:

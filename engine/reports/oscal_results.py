@@ -7,9 +7,9 @@ names and every time midnight UTC of `as_of`, so the same inputs give the same b
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
+from aicxs.engine.links import allowed_link
 from aicxs.engine.outcome import Report, Result, Status
 from aicxs.engine.render import evidence_text
 from aicxs.engine.reports.common import (
@@ -233,7 +233,7 @@ def _evidence(report: Report, r: Result) -> list[dict[str, Any]]:
     for ev in r.evidence:
         item: dict[str, Any] = {}
         url = ev.get("url")
-        if isinstance(url, str) and re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$", url):
+        if isinstance(url, str) and allowed_link(url):  # never `javascript:` (engine/links.py)
             item["href"] = url
         item["description"] = evidence_text(ev)
         out.append(item)

@@ -18,12 +18,12 @@ missing fact, its nearest present parent, e.g. the system that lacks it), else t
 
 from __future__ import annotations
 
-import json
 import re
 import urllib.parse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aicxs.aicxs_dsl.escape import json_dumps
 from aicxs.engine.outcome import Report, Result, Status
 from aicxs.engine.render import level_name
 from aicxs.engine.reports.common import (
@@ -59,7 +59,7 @@ FINGERPRINT = "aicxsResult/v1"
 
 
 def report_sarif(report: Report, compiled: CompiledPolicy, mode: str = "fails") -> str:
-    return json.dumps(sarif_log(report, compiled, mode), indent=2, ensure_ascii=False) + "\n"
+    return json_dumps(sarif_log(report, compiled, mode)) + "\n"
 
 
 def sarif_log(report: Report, compiled: CompiledPolicy, mode: str = "fails") -> dict[str, Any]:

@@ -6,13 +6,19 @@ results come back in input order, one JSON line per document: memory stays flat 
 documents there are. Workers compile the policy once (from its text, so they need no access
 to the policy file) and return finished JSON lines, so the parent only reads and writes.
 Runners: in this process (`local`), a process pool (`processes`), or Dask (`engine.distributed`).
+
+Reading stays within the folder and within the limits: a link that leads out of the folder is
+skipped (and named to the caller) unless links are to be followed; a folder reached twice (a
+link to a parent) is read once; a JSON Lines file must be a regular file, and a line longer
+than `AICXS_MAX_FACTS_BYTES` is refused as it is read, never held whole.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import hashlib
-import json
+import io
+import itertools
 import multiprocessing
 import os
 import traceback
@@ -24,8 +30,10 @@ from typing import Any, Protocol
 
 from aicxs.aicxs_dsl import DiagnosticError, parse_text
 from aicxs.aicxs_dsl.diagnostics import Diagnostic
+from aicxs.aicxs_dsl.escape import json_dumps, printable
 from aicxs.aicxs_dsl.limits import max_facts_bytes
 from aicxs.aicxs_dsl.parser import decode
+from aicxs.aicxs_dsl.reading import open_regular, read_limited
 from aicxs.engine.loader import CompiledPolicy, compile_policy
 from aicxs.engine.outcome import Explain
 from aicxs.engine.render import report_json
@@ -75,37 +83,80 @@ class Outcome:
 # ---- reading documents, lazily --------------------------------------------------------------
 
 
-def documents(path: Path) -> Iterator[Document]:
-    """The documents of a folder (facts files, sorted, recursively) or a JSON Lines file."""
+def documents(
+    path: Path, follow_links: bool = False, skipped: list[str] | None = None
+) -> Iterator[Document]:
+    """The documents of a folder (facts files, sorted, recursively) or a JSON Lines file.
+    Links that lead out of the folder are added to `skipped` unless `follow_links`."""
     if path.is_dir():
-        return _folder_documents(path)
+        files = _facts_files(path, follow_links, skipped if skipped is not None else [])
+        return _folder_documents(files)
     return _jsonl_documents(path)
 
 
-def count_documents(path: Path) -> int:
+def count_documents(path: Path, follow_links: bool = False) -> int:
     """How many documents `documents(path)` will give (for a progress bar)."""
     if path.is_dir():
-        return len(_facts_files(path))
-    with path.open("rb") as f:
-        return sum(1 for line in f if line.strip())
+        return len(_facts_files(path, follow_links, []))
+    count, blank = 0, True  # whether the line read so far is blank
+    with open_regular(path) as f:
+        while chunk := f.read(1 << 20):  # lines of any length, in pieces
+            *ended, rest = chunk.split(b"\n")
+            for piece in ended:
+                count += not (blank and not piece.strip())
+                blank = True
+            blank = blank and not rest.strip()
+    return count + (not blank)
 
 
-def _facts_files(folder: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.suffix in FACTS_SUFFIXES and p.is_file() and ".tests." not in p.name
-    )  # policy test files (`*.tests.yaml`, issue 4) live beside facts but are not facts
-
-
-def _folder_documents(folder: Path) -> Iterator[Document]:
-    for index, path in enumerate(_facts_files(folder)):
-        name = str(path)
+def _facts_files(folder: Path, follow_links: bool, skipped: list[str]) -> list[Path]:
+    """The facts files under `folder`, sorted; links out of it skipped (unless followed)
+    and named in `skipped`; each folder read once however many links lead to it."""
+    root, found, seen = folder.resolve(), [], set()
+    stack = [folder]
+    while stack:
+        current = stack.pop()
         try:
-            if path.stat().st_size > (limit := max_facts_bytes()):
+            st = current.stat()
+            if (st.st_dev, st.st_ino) in seen:
+                continue
+            seen.add((st.st_dev, st.st_ino))
+            entries = list(os.scandir(current))
+        except OSError:
+            continue  # gone, or not ours to read: not a document
+        for entry in entries:
+            path = Path(entry.path)
+            # policy test files (`*.tests.yaml`, issue 4) live beside facts but are not facts
+            wanted = path.suffix in FACTS_SUFFIXES and ".tests." not in path.name
+            is_dir = entry.is_dir()  # through a link
+            if not (is_dir or wanted):
+                continue
+            if entry.is_symlink() and not follow_links and not _inside(path, root):
+                skipped.append(str(path))
+            elif is_dir:
+                stack.append(path)
+            elif entry.is_file():
+                found.append(path)
+    skipped.sort()
+    return sorted(found)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path.resolve().is_relative_to(root)
+
+
+def _folder_documents(files: list[Path]) -> Iterator[Document]:
+    limit = max_facts_bytes()
+    for index, path in enumerate(files):
+        name = printable(str(path))
+        try:
+            data = read_limited(path, limit, name)
+            if data is None:
                 yield _unreadable(index, name, f"facts file is larger than {limit:,} bytes")
                 continue
-            yield Document(index, name, path.read_bytes())
+            yield Document(index, name, data)
+        except DiagnosticError as err:  # not a regular file
+            yield Document(index, name, None, 0, tuple(err.diagnostics))
         except OSError as err:
             reason = (err.strerror or str(err)).lower()
             yield _unreadable(index, name, f"cannot read `{name}`: {reason}")
@@ -119,12 +170,40 @@ def _unreadable(index: int, name: str, message: str) -> Document:
 
 
 def _jsonl_documents(path: Path) -> Iterator[Document]:
+    """One document a line; a line over the limit is refused as it is read (its bytes past
+    the limit are skipped, never kept), so no line can take more memory than the limit."""
+    limit, name = max_facts_bytes(), printable(str(path))
     index = 0
-    with path.open("rb") as f:
-        for number, line in enumerate(f, 1):
-            if line.strip():
-                yield Document(index, f"{path}:{number}", line, number)
-                index += 1
+    with open_regular(path, name) as raw:
+        f = io.BufferedReader(raw, 1 << 16)
+        for number in itertools.count(1):
+            line = f.readline(limit + 1)
+            if not line:
+                return
+            if len(line) > limit and not line.endswith(b"\n"):
+                while (rest := f.readline(1 << 16)) and not rest.endswith(b"\n"):
+                    pass  # the rest of the line, piece by piece
+                yield _too_large(index, f"{name}:{number}", number, limit)
+            elif line.strip():
+                yield Document(index, f"{name}:{number}", line, number)
+            else:
+                continue
+            index += 1
+
+
+def _too_large(index: int, source: str, line: int, limit: int) -> Document:
+    help = (
+        "split the estate into smaller documents, or raise the limit with the environment "
+        "variable `AICXS_MAX_FACTS_BYTES`"
+    )
+    diagnostic = Diagnostic(
+        "aicxs_limit_file_size",
+        f"document is larger than {limit:,} bytes",
+        None,
+        help,
+        path=source.rsplit(":", 1)[0],
+    )
+    return Document(index, source, None, line, (diagnostic,))
 
 
 # ---- evaluating, in a worker ----------------------------------------------------------------
@@ -210,7 +289,7 @@ def _diagnostic(d: Diagnostic, doc: Document) -> dict[str, Any]:
 
 
 def _dumps(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return json_dumps(data, indent=None, compact=True)
 
 
 # ---- runners: where chunks are evaluated ----------------------------------------------------

@@ -18,6 +18,7 @@ from aicxs.engine.console import (
     EXIT_INTERNAL,
     EXIT_INVALID,
     EXIT_OK,
+    echo,
     evaluation_date,
     guarded,
 )
@@ -96,21 +97,24 @@ def check_batch(
     mode: str | None,
     output: str | None,
     batch_path: str | None,
+    follow_links: bool,
     workers: int | None,
     engine: str,
     scheduler: str | None,
 ) -> int:
     """`check --batch`: one JSON line per document on stdout (or -o), a summary on stderr."""
     from aicxs.engine import load_policy
-    from aicxs.engine.service.batch import PolicySource
+    from aicxs.engine.service.batch import PolicySource, documents
 
     path = _batch_arguments(facts_path, fmt, batch_path, engine, scheduler)
     date = evaluation_date(as_of)
     compiled = load_policy(policy, spec_path)  # any mistake in the policy stops us here
     source = PolicySource.of(compiled, spec_path)
-    outcomes = _batch_outcomes(source, path, date, mode or "fails", engine, workers, scheduler)
+    skipped: list[str] = []  # links out of the folder, named once the folder is read
+    docs = documents(path, follow_links, skipped)
+    outcomes = _batch_outcomes(source, docs, date, mode or "fails", engine, workers, scheduler)
     counts = dict.fromkeys(_BATCH_KINDS, 0)
-    with _batch_output(output) as out, _progress(path) as advance:
+    with _batch_output(output) as out, _progress(path, follow_links) as advance:
         for outcome in outcomes:
             out.write(outcome.line + "\n")
             counts[outcome.kind] += 1
@@ -119,16 +123,29 @@ def check_batch(
         if total == 0:
             raise click.BadParameter(
                 f"`{path}` holds no facts documents: a folder holds *.yaml, *.yml or *.json "
-                "files, a JSON Lines file one JSON document a line",
+                "files, a JSON Lines file one JSON document a line"
+                + (f"; {_skipped(path, skipped)}" if skipped else ""),
                 param_hint="--batch",
             )
     parts = [f"{n} {k.replace('_', ' ')}" for k, n in counts.items() if n or k == "certified"]
-    click.echo(f"{total} document{'s' if total != 1 else ''}: {', '.join(parts)}", err=True)
+    echo(f"{total} document{'s' if total != 1 else ''}: {', '.join(parts)}", err=True)
+    if skipped:
+        echo(_skipped(path, skipped), err=True)
     if counts["internal_error"]:
         return EXIT_INTERNAL
     if counts["invalid"]:
         return EXIT_INVALID
     return EXIT_FAILED if total > counts["certified"] else EXIT_OK
+
+
+def _skipped(path: Path, skipped: list[str]) -> str:
+    """The links `--batch` did not follow out of its folder, named (the first ten)."""
+    n = len(skipped)
+    shown = ", ".join(skipped[:10]) + (f", ... ({n - 10} more)" if n > 10 else "")
+    return (
+        f"skipped {n} link{'s' if n != 1 else ''} that lead{'s' if n == 1 else ''} out of "
+        f"`{path}` (give --follow-links to read them): {shown}"
+    )
 
 
 def _batch_arguments(
@@ -167,7 +184,7 @@ def _batch_arguments(
 
 def _batch_outcomes(
     source: Any,
-    path: Path,
+    docs: Iterable[Any],
     date: dt.date,
     explain: str,
     engine: str,
@@ -175,9 +192,9 @@ def _batch_outcomes(
     scheduler: str | None,
 ) -> Iterable[Any]:
     from aicxs.engine.loader import explain_mode
-    from aicxs.engine.service.batch import documents, run_local, run_processes
+    from aicxs.engine.service.batch import run_local, run_processes
 
-    docs, mode = documents(path), explain_mode(explain)
+    mode = explain_mode(explain)
     if engine == "local":
         return run_local(source, docs, date, mode)
     if engine == "processes":
@@ -206,7 +223,7 @@ def _batch_output(output: str | None) -> Iterator[Any]:
 
 
 @contextlib.contextmanager
-def _progress(path: Path) -> Iterator[Callable[[], None]]:
+def _progress(path: Path, follow_links: bool) -> Iterator[Callable[[], None]]:
     """A progress bar on stderr when it is a terminal; otherwise nothing."""
     if not sys.stderr.isatty():
         yield lambda: None
@@ -214,6 +231,9 @@ def _progress(path: Path) -> Iterator[Callable[[], None]]:
     from aicxs.engine.service.batch import count_documents
 
     with click.progressbar(
-        length=count_documents(path), label="evaluating", file=sys.stderr, show_pos=True
+        length=count_documents(path, follow_links),
+        label="evaluating",
+        file=sys.stderr,
+        show_pos=True,
     ) as bar:
         yield lambda: bar.update(1)

@@ -190,9 +190,13 @@ _HEALTH = {
     "type": "object",
     "required": ["status", "policies", "failing_files"],
     "properties": {
-        "status": {"const": "ok"},
+        "status": {"enum": ["ok", "reload_stuck"]},
         "policies": {"type": "integer", "minimum": 0},
         "failing_files": {"type": "integer", "minimum": 0},
+        "reload_running_seconds": {
+            "type": "number",
+            "description": "With `reload_stuck`: how long the reload under way has run.",
+        },
     },
 }
 
@@ -228,7 +232,13 @@ def _paths() -> dict[str, Any]:
             "The policy files served, with their last load error",
             {"200": _ok("Each policy file, good or failing.", "Policies")},
         ),
-        "/health": _get("Whether the server is up", {"200": _ok("It is.", "Health")}),
+        "/health": _get(
+            "Whether the server is up",
+            {
+                "200": _ok("It is.", "Health"),
+                "503": _ok("A reload of the policy files hangs; restart the server.", "Health"),
+            },
+        ),
         "/metrics": _get(
             "Prometheus metrics",
             {

@@ -5,13 +5,20 @@ recompiled when its file changes.
 the version it last read and recompiles only what changed. A file that no longer compiles keeps
 its last good version serving and records the error; a removed file stops being served. The
 registry never logs: `refresh()` returns what happened, for the server to log and count.
+
+A file that is not a regular one (a FIFO, a link to `/dev/zero`) is listed with the error
+`aicxs_file_not_regular` and never read; a file is read no further than the size limit. A
+refresh that has run for longer than `STUCK_AFTER` seconds (a file system that hangs) is
+reported by `stuck_for()`, which `/health` shows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import stat
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,10 +26,13 @@ from typing import Any
 
 from aicxs.aicxs_dsl import DiagnosticError, parse_text
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, render_text
+from aicxs.aicxs_dsl.limits import max_file_bytes
 from aicxs.aicxs_dsl.parser import decode
+from aicxs.aicxs_dsl.reading import read_limited
 from aicxs.engine.loader import CompiledPolicy, compile_policy, is_policy_file
 
 Stamp = tuple[int, int, int]  # (mtime_ns, size, inode): any write changes one of them
+STUCK_AFTER = 60.0  # seconds: a refresh running longer is stuck (read at each look)
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,7 @@ class PolicyRegistry:
         self.by_id: dict[str, PolicyFile] = {}
         self.clashes: dict[str, LoadError] = {}  # file → why its policy id is not served
         self._refreshing = threading.Lock()  # one refresh at a time
+        self._started: float | None = None  # when the refresh under way began (monotonic)
 
     def get(self, policy_id: str) -> CompiledPolicy | None:
         entry = self.by_id.get(policy_id)
@@ -99,26 +110,39 @@ class PolicyRegistry:
     def refresh(self) -> list[Change]:
         """Read what changed since the last refresh; return what happened, file by file."""
         with self._refreshing:
-            files = dict(self.files)
-            changes: list[Change] = []
-            present = dict(_policy_files(self.folder, files))
-            for name in sorted(set(files) - set(present)):
-                changes.append(Change("removed", name, files.pop(name).policy_id))
-            for name, (path, stamp) in sorted(present.items()):
-                old = files.get(name)
-                if old is None or old.stamp != stamp:
-                    files[name], change = _load(name, path, stamp, old)
-                    changes.append(change)
-            by_id, clashes = _index(files)
-            for name, diagnostic in clashes.items():
-                if name not in self.clashes:
-                    changes.append(Change("failed", name, files[name].policy_id, (diagnostic,)))
-            self.clashes = {
-                name: self.clashes.get(name) or LoadError(_now(), (d,))
-                for name, d in clashes.items()
-            }
-            self.files, self.by_id = files, by_id
-            return changes
+            self._started = time.monotonic()
+            try:
+                return self._refresh()
+            finally:
+                self._started = None
+
+    def stuck_for(self) -> float:
+        """How long the refresh under way has run, if longer than `STUCK_AFTER`; else 0."""
+        started = self._started
+        running = time.monotonic() - started if started is not None else 0.0
+        return running if running > STUCK_AFTER else 0.0
+
+    def _refresh(self) -> list[Change]:
+        """The work of `refresh`, under its lock."""
+        files = dict(self.files)
+        changes: list[Change] = []
+        present = dict(_policy_files(self.folder, files))
+        for name in sorted(set(files) - set(present)):
+            changes.append(Change("removed", name, files.pop(name).policy_id))
+        for name, (path, stamp) in sorted(present.items()):
+            old = files.get(name)
+            if old is None or old.stamp != stamp:
+                files[name], change = _load(name, path, stamp, old)
+                changes.append(change)
+        by_id, clashes = _index(files)
+        for name, diagnostic in clashes.items():
+            if name not in self.clashes:
+                changes.append(Change("failed", name, files[name].policy_id, (diagnostic,)))
+        self.clashes = {
+            name: self.clashes.get(name) or LoadError(_now(), (d,)) for name, d in clashes.items()
+        }
+        self.files, self.by_id = files, by_id
+        return changes
 
     def describe(self) -> list[dict[str, Any]]:
         """Every policy file, as `GET /v1/policies` lists it."""
@@ -136,14 +160,17 @@ def _policy_files(
             st = path.stat()
         except OSError:  # removed between listing and stat: gone
             continue
-        if str(path) in known or is_policy_file(path):
+        regular = stat.S_ISREG(st.st_mode)  # anything else is listed, with its error
+        if str(path) in known or not regular or is_policy_file(path):
             yield str(path), (path, (st.st_mtime_ns, st.st_size, st.st_ino))
 
 
 def _load(name: str, path: Path, stamp: Stamp, old: PolicyFile | None) -> tuple[PolicyFile, Change]:
     """Compile the file; on failure keep the old version serving, with the error beside it."""
     try:
-        data = path.read_bytes()
+        data = read_limited(path, limit := max_file_bytes(), name)
+        if data is None:
+            raise DiagnosticError([_too_large(name, limit)])
         compiled = compile_policy(parse_text(decode(name, data), name))
     except DiagnosticError as err:
         kept = old or PolicyFile(name, stamp)
@@ -166,6 +193,17 @@ def _load(name: str, path: Path, stamp: Stamp, old: PolicyFile | None) -> tuple[
     revision = "sha256:" + hashlib.sha256(data).hexdigest()
     entry = PolicyFile(name, stamp, compiled, revision, _now())
     return entry, Change("reloaded" if old else "loaded", name, entry.policy_id)
+
+
+def _too_large(name: str, limit: int) -> Diagnostic:
+    return Diagnostic(
+        "aicxs_limit_file_size",
+        f"file is larger than {limit:,} bytes",
+        None,
+        "check that this is the policy file you meant; the limit is set by the environment "
+        "variable `AICXS_MAX_FILE_BYTES`",
+        path=name,
+    )
 
 
 def _index(

@@ -167,8 +167,10 @@ def _policy_hint(registry: PolicyRegistry, wanted: str) -> str:
     return did_you_mean(wanted, registry.by_id) or "see `GET /v1/policies`"
 
 
-def _json(data: Any) -> Response:
-    return Response(json.dumps(data, indent=2) + "\n", media_type="application/json")
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(
+        json.dumps(data, indent=2) + "\n", status_code=status, media_type="application/json"
+    )
 
 
 async def get_standards(request: Request) -> Response:
@@ -180,14 +182,18 @@ async def get_policies(request: Request) -> Response:
 
 
 async def get_health(request: Request) -> Response:
+    """200 and `ok`; 503 and `reload_stuck` while a reload of the policies hangs (it holds
+    every later reload: restarting the server is the way out)."""
     service = _service(request)
-    return _json(
-        {
-            "status": "ok",
-            "policies": len(service.registry.by_id),
-            "failing_files": service.failing_files(),
-        }
-    )
+    stuck = service.registry.stuck_for()
+    health: dict[str, Any] = {
+        "status": "reload_stuck" if stuck else "ok",
+        "policies": len(service.registry.by_id),
+        "failing_files": service.failing_files(),
+    }
+    if stuck:
+        health["reload_running_seconds"] = round(stuck, 1)
+    return _json(health, 503 if stuck else 200)
 
 
 async def get_metrics(request: Request) -> Response:

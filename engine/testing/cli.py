@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
+from aicxs.aicxs_dsl.escape import json_dumps
 from aicxs.engine.console import (
     EXIT_FAILED,
     EXIT_OK,
+    echo,
     emit,
     guarded,
     make_style,
@@ -93,21 +93,21 @@ def test_command(
     runs = run_tests(chosen, coverage)
     colour = output is None and use_colour()
     if fmt == "json":
-        emit(json.dumps(runs_json(runs, coverage), indent=2, ensure_ascii=False) + "\n", output)
+        emit(json_dumps(runs_json(runs, coverage)) + "\n", output)
     elif fmt == "junit":
         emit(runs_junit(runs), output)
         if coverage is not None:
-            click.echo(coverage_text(coverage), err=True, nl=False)
+            echo(coverage_text(coverage), err=True, nl=False)
     else:
         text = runs_text(runs, make_style(colour), verbose)
         if coverage is not None:
             text += "\n" + coverage_text(coverage, make_style(colour))
-        emit(text, output)
+        emit(text, output, colour)
     failed = any(not r.passed for r in runs)
     if coverage is not None and fail_under is not None:
         gated = coverage.gated()
         if gated.percent < fail_under:
-            click.echo(
+            echo(
                 f"coverage of clauses and key requirements is {gated.percent:.1f}% "
                 f"({gated.covered} of {gated.total}), under --fail-under {fail_under:g}%",
                 err=True,

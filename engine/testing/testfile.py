@@ -17,7 +17,9 @@ from typing import Any
 
 from aicxs.aicxs_dsl import ast, parse_file, parse_text
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError
+from aicxs.aicxs_dsl.escape import printable
 from aicxs.aicxs_dsl.parser import decode
+from aicxs.aicxs_dsl.reading import read_limited
 from aicxs.engine.explain import json_value
 from aicxs.engine.facts import FactsDocument, facts_from_data
 from aicxs.engine.loader import CompiledPolicy, compile_policy, load_standard
@@ -152,9 +154,10 @@ def _load(
 
 
 def _read(path: Path) -> YamlDoc:
-    name = str(path)
+    name = printable(str(path))
     try:
-        if path.stat().st_size > MAX_TEST_FILE_BYTES:
+        data = read_limited(path, MAX_TEST_FILE_BYTES, name)
+        if data is None:
             raise DiagnosticError(
                 [
                     Diagnostic(
@@ -166,7 +169,7 @@ def _read(path: Path) -> YamlDoc:
                     )
                 ]
             )
-        text = decode(name, path.read_bytes())
+        text = decode(name, data)
     except OSError as err:
         raise DiagnosticError(
             [

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from itertools import groupby
 from typing import Any
 
-from aicxs.engine.explain import Style, plain
+from aicxs.aicxs_dsl.escape import printable_lines
+from aicxs.engine.explain import Style, is_coloured, plain
 from aicxs.engine.outcome import Report, Result
 from aicxs.engine.render import result_lines
 from aicxs.engine.testing.coverage import Coverage, Figure, Item
@@ -39,7 +40,7 @@ def _counts(runs: list[CaseRun]) -> str:
 
 
 def runs_text(runs: list[CaseRun], style: Style = plain, verbose: bool = False) -> str:
-    return "\n".join(_runs_text(runs, style, verbose)) + "\n"
+    return printable_lines(_runs_text(runs, style, verbose), is_coloured(style)) + "\n"
 
 
 def _runs_text(runs: list[CaseRun], style: Style, verbose: bool) -> Iterator[str]:
@@ -235,7 +236,7 @@ _FIGURE_NAMES = {
 
 
 def coverage_text(coverage: Coverage, style: Style = plain) -> str:
-    return "\n".join(_coverage_text(coverage, style)) + "\n"
+    return printable_lines(_coverage_text(coverage, style), is_coloured(style)) + "\n"
 
 
 def _coverage_text(coverage: Coverage, style: Style) -> Iterator[str]:
