@@ -22,6 +22,7 @@ from aicxs.engine.console import (
     facts_option,
     guarded,
     make_style,
+    output_options,
     spec_option,
     use_colour,
 )
@@ -55,7 +56,7 @@ from aicxs.engine.service.cli import check_batch
     help="Explanations: of what decided each result (default), of everything, or none "
     "(decisions only: fastest).",
 )
-@click.option("-o", "--output", metavar="FILE", help="Write the report here, not to stdout.")
+@output_options("the report")
 @click.option("-v", "--verbose", is_flag=True, help="List the clauses behind the verdict.")
 @batch_options
 @guarded
@@ -108,9 +109,16 @@ def check(
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@output_options("the explanation")
 @guarded
 def explain(
-    policy: str, ident: str, facts_path: str, spec_path: str | None, as_of: str | None, fmt: str
+    policy: str,
+    ident: str,
+    facts_path: str,
+    spec_path: str | None,
+    as_of: str | None,
+    fmt: str,
+    output: str | None,
 ) -> int:
     """Explain one clause, organisation rule or key requirement (ID) in depth."""
     from aicxs.aicxs_dsl.diagnostics import did_you_mean
@@ -129,10 +137,11 @@ def explain(
             f"no clause, rule or key requirement `{ident}`; {hint}", param_hint="ID"
         )
     if fmt == "json":
-        click.echo(json.dumps(result_json(report, result, "full"), indent=2, ensure_ascii=False))
+        text = json.dumps(result_json(report, result, "full"), indent=2, ensure_ascii=False)
+        emit(text + "\n", output)
     else:
-        style = make_style(use_colour())
-        click.echo("\n".join(result_lines(report, result, "full", style)))
+        style = make_style(output is None and use_colour())
+        emit("\n".join(result_lines(report, result, "full", style)) + "\n", output)
     return EXIT_OK if result.status.satisfied else EXIT_FAILED
 
 
@@ -144,8 +153,9 @@ def explain(
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@output_options("the findings")
 @guarded
-def lint(paths: tuple[str, ...], spec_path: str | None, fmt: str) -> int:
+def lint(paths: tuple[str, ...], spec_path: str | None, fmt: str, output: str | None) -> int:
     """Check standards and policies: syntax, names, types, references, cycles, titles."""
     from aicxs.aicxs_dsl.diagnostics import (
         Diagnostic,
@@ -153,6 +163,7 @@ def lint(paths: tuple[str, ...], spec_path: str | None, fmt: str) -> int:
         render_text,
         sort_diagnostics,
     )
+    from aicxs.aicxs_dsl.words import count
     from aicxs.engine.loader import is_policy_file, load_policy, load_standard
 
     found: list[Diagnostic] = []
@@ -168,21 +179,15 @@ def lint(paths: tuple[str, ...], spec_path: str | None, fmt: str) -> int:
     found = sort_diagnostics(found)
     errors = sum(d.severity.value == "error" for d in found)
     if fmt == "json":
-        click.echo(
-            json.dumps(
-                {"files": [str(f) for f in files], "diagnostics": [d.as_dict() for d in found]},
-                indent=2,
-            )
-        )
+        doc = {"files": [str(f) for f in files], "diagnostics": [d.as_dict() for d in found]}
+        emit(json.dumps(doc, indent=2) + "\n", output)
     else:
-        if found:
-            click.echo(render_text(found) + "\n")
         warnings = len(found) - errors
-        click.echo(
-            f"{len(files)} file{'s' if len(files) != 1 else ''} checked: "
-            f"{errors} error{'s' if errors != 1 else ''}, "
-            f"{warnings} warning{'s' if warnings != 1 else ''}"
+        summary = (
+            f"{count(len(files), 'file')} checked: {count(errors, 'error')}, "
+            f"{count(warnings, 'warning')}\n"
         )
+        emit((render_text(found) + "\n\n" if found else "") + summary, output)
     return EXIT_INVALID if errors else EXIT_FAILED if found else EXIT_OK
 
 
@@ -238,8 +243,9 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> int:
     show_default=True,
 )
 @click.option("--impact", metavar="ID", help="Only what depends on this clause, as a list.")
+@output_options("the graph")
 @guarded
-def graph(path: str, fmt: str, impact: str | None) -> int:
+def graph(path: str, fmt: str, impact: str | None, output: str | None) -> int:
     """The requirement dependency graph of a standard or policy."""
     from aicxs.aicxs_dsl.diagnostics import did_you_mean
     from aicxs.engine.authoring.impact import graph_list, impact_list
@@ -256,22 +262,18 @@ def graph(path: str, fmt: str, impact: str | None) -> int:
         affected = dependents(g, impact)
         sub = g.subgraph([impact, *affected])
         if fmt == "json":
-            click.echo(
-                json.dumps(
-                    {
-                        "id": impact,
-                        "dependents": [{"id": n, **g.nodes[n]} for n in affected],
-                        **as_json(sub),
-                    },
-                    indent=2,
-                )
-            )
+            doc = {
+                "id": impact,
+                "dependents": [{"id": n, **g.nodes[n]} for n in affected],
+                **as_json(sub),
+            }
+            emit(json.dumps(doc, indent=2) + "\n", output)
         elif fmt == "dot":
-            click.echo(as_dot(sub, [impact]), nl=False)
+            emit(as_dot(sub, [impact]), output)
         elif fmt == "list":
-            click.echo(impact_list(g, impact, affected), nl=False)
+            emit(impact_list(g, impact, affected), output)
         else:
-            click.echo(as_mermaid(sub, [impact]), nl=False)
+            emit(as_mermaid(sub, [impact]), output)
         return EXIT_OK
     renderers = {
         "json": lambda: json.dumps(as_json(g), indent=2) + "\n",
@@ -279,14 +281,15 @@ def graph(path: str, fmt: str, impact: str | None) -> int:
         "mermaid": lambda: as_mermaid(g),
         "list": lambda: graph_list(g),
     }
-    click.echo(renderers[fmt](), nl=False)
+    emit(renderers[fmt](), output)
     return EXIT_OK
 
 
 @click.command()
 @click.argument("path")
+@output_options("the schema")
 @guarded
-def schema(path: str) -> int:
+def schema(path: str, output: str | None) -> int:
     """The JSON Schema (2020-12) of the facts a standard or policy reads."""
     from aicxs.engine.loader import is_policy_file, load_policy, load_standard
     from aicxs.engine.schema import facts_schema
@@ -296,5 +299,5 @@ def schema(path: str) -> int:
     else:
         std = load_standard(path).standard
         doc = facts_schema(std.vocabulary, f"Facts for {std.name}")
-    click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    emit(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", output)
     return EXIT_OK

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from aicxs.aicxs_dsl.words import count
 from aicxs.engine.explain import LABEL, Style, node_lines, plain
 from aicxs.engine.outcome import (
     REPORT_SCHEMA_ID,
@@ -75,7 +76,10 @@ def _text(report: Report, mode: str, style: Style, verbose: bool) -> Iterator[st
     yield f"policy: {pol['source']}"
     n = report.systems
     undecided = f", {n['scope_unknown']} undecided" if n.get("scope_unknown") else ""
-    yield f"facts:  {report.facts.path} ({n['total']} systems, {n['in_scope']} in scope{undecided})"
+    yield (
+        f"facts:  {report.facts.path} ({count(n['total'], 'system')}, {n['in_scope']} in scope"
+        f"{undecided})"
+    )
     yield ""
     yield f"{'PILLAR':<44}{'LEVEL':>5}  PASS FAIL UNKN  N/A OTHER"
     for p in report.pillars:
@@ -196,7 +200,7 @@ def _markdown(report: Report, mode: str) -> Iterator[str]:
     yield ""
     yield f"- **Policy:** {pol['title']} (`{pol['source']}`)"
     yield (
-        f"- **Facts:** `{report.facts.path}` ({report.systems['total']} systems, "
+        f"- **Facts:** `{report.facts.path}` ({count(report.systems['total'], 'system')}, "
         f"{report.systems['in_scope']} in scope)"
     )
     yield f"- **As of:** {report.as_of}"

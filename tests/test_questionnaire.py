@@ -215,7 +215,7 @@ def assess(tmp_path: Path, answers: str, *extra: str) -> tuple[int, str, str]:
 
 
 def test_answers_file_runs_without_questions(tmp_path: Path, snapshot) -> None:
-    code, out, err = assess(tmp_path, ANSWERS, "--policy", "policies/telecom.aicx")
+    code, out, err = assess(tmp_path, ANSWERS, "policies/telecom.aicx")
     assert (code, err) == (1, "")
     assert out == snapshot
     compiled = load_policy("policies/telecom.aicx")

@@ -16,6 +16,7 @@ from aicxs.aicxs_dsl.limits import MAX_FACTS_BYTES, MAX_INT, max_facts_bytes, ma
 from aicxs.aicxs_dsl.limits import MAX_FACTS_DEPTH as MAX_DEPTH
 from aicxs.aicxs_dsl.parser import decode
 from aicxs.aicxs_dsl.source import Source, span_at
+from aicxs.aicxs_dsl.words import with_article
 
 # `facts_from_data` finds `converter` and `_normalise` here, where tests patch them.
 from aicxs.engine.facts.convert import (
@@ -104,7 +105,7 @@ def facts_from_data(
                 Diagnostic(
                     "aicxs_facts_shape",
                     f"a facts file holds a mapping (`organisation:`, `systems:`, "
-                    f"...), not a {_kind(raw)}",
+                    f"...), not {with_article(_kind(raw))}",
                     span_at(source, 1, 1),
                     "see `aicxs schema` for the layout",
                 )

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, did_you_mean
 from aicxs.aicxs_dsl.source import Source, span_at
+from aicxs.aicxs_dsl.words import with_article
 from aicxs.engine.facts.document import FactsDocument
 from aicxs.engine.facts.messages import _kind, _short
 from aicxs.engine.schema import DURATION_PATTERN
@@ -139,7 +140,7 @@ def _describe_value(value: Any) -> str:
     if isinstance(value, str):
         return f'the text "{_short(value, 40)}"'
     if isinstance(value, (dict, list)):
-        return f"a {_kind(value)}"
+        return with_article(_kind(value))
     return f"`{value}`" if value is not None else "empty"
 
 

@@ -15,10 +15,12 @@ from aicxs.engine.console import (
     EXIT_INVALID,
     EXIT_OK,
     as_of_option,
+    emit,
     evaluation_date,
     facts_option,
     guarded,
     make_style,
+    output_options,
     use_colour,
 )
 
@@ -83,7 +85,7 @@ def init(directory: str, org: str, target: int | None, force: bool) -> int:
         "one example system"
     )
     click.echo("\nnext: answer the questions, then see the verdict and what to do:")
-    click.echo(f"  aicxs assess --policy {policy_path} -o {facts_path}")
+    click.echo(f"  aicxs assess {policy_path} -o {facts_path}")
     click.echo(f"  aicxs check {policy_path} --facts {facts_path}")
     click.echo(f"  aicxs roadmap {policy_path} --facts {facts_path}")
     return EXIT_OK
@@ -104,11 +106,12 @@ def _check_level(std: Any, level: int, option: str) -> None:
 
 
 @click.command()
+@click.argument("policy_path", metavar="[POLICY]", required=False)
 @click.option(
     "--policy",
-    "policy_path",
+    "policy_option",
     metavar="FILE",
-    help="The policy whose facts to ask for (default: the bundled standard as it is).",
+    help="Deprecated: give the POLICY as an argument, as every other command takes it.",
 )
 @click.option(
     "-o",
@@ -127,11 +130,17 @@ def _check_level(std: Any, level: int, option: str) -> None:
 @as_of_option
 @guarded
 def assess(
-    policy_path: str | None, output: str, answers_path: str | None, as_of: str | None
+    policy_path: str | None,
+    policy_option: str | None,
+    output: str,
+    answers_path: str | None,
+    as_of: str | None,
 ) -> int:
-    """The Online Assessment: answer questions, get the facts file and a first verdict."""
+    """The Online Assessment of POLICY (default: the bundled standard as it is): answer
+    questions, get the facts file and a first verdict."""
     from aicxs.engine.render import report_text
 
+    policy_path = _policy_argument(policy_path, policy_option)
     date = evaluation_date(as_of)
     compiled = _assessed_policy(policy_path)
     out = Path(output)
@@ -174,6 +183,22 @@ def assess(
     click.echo(report_text(report, "none", make_style(use_colour())), nl=False)
     verdict: str = report.verdict
     return EXIT_OK if verdict == "certified" else EXIT_FAILED
+
+
+def _policy_argument(argument: str | None, option: str | None) -> str | None:
+    """POLICY, or the deprecated `--policy FILE` (still accepted, with a note on stderr)."""
+    if option is None:
+        return argument
+    if argument is not None and argument != option:
+        raise click.UsageError(
+            f"two policies given: `{argument}` and `--policy {option}`; give one, as POLICY"
+        )
+    click.echo(
+        f"note: `--policy` is deprecated; give the policy as an argument: "
+        f"`aicxs assess {option} ...`",
+        err=True,
+    )
+    return option
 
 
 def _interrupted(recorded: int, saved: bool, out: Path) -> str:
@@ -302,8 +327,16 @@ def _typed(step: Any) -> str:
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@output_options("the roadmap")
 @guarded
-def roadmap(policy: str, facts_path: str, to_level: int | None, as_of: str | None, fmt: str) -> int:
+def roadmap(
+    policy: str,
+    facts_path: str,
+    to_level: int | None,
+    as_of: str | None,
+    fmt: str,
+    output: str | None,
+) -> int:
     """What to fix to reach the next level (or N) and certification, prerequisites first."""
     from aicxs.engine import load_policy
     from aicxs.engine.onboarding.roadmap import roadmap as plan_roadmap
@@ -314,7 +347,7 @@ def roadmap(policy: str, facts_path: str, to_level: int | None, as_of: str | Non
         _check_level(compiled.standard, to_level, "--to-level")
     plan = plan_roadmap(compiled, compiled.load_facts(facts_path), evaluation_date(as_of), to_level)
     if fmt == "json":
-        click.echo(json.dumps(roadmap_json(plan), indent=2, ensure_ascii=False))
+        emit(json.dumps(roadmap_json(plan), indent=2, ensure_ascii=False) + "\n", output)
     else:
-        click.echo(roadmap_text(plan), nl=False)
+        emit(roadmap_text(plan), output)
     return EXIT_FAILED if plan.steps else EXIT_OK

@@ -104,7 +104,7 @@ _POLICY = """\
 #
 # Scaffolded by `aicxs init`. The policy implements the standard as it is, with target level
 # {target} ({level}); the commented lines below show how to tailor it: uncomment one and adapt it.
-# Record the facts in {slug}.facts.yaml (or run `aicxs assess --policy {slug}.aicx
+# Record the facts in {slug}.facts.yaml (or run `aicxs assess {slug}.aicx
 # -o {slug}.facts.yaml`), then:
 #   aicxs check {slug}.aicx --facts {slug}.facts.yaml
 #   aicxs roadmap {slug}.aicx --facts {slug}.facts.yaml

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from aicxs.aicxs_dsl.words import count, verb
 from aicxs.engine.outcome import Report, Result, Status
 from aicxs.engine.render import evidence_text
 from aicxs.engine.reports.common import (
@@ -118,7 +119,8 @@ def _verdict_text(report: Report) -> str:
     ]
     lines += [""] + [f"- {reason}" for reason in report.reasons] if report.reasons else []
     if report.missing_facts:
-        lines += ["", f"{len(report.missing_facts)} facts are missing."]
+        n = len(report.missing_facts)
+        lines += ["", f"{count(n, 'fact')} {verb(n, 'is', 'are')} missing."]
     return "\n".join(lines)
 
 
@@ -278,7 +280,7 @@ def _finding(
     if r.reason:
         status["remarks"] = r.reason
     elif r.missing:
-        status["remarks"] = f"undetermined: {len(r.missing)} facts missing"
+        status["remarks"] = f"undetermined: {count(len(r.missing), 'fact')} missing"
     related = [r.id, *(sub.id for sub in r.rules if sub.status is not Status.NOT_APPLICABLE)]
     out: dict[str, Any] = {
         "uuid": uid("finding", r.id),

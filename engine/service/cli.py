@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from aicxs.aicxs_dsl.words import count
 from aicxs.engine.console import (
     EXIT_FAILED,
     EXIT_INTERNAL,
@@ -123,7 +124,7 @@ def check_batch(
                 param_hint="--batch",
             )
     parts = [f"{n} {k.replace('_', ' ')}" for k, n in counts.items() if n or k == "certified"]
-    click.echo(f"{total} document{'s' if total != 1 else ''}: {', '.join(parts)}", err=True)
+    click.echo(f"{count(total, 'document')}: {', '.join(parts)}", err=True)
     if counts["internal_error"]:
         return EXIT_INTERNAL
     if counts["invalid"]:
