@@ -25,7 +25,10 @@ WRITERS = {
     "graph": (("graph", "spec/aicxs-2024.aicx", "--format", "mermaid"), "the graph"),
     "lint": (("lint", "policies/"), "the findings"),
     "docs": (("docs", "spec/aicxs-2024.aicx"), "the document"),
-    "export": (("export", "oscal-catalog", "spec/aicxs-2024.aicx", "--as-of", AS_OF), "the catalog"),
+    "export": (
+        ("export", "oscal-catalog", "spec/aicxs-2024.aicx", "--as-of", AS_OF),
+        "the catalog",
+    ),
     "test": (("test", "policies/startup.tests.yaml"), "the results"),
 }
 

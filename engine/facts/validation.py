@@ -108,7 +108,13 @@ def _explain_schema_error(err: jsonschema.ValidationError, shown: str) -> tuple[
         case "additionalProperties":
             extra = _short(_extra_key(err))
             known = list(_properties(err))
-            hint = did_you_mean(extra, known)
+            hint = _suggest(extra, known)
+            if list(err.absolute_path)[:1] == ["evidence"]:  # an evidence entry, not a fact
+                fields = ", ".join(f"`{k}`" for k in known)
+                return (
+                    f"{where} has no field `{extra}`: an evidence entry has {fields}",
+                    hint or "remove it, or write it as one of the fields above",
+                )
             return (
                 f"{where} has no fact `{extra}` in the vocabulary",
                 hint or "remove it, or declare it in the policy's `facts` block",
@@ -121,6 +127,14 @@ def _explain_schema_error(err: jsonschema.ValidationError, shown: str) -> tuple[
                 'write a duration such as "90 days" or "120 seconds"',
             )
     return f"{where}: {err.message}", "see `aicxs schema` for what is expected"
+
+
+def _suggest(word: str, known: list[str]) -> str:
+    """`did you mean ...?` by spelling, or by abbreviation (`doc` for `document`)."""
+    if hint := did_you_mean(word, known):
+        return hint
+    longer = [k for k in known if len(word) >= 2 and k.startswith(word)]
+    return f"did you mean `{longer[0]}`?" if len(longer) == 1 else ""
 
 
 def _properties(err: jsonschema.ValidationError) -> dict[str, Any]:
