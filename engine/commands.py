@@ -102,8 +102,14 @@ def check(
 
 @click.command()
 @click.argument("policy")
-@click.argument("ident", metavar="ID")
+@click.argument("ident", metavar="[ID]", required=False)
 @facts_option
+@click.option(
+    "--system",
+    metavar="SYSTEM",
+    help="Only what this system (its id in `systems`) fails or leaves unknown, by clause; "
+    "with an ID, within that clause, key requirement or pillar.",
+)
 @spec_option
 @as_of_option
 @click.option(
@@ -113,36 +119,88 @@ def check(
 @guarded
 def explain(
     policy: str,
-    ident: str,
+    ident: str | None,
     facts_path: str,
+    system: str | None,
     spec_path: str | None,
     as_of: str | None,
     fmt: str,
     output: str | None,
 ) -> int:
-    """Explain one clause, organisation rule or key requirement (ID) in depth."""
-    from aicxs.aicxs_dsl.diagnostics import did_you_mean
+    """Explain in depth one clause, organisation rule, key requirement (followed into the
+    clauses it covers), pillar (`P4`) or system (its id: everything it fails or leaves
+    unknown, by clause)."""
+    from aicxs.engine import drilldown as dd
     from aicxs.engine import load_policy
-    from aicxs.engine.render import result_json, result_lines
 
     compiled = load_policy(policy, spec_path)
     report = compiled.evaluate(
         compiled.load_facts(facts_path), evaluation_date(as_of), explain="full"
     )
-    result = report.result(ident)
-    if result is None:
-        ids = [r.id for r in report.results] + [s.id for r in report.results for s in r.rules]
-        hint = did_you_mean(ident, ids) or "ids look like `P4.2` or `KR1`"
-        raise click.BadParameter(
-            f"no clause, rule or key requirement `{ident}`; {hint}", param_hint="ID"
+    systems = dd.system_ids(report)
+    if ident is None and system is None:
+        raise click.UsageError(
+            "give an ID (a clause, rule, key requirement or pillar), or --system"
         )
+    named = ident is not None and (report.result(ident) or ident in dd.pillar_ids(report))
+    if ident is not None and not named:
+        if ident not in systems:
+            raise click.BadParameter(_unknown_id(report, ident, systems), param_hint="ID")
+        if system not in (None, ident):
+            raise click.UsageError(f"`{ident}` and `--system {system}` name two systems; give one")
+        ident, system = None, ident  # a system id given as the ID
+    if system is not None and system not in systems:
+        raise click.BadParameter(_unknown_system(system, systems), param_hint="--system")
+    style = make_style(output is None and use_colour())
+    if system is not None:
+        within = dd.results_of(report, ident)
+        chosen = report.result(ident) if ident is not None else None
+        one = chosen is not None and chosen.kind != "key_requirement"  # one result: all of it
+        if fmt == "json":
+            data = dd.system_data(report, system, within, everything=one)
+            emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", output)
+        else:
+            lines = dd.system_text(report, compiled, system, within, everything=one, style=style)
+            emit("\n".join(lines) + "\n", output)
+        failing = [f for f in dd.system_findings(report, system, within) if not f.status.satisfied]
+        return EXIT_FAILED if failing else EXIT_OK
+    assert ident is not None
+    if ident in dd.pillar_ids(report):
+        if fmt == "json":
+            data = dd.pillar_data(report, compiled, ident)
+            emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", output)
+        else:
+            emit("\n".join(dd.pillar_text(report, compiled, ident, style)) + "\n", output)
+        level = next(p.level for p in report.pillars if p.pillar == ident)
+        return EXIT_OK if level >= report.target_level else EXIT_FAILED
+    result = report.result(ident)
+    assert result is not None
     if fmt == "json":
-        text = json.dumps(result_json(report, result, "full"), indent=2, ensure_ascii=False)
-        emit(text + "\n", output)
+        data = dd.result_data(report, compiled, result)
+        emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", output)
     else:
-        style = make_style(output is None and use_colour())
-        emit("\n".join(result_lines(report, result, "full", style)) + "\n", output)
+        emit("\n".join(dd.result_text(report, compiled, result, style)) + "\n", output)
     return EXIT_OK if result.status.satisfied else EXIT_FAILED
+
+
+def _unknown_id(report: Any, ident: str, systems: list[str]) -> str:
+    from aicxs.aicxs_dsl.diagnostics import did_you_mean
+    from aicxs.engine.drilldown import pillar_ids
+
+    ids = [r.id for r in report.results] + [s.id for r in report.results for s in r.rules]
+    hint = did_you_mean(ident, [*ids, *pillar_ids(report), *systems])
+    return (
+        f"no clause, rule, key requirement, pillar or system `{ident}`; "
+        f"{hint or 'ids look like `P4.2`, `KR1`, `P4` or a system id such as `web-chat`'}"
+    )
+
+
+def _unknown_system(system: str, systems: list[str]) -> str:
+    from aicxs.aicxs_dsl.diagnostics import did_you_mean
+
+    listed = ", ".join(f"`{s}`" for s in systems[:10]) or "none"
+    hint = did_you_mean(system, systems) or f"the facts list: {listed}"
+    return f"no system `{system}` in the facts; {hint}"
 
 
 @click.command()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import textwrap
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from aicxs.aicxs_dsl.words import count
@@ -128,8 +128,17 @@ def _text(report: Report, mode: str, style: Style, verbose: bool) -> Iterator[st
         yield from result_lines(report, r, mode, style)
 
 
-def result_lines(report: Report, r: Result, mode: str, style: Style = plain) -> Iterator[str]:
-    """One result in depth: header, trace, reason, explanation, missing facts, evidence."""
+def result_lines(
+    report: Report,
+    r: Result,
+    mode: str,
+    style: Style = plain,
+    width: int = 80,
+    about: Callable[[Result], Iterable[str]] | None = None,
+) -> Iterator[str]:
+    """One result in depth: header, trace, reason, explanation, missing facts, evidence.
+    `width` clips conditions (`WHOLE`: shown whole, wrapped); `about` gives lines to add
+    under the header (e.g. the clause's text and the evidence it expects)."""
     yield f'{_status(r.status, style)} {r.id} "{_clip(r.title, 56)}"'
     yield f"        {r.span.location()}"
     if r.trace is not None:
@@ -143,6 +152,8 @@ def result_lines(report: Report, r: Result, mode: str, style: Style = plain) -> 
             yield f"        refines {t.refines}"
     if r.owner:
         yield f"        owner: {r.owner} · expected at level {r.level}"
+    if about is not None:
+        yield from about(r)
     if r.reason:
         yield from _wrap(r.reason)
     for clause_id, status in r.covers:
@@ -152,10 +163,10 @@ def result_lines(report: Report, r: Result, mode: str, style: Style = plain) -> 
     if r.node is not None and (
         mode == "full" or r.status is not Status.WAIVED or r.node.truth != "true"
     ):
-        yield from node_lines(r.node, report.facts, mode, 80, style)
+        yield from node_lines(r.node, report.facts, mode, width, style)
     for sub in r.rules:
         if mode == "full" or sub.status is not Status.PASS:
-            for line in result_lines(report, sub, mode, style):
+            for line in result_lines(report, sub, mode, style, width, about):
                 yield "  " + line
     if r.missing:
         yield from _wrap("missing facts: " + ", ".join(r.missing))

@@ -449,7 +449,7 @@ def test_findings_state_satisfied_or_not() -> None:
     assert blocked["state"] == "not-satisfied" and blocked["reason"] == "other"
     unknown = findings("startup")["P1.1"]["target"]["status"]
     assert unknown["state"] == "not-satisfied" and unknown["reason"] == "other"
-    assert "facts missing" in unknown["remarks"]
+    assert unknown["remarks"] == "undetermined: 1 fact missing"
 
 
 def test_tailoring_is_the_reviewed_controls() -> None:
