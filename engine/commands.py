@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -77,6 +78,7 @@ def check(
     evaluate every document, in parallel, and print one JSON line per document, in order."""
     from aicxs.engine import load_policy
     from aicxs.engine.loader import explain_mode
+    from aicxs.engine.provenance import provenance
     from aicxs.engine.render import report_json, report_markdown, report_text
 
     if batch["batch_path"] is not None or facts_path is None:
@@ -84,7 +86,9 @@ def check(
     date = evaluation_date(as_of)
     mode = mode or "fails"
     compiled = load_policy(policy, spec_path)
-    report = compiled.evaluate(compiled.load_facts(facts_path), date, explain=explain_mode(mode))
+    facts = compiled.load_facts(facts_path)
+    report = compiled.evaluate(facts, date, explain=explain_mode(mode))
+    report = replace(report, provenance=provenance(compiled, facts))  # what it was made from
     if fmt == "json":
         text = json.dumps(report_json(report, mode), indent=2, ensure_ascii=False)
         emit(text + "\n", output)

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from aicxs.aicxs_dsl.source import Span
 from aicxs.engine.explain import node_json
 from aicxs.engine.facts import FactsDocument
+from aicxs.engine.provenance import Provenance
 from aicxs.engine.values import Node
 
 Explain = Literal["fails", "full", "none"]
@@ -128,6 +129,7 @@ class Report:
     missing_facts: tuple[str, ...]
     systems: Mapping[str, int]  # total, in_scope, scope_unknown
     explain: Explain = "fails"  # how much explanation evaluation recorded
+    provenance: Provenance | None = None  # what it was evaluated from (attached by `check`)
 
     def result(self, ident: str) -> Result | None:
         """The result of a clause, organisation rule or key requirement, by id."""
@@ -182,6 +184,7 @@ def level_name(report: Report, level: int) -> str:
 def report_json(report: Report, mode: str = "fails") -> dict[str, Any]:
     """The report as JSON data, valid against engine/report-schema.json."""
     counts = Counter(r.status for r in clauses(report))
+    provenance = {"provenance": report.provenance.to_dict()} if report.provenance else {}
     return {
         "$schema": REPORT_SCHEMA_ID,
         "schema_version": REPORT_SCHEMA_VERSION,
@@ -189,6 +192,7 @@ def report_json(report: Report, mode: str = "fails") -> dict[str, Any]:
         "policy": dict(report.policy),
         "facts": {"source": report.facts.path, **report.systems},
         "as_of": report.as_of.isoformat(),
+        **provenance,
         "verdict": report.verdict.value,
         "reasons": list(report.reasons),
         "findings": list(report.findings),

@@ -28,7 +28,7 @@ from trestle.oscal.catalog import Model as CatalogModel
 from aicxs import engine
 from aicxs.engine.reports import FORMATS, render_report
 from aicxs.engine.reports.csvout import COLUMNS
-from tests.conftest import AS_OF, ROOT, run_cli
+from tests.conftest import AS_OF, ROOT, run_cli, without_digests
 
 EXAMPLES = sorted(p.stem for p in (ROOT / "policies").glob("*.aicx"))
 SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
@@ -82,12 +82,12 @@ def line_of(path: str, line: int) -> str:
 def test_report_is_pinned_and_deterministic(name: str, fmt: str, snapshot: Any) -> None:
     first = report_text(name, fmt)
     assert run_report(name, fmt) == first  # byte-identical across runs
-    assert first == snapshot
+    assert without_digests(first) == snapshot
 
 
 def test_html_of_the_telecom_is_pinned(snapshot: Any) -> None:
     """One HTML page in full (the other examples are checked by structure and in a browser)."""
-    assert report_text("telecom", "html") == snapshot
+    assert without_digests(report_text("telecom", "html")) == snapshot
 
 
 @pytest.mark.parametrize("name", EXAMPLES)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from aicxs.aicxs_dsl.words import count, verb
 from aicxs.engine.outcome import Report, Result, Status
+from aicxs.engine.provenance import provenance
 from aicxs.engine.render import evidence_text
 from aicxs.engine.reports.common import (
     checked_status,
@@ -107,8 +108,31 @@ def assessment_results_data(
                 "controls, tailors them, and is evaluated over the facts named in the metadata.",
             },
             "results": [result],
+            "back-matter": {"resources": _inputs(report, compiled, uid)},
         }
     }
+
+
+def _inputs(report: Report, compiled: CompiledPolicy, uid: Any) -> list[dict[str, Any]]:
+    """The provenance: each file evaluated, as a resource with its SHA-256."""
+    made = report.provenance or provenance(compiled, report.facts)
+    described = {"text": "its text (UTF-8, LF line ends)", "data": "its data as canonical JSON"}
+    return [
+        {
+            "uuid": uid("input", role),
+            "title": f"The {role} evaluated: {i.file}",
+            "description": f"Evaluated by {made.tool} {made.version}; the hash is of "
+            f"{described[i.of]}.",
+            "props": [_prop("input", role)],
+            "rlinks": [
+                {
+                    "href": artifact_uri(i.file),
+                    "hashes": [{"algorithm": "SHA-256", "value": i.sha256}],
+                }
+            ],
+        }
+        for role, i in made.inputs()
+    ]
 
 
 def _verdict_text(report: Report) -> str:
