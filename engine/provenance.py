@@ -15,12 +15,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from importlib import metadata
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aicxs.engine.facts import FactsDocument
-
-if TYPE_CHECKING:
-    from aicxs.engine.loader import CompiledPolicy
 
 TOOL = "aicxs"
 
@@ -66,8 +63,17 @@ def tool_version() -> str:
         return "0+unknown"
 
 
-def provenance(compiled: CompiledPolicy, facts: FactsDocument) -> Provenance:
-    """The provenance of evaluating `facts` with `compiled`."""
+class Compiled(Protocol):
+    """A `loader.CompiledPolicy` (not imported: the loader's pipeline imports this module)."""
+
+    @property
+    def standard(self) -> Any: ...
+    @property
+    def policy(self) -> Any: ...
+
+
+def provenance(compiled: Compiled, facts: FactsDocument) -> Provenance:
+    """The provenance of evaluating `facts` with `compiled` (a `CompiledPolicy`)."""
     std, policy = compiled.standard.span.source, compiled.policy.span.source
     return Provenance(
         TOOL,

@@ -93,9 +93,10 @@ def facts_from_data(
         _LIST_LIMIT[0] = max_list_items()  # the environment, read once, not per list
         try:
             evidence = _evidence(raw["evidence"]) if raw.get("evidence") is not None else []
-            facts = {k: v for k, v in raw.items() if k != "evidence"} if "evidence" in raw else raw
+            skipped = _skipped(raw["skipped"]) if raw.get("skipped") is not None else []
+            facts = {k: v for k, v in raw.items() if k not in NOT_FACTS} if _meta(raw) else raw
             doc.data = converter(vocabulary)(facts)
-            doc.evidence = evidence
+            doc.evidence, doc.skipped = evidence, skipped
             return doc
         except _Invalid:
             pass  # the slow path below finds and words the problem
@@ -118,8 +119,23 @@ def facts_from_data(
     if duplicates := list(_duplicate_keys(plain, vocabulary, "$", source, doc)):
         raise DiagnosticError(duplicates[:50])
     doc.evidence = plain.pop("evidence", [])
+    doc.skipped = plain.pop("skipped", [])
     doc.data = _typed(plain, vocabulary)
     return doc
+
+
+NOT_FACTS = ("evidence", "skipped")  # top-level keys beside the facts
+
+
+def _meta(raw: dict[str, Any]) -> bool:
+    return "evidence" in raw or "skipped" in raw
+
+
+def _skipped(entries: Any) -> list[str]:
+    """The `skipped` list: fact paths as text (anything else goes the slow path)."""
+    if type(entries) is not list or any(type(e) is not str for e in entries):
+        raise _Invalid
+    return list(entries)
 
 
 def _file_error(name: str, message: str, help: str) -> DiagnosticError:

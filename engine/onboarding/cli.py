@@ -81,8 +81,8 @@ def init(directory: str, org: str, target: int | None, force: bool) -> int:
         f"({level}), tailoring examples in comments"
     )
     click.echo(
-        f"created {facts_path}: {made.facts_count} facts with their questions, all unknown, "
-        "one example system"
+        f"created {facts_path}: {made.facts_count} facts with their questions, all unknown "
+        "(an example system in comments: `assess` adds yours)"
     )
     click.echo("\nnext: answer the questions, then see the verdict and what to do:")
     click.echo(f"  aicxs assess {policy_path} -o {facts_path}")
@@ -127,6 +127,12 @@ def _check_level(std: Any, level: int, option: str) -> None:
     metavar="FILE",
     help="Answers by fact path (YAML), for a run that asks nothing.",
 )
+@click.option(
+    "--ask-skipped",
+    is_flag=True,
+    help="Ask again the questions an earlier run was told to skip (listed in the facts "
+    "file under `skipped:`).",
+)
 @as_of_option
 @guarded
 def assess(
@@ -134,10 +140,14 @@ def assess(
     policy_option: str | None,
     output: str,
     answers_path: str | None,
+    ask_skipped: bool,
     as_of: str | None,
 ) -> int:
     """The Online Assessment of POLICY (default: the bundled standard as it is): answer
-    questions, get the facts file and a first verdict."""
+    questions, get the facts file and a first verdict. At any question, `back` takes the
+    previous answer back; Enter or `skip` leaves a fact unknown and is remembered."""
+    from aicxs.aicxs_dsl.words import count
+    from aicxs.engine.onboarding.progress import interrupted, resuming
     from aicxs.engine.render import report_text
 
     policy_path = _policy_argument(policy_path, policy_option)
@@ -146,18 +156,17 @@ def assess(
     out = Path(output)
     if not out.parent.is_dir():
         raise click.BadParameter(f"folder `{out.parent}` does not exist", param_hint="-o")
-    session = _session(compiled, out, date)
+    session = _session(compiled, out, date, ask_skipped, answers_path is None)
     answers = _answers(session, answers_path) if answers_path else None
     std = compiled.standard
     click.echo(f"Online Assessment · {std.name} · policy {compiled.policy.name}")
-    if session.already:
-        click.echo(
-            f"Resuming from {out}: {session.already} facts already answered are not asked again."
-        )
+    if out.exists():
+        click.echo(resuming(session, out))
     if answers is None:
         click.echo(
-            "Press Enter or type `skip` to leave a fact unknown. Ctrl-C stops; the answers "
-            "so far are kept, and the same command goes on from there."
+            "Type `back` to change the previous answer. Enter or `skip` leaves a fact unknown "
+            "and is not asked again (`--ask-skipped` asks those). Ctrl-C stops; the answers so "
+            "far are kept, and the same command goes on from there."
         )
     try:
         _drive(session, answers, lambda: _save(session, out))
@@ -165,8 +174,10 @@ def assess(
         saved = session.changed
         if saved:
             _save(session, out)
-        click.echo(_interrupted(session.recorded, saved, out), err=True)
+        click.echo(interrupted(session.recorded, saved, out), err=True)
         return EXIT_FAILED
+    if answers is not None:
+        answers.raise_problems()  # every mistake of the file at once; nothing written
     if session.changed or not out.exists():
         _save(session, out)
     if answers is not None and answers.unused():
@@ -174,10 +185,10 @@ def assess(
             "\nnot asked, so not used (already answered, or the question does not apply): "
             + ", ".join(answers.unused())
         )
-    skipped = session.asked - session.recorded
+    left = session.asked - session.recorded
     click.echo(
-        f"\n{session.recorded} answers recorded, {skipped} questions left unknown; "
-        f"the facts are in {out}.\n"
+        f"\n{count(session.recorded, 'answer')} recorded, {count(left, 'question')} left "
+        f"unknown; the facts are in {out}.\n"
     )
     report = compiled.evaluate(compiled.load_facts(out), date, explain="none")
     click.echo(report_text(report, "none", make_style(use_colour())), nl=False)
@@ -201,16 +212,6 @@ def _policy_argument(argument: str | None, option: str | None) -> str | None:
     return option
 
 
-def _interrupted(recorded: int, saved: bool, out: Path) -> str:
-    if saved or recorded:  # saved now, or with the groups completed before
-        return (
-            f"\nInterrupted: {recorded} answer{'s' if recorded != 1 else ''} of this session "
-            f"are saved in {out}; run the same command to go on from there."
-        )
-    kept = f"{out} is unchanged" if out.exists() else "nothing was written"
-    return f"\nInterrupted before any new answer: {kept}."
-
-
 def _assessed_policy(policy_path: str | None) -> Any:
     from aicxs.aicxs_dsl import parse_text
     from aicxs.engine.loader import compile_policy, load_policy, load_standard
@@ -222,27 +223,36 @@ def _assessed_policy(policy_path: str | None) -> Any:
     return compile_policy(parse_text(text, f"(the bundled {std.name})"))
 
 
-def _session(compiled: Any, out: Path, date: dt.date) -> Any:
+def _session(compiled: Any, out: Path, date: dt.date, ask_skipped: bool, interactive: bool) -> Any:
     from aicxs.engine.onboarding.questionnaire import Session
 
-    if not out.exists():
-        return Session(compiled, as_of=date)
-    doc = compiled.load_facts(out)
-    return Session(compiled, doc.data, doc.evidence, date)
+    doc = compiled.load_facts(out) if out.exists() else None
+    return Session(
+        compiled,
+        doc.data if doc else None,
+        doc.evidence if doc else None,
+        date,
+        doc.skipped if doc else None,
+        ask_skipped=ask_skipped,
+        remember_skips=interactive,
+    )
 
 
 def _answers(session: Any, path: str) -> Any:
     from aicxs.engine.onboarding.answers import load_answers
+    from aicxs.engine.onboarding.questionnaire_plan import schema_bounds
     from aicxs.engine.onboarding.scaffold import leaves
     from aicxs.engine.types import key_field
 
-    vocabulary = session.compiled.vocabulary
+    compiled = session.compiled
+    vocabulary = compiled.vocabulary
     keys = {
         name: key_field(f.type.item) or ""
         for name, f in vocabulary.fields.items()
         if f.type.kind == "list" and f.type.item is not None and f.type.item.kind == "record"
     }
-    return load_answers(path, {p for p, _ in leaves(vocabulary)}, keys)
+    types = {p: (f.type, schema_bounds(compiled.schema, p)) for p, f in leaves(vocabulary)}
+    return load_answers(path, set(types), keys, types)
 
 
 def _save(session: Any, out: Path) -> None:
@@ -254,19 +264,22 @@ def _save(session: Any, out: Path) -> None:
 
 def _drive(session: Any, answers: Any, save: Callable[[], None]) -> None:
     """Run the questionnaire: show each step, and send back what is typed (or the file's
-    answer). A completed group is saved at once."""
+    answer). A completed group is saved at once (from an answers file: only at the end)."""
     from aicxs.engine.onboarding.questionnaire import (
         AddItem,
         Ask,
         AskId,
+        Confirm,
         GroupDone,
         GroupStart,
         Rejected,
+        Undone,
     )
 
     steps = session.run()
     reply: str | None = None
-    last = ""
+    last, refused = "", ""
+    shown: tuple[str, ...] = ()  # the items last listed
     while True:
         try:
             step = steps.send(reply)
@@ -276,10 +289,13 @@ def _drive(session: Any, answers: Any, save: Callable[[], None]) -> None:
         match step:
             case GroupStart():
                 click.echo(f"\n== {step.title} ({step.label}) ==")
-            case GroupDone(changed=True):
+            case GroupDone(changed=True) if answers is None:
                 save()
+            case Undone():
+                click.echo(f"  back: {step.what} is asked again")
             case Rejected() if answers is not None:
-                raise answers.error(last, step.message)
+                answers.reject(last, step.message)  # reported with the others at the end
+                refused = last
             case Rejected():
                 click.echo(f"  invalid: {step.message}")
             case Ask() if answers is None:
@@ -287,12 +303,21 @@ def _drive(session: Any, answers: Any, save: Callable[[], None]) -> None:
                 reply = _typed(step)
             case Ask():
                 last = step.question.shown
-                reply = answers.answer(last)
+                reply = "" if last == refused else answers.answer(last)
                 if reply:  # the transcript shows the questions the file answers
                     _show_question(step)
                     click.echo(f"{step.prompt}: {reply}")
-            case AddItem() | AskId() if answers is None:
+            case Confirm() if answers is None:
+                click.echo(f"\n{step.message}.")
                 reply = _typed(step)
+            case AddItem() | AskId() if answers is None:
+                if isinstance(step, AddItem) and step.listed and step.listed != shown:
+                    click.echo(f"  recorded so far: {', '.join(step.listed)}")
+                    shown = step.listed
+                reply = _typed(step)
+            case Confirm():
+                reply = "y" if step.item in answers.items.get(step.list_name, []) else "n"
+                click.echo(f"{step.message}. {step.prompt}: {reply}")
             case AddItem() | AskId():
                 listed = list(step.listed)
                 ident = answers.next_item(step.list_name, listed)
