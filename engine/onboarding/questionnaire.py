@@ -190,7 +190,7 @@ class Session:
 
     def _ask(self, q: Question, label: str) -> Generator[Step, str | None, None]:
         while True:
-            total = self.asked + sum(1 for p in self._questions() if self._due(p))
+            total = self.asked + sum(1 for p in self._every_question() if self._due(p))
             raw = yield Ask(q, self.asked + 1, total, label)
             if is_back(raw):
                 raise _Back()
