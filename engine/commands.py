@@ -59,6 +59,13 @@ from aicxs.engine.service.cli import check_batch
 )
 @output_options("the report")
 @click.option("-v", "--verbose", is_flag=True, help="List the clauses behind the verdict.")
+@click.option(
+    "--provenance",
+    "with_provenance",
+    is_flag=True,
+    help="With --format json: add `provenance`, the tool's version and the SHA-256 of the "
+    "standard, policy and facts files (html and oscal always carry it).",
+)
 @batch_options
 @guarded
 def check(
@@ -70,6 +77,7 @@ def check(
     mode: str | None,
     output: str | None,
     verbose: bool,
+    with_provenance: bool,
     **batch: Any,
 ) -> int:
     """Evaluate POLICY against the organisation's facts; give the verdict and why.
@@ -88,7 +96,8 @@ def check(
     compiled = load_policy(policy, spec_path)
     facts = compiled.load_facts(facts_path)
     report = compiled.evaluate(facts, date, explain=explain_mode(mode))
-    report = replace(report, provenance=provenance(compiled, facts))  # what it was made from
+    if with_provenance:  # not by default: the JSON stays the bytes the API and service give
+        report = replace(report, provenance=provenance(compiled, facts))
     if fmt == "json":
         text = json.dumps(report_json(report, mode), indent=2, ensure_ascii=False)
         emit(text + "\n", output)

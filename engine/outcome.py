@@ -129,7 +129,7 @@ class Report:
     missing_facts: tuple[str, ...]
     systems: Mapping[str, int]  # total, in_scope, scope_unknown
     explain: Explain = "fails"  # how much explanation evaluation recorded
-    provenance: Provenance | None = None  # what it was evaluated from (attached by `check`)
+    provenance: Provenance | None = None  # what it was evaluated from (`check --provenance`)
 
     def result(self, ident: str) -> Result | None:
         """The result of a clause, organisation rule or key requirement, by id."""

@@ -29,14 +29,15 @@ def sha256sum(path: str | Path) -> str:
     return hashlib.sha256((ROOT / path).read_bytes()).hexdigest()
 
 
-def check(fmt: str, facts: str = FILES["facts"]) -> str:
-    r = run_cli("check", FILES["policy"], "--facts", facts, "--as-of", AS_OF, "--format", fmt)
+def check(fmt: str, facts: str = FILES["facts"], *extra: str) -> str:
+    args = ("--facts", facts, "--as-of", AS_OF, "--format", fmt, *extra)
+    r = run_cli("check", FILES["policy"], *args)
     assert r.exit_code == 1 and r.stderr == ""
     return r.stdout
 
 
 def test_json_names_the_tool_and_the_sha256_of_each_file() -> None:
-    doc = json.loads(check("json"))
+    doc = json.loads(check("json", FILES["facts"], "--provenance"))
     assert doc["provenance"] == {
         "tool": {"name": "aicxs", "version": aicxs.__version__},
         **{role: {"file": path, "sha256": sha256sum(path)} for role, path in FILES.items()},
@@ -48,8 +49,8 @@ def test_the_digest_follows_the_facts_and_nothing_else(tmp_path: Path) -> None:
     changed = tmp_path / "facts.yaml"
     text = (ROOT / FILES["facts"]).read_text("utf-8")
     changed.write_text(text.replace("# ", "#  ", 1), "utf-8")  # a comment: same facts
-    before = json.loads(check("json"))["provenance"]
-    after = json.loads(check("json", str(changed)))["provenance"]
+    before = json.loads(check("json", FILES["facts"], "--provenance"))["provenance"]
+    after = json.loads(check("json", str(changed), "--provenance"))["provenance"]
     assert after["facts"] == {"file": str(changed), "sha256": sha256sum(changed)}
     assert after["facts"]["sha256"] != before["facts"]["sha256"]
     assert (after["standard"], after["policy"]) == (before["standard"], before["policy"])
@@ -60,8 +61,18 @@ def test_the_digest_is_of_the_text_evaluated(tmp_path: Path) -> None:
     LF file, as documented)."""
     crlf = tmp_path / "facts.yaml"
     crlf.write_bytes((ROOT / FILES["facts"]).read_bytes().replace(b"\n", b"\r\n"))
-    doc = json.loads(check("json", str(crlf)))
+    doc = json.loads(check("json", str(crlf), "--provenance"))
     assert doc["provenance"]["facts"]["sha256"] == sha256sum(FILES["facts"])
+
+
+def test_json_has_provenance_only_when_asked() -> None:
+    """Without `--provenance` the JSON is the bytes the Python API and the service give for
+    the same facts (docs/service.md: byte for byte), which have no file to hash."""
+    plain = check("json")
+    assert "provenance" not in json.loads(plain)
+    policy = engine.load_policy(FILES["policy"])
+    report = policy.evaluate(policy.load_facts(FILES["facts"]), dt.date.fromisoformat(AS_OF))
+    assert report.to_json() == plain
 
 
 class SignOff(HTMLParser):
