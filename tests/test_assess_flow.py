@@ -290,3 +290,22 @@ def test_a_system_name_is_asked_with_its_id_from_an_answers_file(tmp_path: Path)
     assert lines[at + 2].endswith("] systems[web].name")
     data = _assessed_policy(None).load_facts(tmp_path / "f.yaml").data
     assert pruned(data["systems"])[0]["name"] == "Web chat"
+
+
+def test_an_answers_file_keeps_the_old_example_only_when_it_answers_for_it(
+    tmp_path: Path,
+) -> None:
+    policy, facts = init(tmp_path)
+    text = facts.read_text("utf-8")
+    old = text[: text.index("\nsystems:")] + "\n" + OLD_TEMPLATE_SYSTEMS
+    answers = tmp_path / "a.yaml"
+    for given, kept in (("", False), ("systems[example-chatbot].name: Our bot\n", True)):
+        facts.write_text(old, "utf-8")
+        answers.write_text(given or "organisation.strategy.documented: yes\n", "utf-8")
+        r = run_cli(
+            "assess", str(policy), "-o", str(facts), "--answers", str(answers), "--as-of", AS_OF
+        )
+        assert r.exit_code == 1, r.stderr
+        assert f"Keep `example-chatbot` as an AI system? [y/n]: {'y' if kept else 'n'}" in r.stdout
+        systems = _assessed_policy(str(policy)).load_facts(facts).data.get("systems")
+        assert (pruned(systems) == [{"id": "example-chatbot", "name": "Our bot"}]) is kept

@@ -46,6 +46,7 @@ policy assessment implements {standard} {version} {{
 def init(directory: str, org: str, target: int | None, force: bool) -> int:
     """Start a policy and a facts template for an organisation, in DIR (default: here)."""
     from aicxs.aicxs_dsl.diagnostics import Diagnostic, render_text
+    from aicxs.aicxs_dsl.words import count
     from aicxs.engine.files import write_atomic
     from aicxs.engine.loader import environ_as_of, load_standard
     from aicxs.engine.onboarding.scaffold import scaffold, slug_of
@@ -81,8 +82,8 @@ def init(directory: str, org: str, target: int | None, force: bool) -> int:
         f"({level}), tailoring examples in comments"
     )
     click.echo(
-        f"created {facts_path}: {made.facts_count} facts with their questions, all unknown "
-        "(an example system in comments: `assess` adds yours)"
+        f"created {facts_path}: {count(made.facts_count, 'fact')} with their questions, all "
+        "unknown (an example system in comments: `assess` adds yours)"
     )
     click.echo("\nnext: answer the questions, then see the verdict and what to do:")
     click.echo(f"  aicxs assess {policy_path} -o {facts_path}")
@@ -168,8 +169,16 @@ def assess(
             "and is not asked again (`--ask-skipped` asks those). Ctrl-C stops; the answers so "
             "far are kept, and the same command goes on from there."
         )
+    unsaved = []  # from an answers file, groups done are written at the end, if all is well
+
+    def save() -> None:
+        if answers is None:
+            _save(session, out)
+        else:
+            unsaved.append(True)
+
     try:
-        _drive(session, answers, lambda: _save(session, out))
+        _drive(session, answers, save)
     except (click.exceptions.Abort, KeyboardInterrupt):
         saved = session.changed
         if saved:
@@ -178,7 +187,7 @@ def assess(
         return EXIT_FAILED
     if answers is not None:
         answers.raise_problems()  # every mistake of the file at once; nothing written
-    if session.changed or not out.exists():
+    if unsaved or session.changed or not out.exists():
         _save(session, out)
     if answers is not None and answers.unused():
         click.echo(
@@ -264,7 +273,7 @@ def _save(session: Any, out: Path) -> None:
 
 def _drive(session: Any, answers: Any, save: Callable[[], None]) -> None:
     """Run the questionnaire: show each step, and send back what is typed (or the file's
-    answer). A completed group is saved at once (from an answers file: only at the end)."""
+    answer). A completed group is saved (`save`)."""
     from aicxs.engine.onboarding.questionnaire import (
         AddItem,
         Ask,
@@ -289,7 +298,7 @@ def _drive(session: Any, answers: Any, save: Callable[[], None]) -> None:
         match step:
             case GroupStart():
                 click.echo(f"\n== {step.title} ({step.label}) ==")
-            case GroupDone(changed=True) if answers is None:
+            case GroupDone(changed=True):
                 save()
             case Undone():
                 click.echo(f"  back: {step.what} is asked again")

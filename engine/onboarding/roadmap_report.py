@@ -12,7 +12,7 @@ import textwrap
 from collections.abc import Iterator
 from typing import Any
 
-from aicxs.aicxs_dsl.words import count
+from aicxs.aicxs_dsl.words import count, verb
 from aicxs.engine.onboarding.roadmap import Change, Roadmap, Step, facts_value
 from aicxs.engine.outcome import Report
 from aicxs.engine.render import STATUS_LABEL, VERDICT_WORD, level_name
@@ -41,8 +41,9 @@ def _text(plan: Roadmap) -> Iterator[str]:
     yield ""
     answers = plan.answers
     if answers:
-        noun = "fact blocks" if len(answers) == 1 else "facts block"
-        yield f"Answer first: {len(answers)} missing {noun} the goal (a value that would pass)"
+        n = len(answers)
+        blocks = f"{count(n, 'missing fact')} {verb(n, 'blocks', 'block')}"
+        yield f"Answer first: {blocks} the goal (a value that would pass)"
         for c in answers:
             yield from _wrap(f"  {c.fact}: {_value(c)}  ({_why(c)})", 4)
         yield ""
