@@ -80,7 +80,10 @@ class Session:
 
     `skipped` are the questions an earlier run was told to skip (a facts file's `skipped:`);
     they are not asked again unless `ask_skipped`. `remember_skips=False` leaves an unanswered
-    question unknown without remembering it (an answers file that does not answer it)."""
+    question unknown without remembering it (an answers file that does not answer it).
+    The skips are saved in the facts file itself (`facts_text()`), so whatever saves it (this
+    CLI, a web front end) resumes from one document; the journal `back` undoes is kept in the
+    session object only, so `back` reaches as far as the session that is being driven."""
 
     def __init__(
         self,
