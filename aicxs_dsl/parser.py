@@ -93,7 +93,36 @@ def parse_file(path: str | Path, name: str | None = None) -> ast.Module:
         )
     if data is None:
         raise DiagnosticError([_too_large(name, f"file is larger than {limit:,} bytes")])
-    return parse_text(decode(name, data), name)
+    text = decode(name, data)
+    try:
+        return parse_text(text, name)
+    except DiagnosticError:
+        if (wrong := _not_aicx(name)) is not None:
+            raise DiagnosticError([wrong]) from None
+        raise
+
+
+def _not_aicx(name: str) -> Diagnostic | None:
+    """A YAML or JSON file given where a standard or policy is read (`aicxs lint facts.yaml`):
+    say what it is and which command reads it, not how it fails to parse as `.aicx`."""
+    lowered = name.lower()
+    if lowered.endswith((".tests.yaml", ".tests.yml")):
+        what, help = "a policy test file", f"run its cases with `aicxs test {name}`"
+    elif lowered.endswith((".yaml", ".yml", ".json", ".jsonl")):
+        what = "a facts file (YAML or JSON)"
+        help = (
+            f"facts are read by `aicxs check POLICY --facts {name}` (and `aicxs assess POLICY "
+            f"-o {name}` fills them in); give the `.aicx` file of a standard or policy here"
+        )
+    else:
+        return None
+    return Diagnostic(
+        "aicxs_not_aicx",
+        f"`{name}` is {what}, not a standard or policy written in the `.aicx` language",
+        None,
+        help,
+        path=name,
+    )
 
 
 def _too_large(path: str, message: str) -> Diagnostic:
@@ -251,14 +280,35 @@ def _check_number(source: Source, token: Token) -> None:
 
 
 def _unclosed_block(source: Source, end: int) -> Span | None:
-    """Where the innermost `{` still open at offset `end` opens, if any."""
+    """Where the `{` that lacks its `}` opens, if one is still open at offset `end`.
+
+    Braces pair innermost first, so a `}` missing inside (`waive P2.4 {` on line 4) leaves the
+    outermost block (`policy {` on line 1) open. The indentation tells them apart: a `}` that
+    starts its line to the left of the line that opened its block closes an outer block, so
+    the block it was paired with is the one never closed."""
     stack: list[int] = []
+    misplaced: int | None = None  # the first opener paired with a `}` indented like an outer one
     for m in _NESTING_LEXEME.finditer(source.text, 0, end):
         if m.group() == "{":
             stack.append(m.start())
         elif m.group() == "}" and stack:
-            stack.pop()
-    return Span(source, stack[-1], stack[-1] + 1) if stack else None
+            opener = stack.pop()
+            if misplaced is None and _dedented(source, opener, m.start()):
+                misplaced = opener
+    if not stack:
+        return None
+    at = misplaced if misplaced is not None else stack[-1]
+    return Span(source, at, at + 1)
+
+
+def _dedented(source: Source, opener: int, closer: int) -> bool:
+    """Whether the `}` at `closer` starts its line left of the line of the `{` at `opener`."""
+    line, col = source.line_col(closer)
+    before = source.line_text(line)[: col - 1]
+    if before.strip():
+        return False  # `}` after other text on its line: its indentation says nothing
+    opener_line = source.line_text(source.line_col(opener)[0])
+    return len(before) < len(opener_line) - len(opener_line.lstrip())
 
 
 def _syntax_diagnostic(source: Source, err: UnexpectedInput) -> Diagnostic:
@@ -271,11 +321,18 @@ def _syntax_diagnostic(source: Source, err: UnexpectedInput) -> Diagnostic:
     if token.type == "$END":
         block = _unclosed_block(source, len(source.text))
         if block is not None:
+            closer = _closer_line(source, block)
+            if closer is None:
+                help = "add the missing `}` (blocks close in the reverse order they open)"
+                notes: tuple[str, ...] = ()
+            else:
+                help = f"add its `}}` before line {closer}, indented like this block's line"
+                notes = (
+                    f"the `}}` on line {closer} is indented like an outer block's: it closes "
+                    "this one only because this one's own `}` is missing",
+                )
             return Diagnostic(
-                "aicxs_unclosed_block",
-                "this `{` is never closed",
-                block,
-                "add the missing `}` (blocks close in the reverse order they open)",
+                "aicxs_unclosed_block", "this `{` is never closed", block, help, notes=notes
             )
         end = len(source.text.rstrip())
         return Diagnostic(
@@ -309,6 +366,17 @@ def _syntax_diagnostic(source: Source, err: UnexpectedInput) -> Diagnostic:
     what = "keyword" if _is_keyword(token) else _TERMINAL_WORDS.get(token.type, "symbol")
     what = what.split(" such as")[0].removeprefix("a ").removeprefix("an ")
     return Diagnostic("aicxs_parse_error", f"unexpected {what} `{_shorten(token)}`", span, help)
+
+
+def _closer_line(source: Source, block: Span) -> int | None:
+    """The line of the `}` paired with an inner block whose own `}` is missing, if any."""
+    stack: list[int] = []
+    for m in _NESTING_LEXEME.finditer(source.text):
+        if m.group() == "{":
+            stack.append(m.start())
+        elif m.group() == "}" and stack and stack.pop() == block.start:
+            return source.line_col(m.start())[0]
+    return None
 
 
 def _shorten(text: str, limit: int = 40) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from aicxs.aicxs_dsl import ast
 from aicxs.engine.evaluator import Context, ScopeCount, evaluate_check, scope_of_items
 from aicxs.engine.facts import FactsDocument
+from aicxs.engine.facts.evidence import unmatched_evidence
 from aicxs.engine.model import Clause, Rule
 from aicxs.engine.outcome import (
     Crosswalk,
@@ -70,7 +71,7 @@ def evaluate(
     missing |= {m for r in clauses for sub in r.rules for m in sub.missing}
     scoped = scope_of_items(ctx)
     systems = _systems(ctx, scoped, findings, missing)
-    findings.extend(_unmatched_evidence(facts))
+    findings.extend(unmatched_evidence(facts))
     empty = _nothing_in_scope(plan, systems)
     findings[:0] = [empty] if empty else []  # the first finding: it alone refuses certification
     verdict, reasons = decide(plan, krs, pillars, by_id, bool(empty), findings)
@@ -336,33 +337,6 @@ def _cited_evidence(facts: FactsDocument, node: Node | None) -> tuple[dict[str, 
             for p in read
         )
     )
-
-
-def _unmatched_evidence(facts: FactsDocument) -> list[str]:
-    """Evidence that names no fact of the document (a typo would otherwise hide it)."""
-    return [
-        f"evidence for `{e['fact']}` matches no fact in {facts.path}"
-        for e in facts.evidence
-        if not _resolves(facts.data, e["fact"])
-    ]
-
-
-def _resolves(data: Any, path: str) -> bool:
-    """Whether `organisation.strategy` or `systems[web-chat].consent` names a present fact."""
-    current = data
-    for part in path.replace("[", ".[").split("."):
-        if part.startswith("[") and part.endswith("]") and isinstance(current, list):
-            ident = part[1:-1]
-            current = next(
-                (i for i in current if isinstance(i, dict) and str(i.get("id")) == ident), None
-            )
-        elif isinstance(current, dict) and part in current:
-            current = current[part]
-        else:
-            return False
-        if current is None:
-            return False
-    return True
 
 
 def _reads(node: Node) -> set[str]:

@@ -14,6 +14,7 @@ from typing import Protocol, TypeVar
 from aicxs.aicxs_dsl import ast
 from aicxs.aicxs_dsl.diagnostics import Diagnostic
 from aicxs.aicxs_dsl.source import Span
+from aicxs.aicxs_dsl.words import with_article
 from aicxs.engine.model import (
     Clause,
     Exclusion,
@@ -99,7 +100,7 @@ class _Attrs:
                         "aicxs_missing_attribute",
                         f"{block} has no `{name}`",
                         _header(span),
-                        f"add a `{name} ...` line to the block",
+                        f"add {with_article(f'`{name} ...`')} line to the block",
                     )
                 )
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from aicxs.aicxs_dsl import ast
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, Severity, did_you_mean
 from aicxs.aicxs_dsl.source import Span
+from aicxs.aicxs_dsl.words import with_article
 from aicxs.engine.graph import requires_cycles
 from aicxs.engine.model import Clause, KeyRequirement, Pillar, Rule, Scope, Standard, _header
 from aicxs.engine.typecheck import Env, check_condition, compatible, infer
@@ -331,12 +332,14 @@ def constant(expr: ast.Expr | None, want: Type, out: list[Diagnostic]) -> object
             return None
     got = infer(expr, Env(Type("record"), {}, []))
     if (got is not None and not compatible(want, got)) or (want == BOOL) != (got == BOOL):
+        wanted = with_article(f"`{want.describe()}`")
+        found = with_article(f"`{got.describe() if got else '?'}`")
         out.append(
             Diagnostic(
                 "aicxs_type_error",
-                f"expected a `{want.describe()}` value, not a `{got.describe() if got else '?'}`",
+                f"expected {wanted} value, not {found}",
                 expr.span,
-                f"write a `{want.describe()}`",
+                f"write {wanted}",
             )
         )
         return None

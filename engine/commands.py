@@ -5,7 +5,7 @@ picks the exit code."""
 from __future__ import annotations
 
 import difflib
-import json
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -24,6 +24,7 @@ from aicxs.engine.console import (
     facts_option,
     guarded,
     make_style,
+    output_options,
     spec_option,
     use_colour,
 )
@@ -57,8 +58,15 @@ from aicxs.engine.service.cli import check_batch
     help="Explanations: of what decided each result (default), of everything, or none "
     "(decisions only: fastest).",
 )
-@click.option("-o", "--output", metavar="FILE", help="Write the report here, not to stdout.")
+@output_options("the report")
 @click.option("-v", "--verbose", is_flag=True, help="List the clauses behind the verdict.")
+@click.option(
+    "--provenance",
+    "with_provenance",
+    is_flag=True,
+    help="With --format json: add `provenance`, the tool's version and the SHA-256 of the "
+    "standard, policy and facts files (html and oscal always carry it).",
+)
 @batch_options
 @guarded
 def check(
@@ -70,6 +78,7 @@ def check(
     mode: str | None,
     output: str | None,
     verbose: bool,
+    with_provenance: bool,
     **batch: Any,
 ) -> int:
     """Evaluate POLICY against the organisation's facts; give the verdict and why.
@@ -79,6 +88,7 @@ def check(
     from aicxs.aicxs_dsl.escape import json_dumps
     from aicxs.engine import load_policy
     from aicxs.engine.loader import explain_mode
+    from aicxs.engine.provenance import provenance
     from aicxs.engine.render import report_json, report_markdown, report_text
 
     if batch["batch_path"] is not None or facts_path is None:
@@ -86,7 +96,10 @@ def check(
     date = evaluation_date(as_of)
     mode = mode or "fails"
     compiled = load_policy(policy, spec_path)
-    report = compiled.evaluate(compiled.load_facts(facts_path), date, explain=explain_mode(mode))
+    facts = compiled.load_facts(facts_path)
+    report = compiled.evaluate(facts, date, explain=explain_mode(mode))
+    if with_provenance:  # not by default: the JSON stays the bytes the API and service give
+        report = replace(report, provenance=provenance(compiled, facts))
     if fmt == "json":
         emit(json_dumps(report_json(report, mode)) + "\n", output)
     elif fmt == "markdown":
@@ -103,41 +116,107 @@ def check(
 
 @click.command()
 @click.argument("policy")
-@click.argument("ident", metavar="ID")
+@click.argument("ident", metavar="[ID]", required=False)
 @facts_option
+@click.option(
+    "--system",
+    metavar="SYSTEM",
+    help="Only what this system (its id in `systems`) fails or leaves unknown, by clause; "
+    "with an ID, within that clause, key requirement or pillar.",
+)
 @spec_option
 @as_of_option
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@output_options("the explanation")
 @guarded
 def explain(
-    policy: str, ident: str, facts_path: str, spec_path: str | None, as_of: str | None, fmt: str
+    policy: str,
+    ident: str | None,
+    facts_path: str,
+    system: str | None,
+    spec_path: str | None,
+    as_of: str | None,
+    fmt: str,
+    output: str | None,
 ) -> int:
-    """Explain one clause, organisation rule or key requirement (ID) in depth."""
-    from aicxs.aicxs_dsl.diagnostics import did_you_mean
-    from aicxs.aicxs_dsl.escape import json_dumps, printable_lines
+    """Explain in depth one clause, organisation rule, key requirement (followed into the
+    clauses it covers), pillar (`P4`) or system (its id: everything it fails or leaves
+    unknown, by clause)."""
+    from aicxs.engine import drilldown as dd
     from aicxs.engine import load_policy
-    from aicxs.engine.render import result_json, result_lines
 
     compiled = load_policy(policy, spec_path)
     report = compiled.evaluate(
         compiled.load_facts(facts_path), evaluation_date(as_of), explain="full"
     )
-    result = report.result(ident)
-    if result is None:
-        ids = [r.id for r in report.results] + [s.id for r in report.results for s in r.rules]
-        hint = did_you_mean(ident, ids) or "ids look like `P4.2` or `KR1`"
-        raise click.BadParameter(
-            f"no clause, rule or key requirement `{ident}`; {hint}", param_hint="ID"
+    systems = dd.system_ids(report)
+    if ident is None and system is None:
+        raise click.UsageError(
+            "give an ID (a clause, rule, key requirement or pillar), or --system"
         )
+    named = ident is not None and (report.result(ident) or ident in dd.pillar_ids(report))
+    if ident is not None and not named:
+        if ident not in systems:
+            raise click.BadParameter(_unknown_id(report, ident, systems), param_hint="ID")
+        if system not in (None, ident):
+            raise click.UsageError(f"`{ident}` and `--system {system}` name two systems; give one")
+        ident, system = None, ident  # a system id given as the ID
+    if system is not None and system not in systems:
+        raise click.BadParameter(_unknown_system(system, systems), param_hint="--system")
+    colour = output is None and use_colour()
+    style = make_style(colour)
+    if system is not None:
+        within = dd.results_of(report, ident)
+        chosen = report.result(ident) if ident is not None else None
+        one = chosen is not None and chosen.kind != "key_requirement"  # one result: all of it
+        if fmt == "json":
+            data = dd.system_data(report, system, within, everything=one)
+            emit(json_dumps(data) + "\n", output)
+        else:
+            lines = dd.system_text(report, compiled, system, within, everything=one, style=style)
+            emit("\n".join(lines) + "\n", output, colours=colour)
+        failing = [f for f in dd.system_findings(report, system, within) if not f.status.satisfied]
+        return EXIT_FAILED if failing else EXIT_OK
+    assert ident is not None
+    if ident in dd.pillar_ids(report):
+        if fmt == "json":
+            data = dd.pillar_data(report, compiled, ident)
+            emit(json_dumps(data) + "\n", output)
+        else:
+            lines = dd.pillar_text(report, compiled, ident, style)
+            emit("\n".join(lines) + "\n", output, colours=colour)
+        level = next(p.level for p in report.pillars if p.pillar == ident)
+        return EXIT_OK if level >= report.target_level else EXIT_FAILED
+    result = report.result(ident)
+    assert result is not None
     if fmt == "json":
-        echo(json_dumps(result_json(report, result, "full")))
+        emit(json_dumps(dd.result_data(report, compiled, result)) + "\n", output)
     else:
-        colour = use_colour()
-        lines = result_lines(report, result, "full", make_style(colour))
-        echo(printable_lines(lines, colour), colours=colour)
+        lines = dd.result_text(report, compiled, result, style)
+        emit("\n".join(lines) + "\n", output, colours=colour)
     return EXIT_OK if result.status.satisfied else EXIT_FAILED
+
+
+def _unknown_id(report: Any, ident: str, systems: list[str]) -> str:
+    from aicxs.aicxs_dsl.diagnostics import did_you_mean
+    from aicxs.engine.drilldown import pillar_ids
+
+    ids = [r.id for r in report.results] + [s.id for r in report.results for s in r.rules]
+    hint = did_you_mean(ident, [*ids, *pillar_ids(report), *systems])
+    return (
+        f"no clause, rule, key requirement, pillar or system `{ident}`; "
+        f"{hint or 'ids look like `P4.2`, `KR1`, `P4` or a system id such as `web-chat`'}"
+    )
+
+
+def _unknown_system(system: str, systems: list[str]) -> str:
+    from aicxs.aicxs_dsl.diagnostics import did_you_mean
+
+    listed = ", ".join(f"`{s}`" for s in systems[:10]) or "none"
+    hint = did_you_mean(system, systems) or f"the facts list: {listed}"
+    return f"no system `{system}` in the facts; {hint}"
 
 
 @click.command()
@@ -153,7 +232,7 @@ def explain(
     show_default=True,
     help="sarif: SARIF 2.1.0 for code scanning (one result per diagnostic).",
 )
-@click.option("-o", "--output", metavar="FILE", help="Write the json or sarif here, not to stdout.")
+@output_options("the findings")
 @guarded
 def lint(paths: tuple[str, ...], spec_path: str | None, fmt: str, output: str | None) -> int:
     """Check standards and policies: syntax, names, types, references, cycles, titles."""
@@ -163,6 +242,7 @@ def lint(paths: tuple[str, ...], spec_path: str | None, fmt: str, output: str | 
         render_text,
         sort_diagnostics,
     )
+    from aicxs.aicxs_dsl.words import count
     from aicxs.engine.loader import is_policy_file, load_policy, load_standard
 
     found: list[Diagnostic] = []
@@ -185,14 +265,12 @@ def lint(paths: tuple[str, ...], spec_path: str | None, fmt: str, output: str | 
 
         emit(lint_sarif(files, found), output)
     else:
-        if found:
-            echo(render_text(found) + "\n")
         warnings = len(found) - errors
-        echo(
-            f"{len(files)} file{'s' if len(files) != 1 else ''} checked: "
-            f"{errors} error{'s' if errors != 1 else ''}, "
-            f"{warnings} warning{'s' if warnings != 1 else ''}"
+        summary = (
+            f"{count(len(files), 'file')} checked: {count(errors, 'error')}, "
+            f"{count(warnings, 'warning')}\n"
         )
+        emit((render_text(found) + "\n\n" if found else "") + summary, output)
     return EXIT_INVALID if errors else EXIT_FAILED if found else EXIT_OK
 
 
@@ -248,8 +326,9 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> int:
     show_default=True,
 )
 @click.option("--impact", metavar="ID", help="Only what depends on this clause, as a list.")
+@output_options("the graph")
 @guarded
-def graph(path: str, fmt: str, impact: str | None) -> int:
+def graph(path: str, fmt: str, impact: str | None, output: str | None) -> int:
     """The requirement dependency graph of a standard or policy."""
     from aicxs.aicxs_dsl.diagnostics import did_you_mean
     from aicxs.engine.authoring.impact import graph_list, impact_list
@@ -266,41 +345,36 @@ def graph(path: str, fmt: str, impact: str | None) -> int:
         affected = dependents(g, impact)
         sub = g.subgraph([impact, *affected])
         if fmt == "json":
-            echo(
-                json.dumps(
-                    {
-                        "id": impact,
-                        "dependents": [{"id": n, **g.nodes[n]} for n in affected],
-                        **as_json(sub),
-                    },
-                    indent=2,
-                )
-            )
+            doc = {
+                "id": impact,
+                "dependents": [{"id": n, **g.nodes[n]} for n in affected],
+                **as_json(sub),
+            }
+            emit(json_dumps(doc) + "\n", output)
         elif fmt == "dot":
-            echo(as_dot(sub, [impact]), nl=False)
+            emit(as_dot(sub, [impact]), output)
         elif fmt == "list":
-            echo(impact_list(g, impact, affected), nl=False)
+            emit(impact_list(g, impact, affected), output)
         else:
-            echo(as_mermaid(sub, [impact]), nl=False)
+            emit(as_mermaid(sub, [impact]), output)
         return EXIT_OK
     renderers = {
-        "json": lambda: json.dumps(as_json(g), indent=2) + "\n",
+        "json": lambda: json_dumps(as_json(g)) + "\n",
         "dot": lambda: as_dot(g),
         "mermaid": lambda: as_mermaid(g),
         "list": lambda: graph_list(g),
     }
-    echo(renderers[fmt](), nl=False)
+    emit(renderers[fmt](), output)
     return EXIT_OK
 
 
 @click.command()
 @click.argument("path")
-@click.option("-o", "--output", metavar="FILE", help="Write the schema here, not to stdout.")
+@output_options("the schema")
 @guarded
 def schema(path: str, output: str | None) -> int:
     """The JSON Schema (2020-12) of the facts a standard or policy reads: each fact's question
     as its description; for editors, e.g. the YAML language server."""
-    from aicxs.aicxs_dsl.escape import json_dumps
     from aicxs.engine.loader import is_policy_file, load_policy, load_standard
     from aicxs.engine.schema import facts_schema
 

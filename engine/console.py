@@ -35,6 +35,7 @@ def guarded(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from aicxs.aicxs_dsl.diagnostics import DiagnosticError, Severity, render_text
+        from aicxs.aicxs_dsl.words import count
 
         try:
             code = fn(*args, **kwargs)
@@ -42,8 +43,8 @@ def guarded(fn: F) -> F:
             echo(render_text(err.diagnostics), err=True)
             n = sum(d.severity is Severity.ERROR for d in err.diagnostics)
             warnings = len(err.diagnostics) - n
-            also = f" and {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
-            click.echo(f"\n{n} error{'s' if n != 1 else ''}{also}; nothing was evaluated", err=True)
+            also = f" and {count(warnings, 'warning')}" if warnings else ""
+            click.echo(f"\n{count(n, 'error')}{also}; nothing was evaluated", err=True)
             sys.exit(EXIT_INVALID)
         except (
             click.exceptions.Exit,
@@ -92,10 +93,11 @@ def evaluation_date(value: str | None) -> dt.date:
 
 
 def emit(text: str, output: str | None, colours: bool = False) -> None:
-    """Write a command's output to stdout, or to the file `-o` names (engine/files.py). No
+    """Write a command's output to stdout, or to the file `-o` names (engine/files.py), and
+    then say on stderr what was written unless `-q` was given (see `output_options`). No
     control character reaches either but the output's own line breaks and tabs (and, with
     `colours`, the colour codes of `make_style`): see aicxs_dsl/escape.py."""
-    from aicxs.aicxs_dsl.escape import printable_output
+    from aicxs.aicxs_dsl.escape import printable, printable_output
 
     text = printable_output(text, colours)
     if output is None:
@@ -104,6 +106,38 @@ def emit(text: str, output: str | None, colours: bool = False) -> None:
     from aicxs.engine.files import write_atomic
 
     write_atomic(Path(output), text)
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.meta if ctx is not None else {}
+    if not meta.get(_QUIET):
+        what = meta.get(_WHAT, "the output")
+        click.echo(f"wrote {what} to {printable(output)}", err=True)
+
+
+_QUIET, _WHAT = "aicxs.quiet", "aicxs.output_what"
+
+
+def output_options(what: str) -> Callable[[F], F]:
+    """`-o/--output FILE` (the command gets `output`) and `-q/--quiet`, which `emit` reads: with
+    `-o`, `emit` says on stderr what it wrote (`wrote the report to out.html`) unless `-q`."""
+
+    def remember(ctx: click.Context, _param: click.Parameter, quiet: bool) -> None:
+        ctx.meta[_QUIET] = quiet
+        ctx.meta[_WHAT] = what
+
+    def decorate(fn: F) -> F:
+        fn = click.option(
+            "-q",
+            "--quiet",
+            is_flag=True,
+            expose_value=False,
+            callback=remember,
+            help="With -o: do not say on stderr what was written.",
+        )(fn)
+        return click.option(
+            "-o", "--output", metavar="FILE", help=f"Write {what} here, not to stdout."
+        )(fn)
+
+    return decorate
 
 
 def echo(text: str, err: bool = False, nl: bool = True, colours: bool = False) -> None:

@@ -9,6 +9,7 @@ Mode `fails` follows only what did not pass; `full` shows everything.
 from __future__ import annotations
 
 import functools
+import textwrap
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,6 +21,8 @@ from aicxs.engine.values import UNKNOWN, EvalError, Item, Node, Read, render_val
 
 LABEL = {"true": "PASS", "false": "FAIL", "unknown": "UNKNOWN", "error": "ERROR"}
 MAX_ITEMS_SHOWN = 10
+WHOLE = 0  # as a width: every condition whole, wrapped at WRAP columns (`aicxs explain`)
+WRAP = 100
 Style = Callable[[str, str], str]  # (text, truth) → text, e.g. coloured
 
 
@@ -43,9 +46,7 @@ def _lines(
     node: Node, facts: FactsDocument, mode: str, prefix: str, width: int, style: Style
 ) -> Iterator[str]:
     truth = node.truth
-    label = LABEL.get(truth, "VALUE")
-    room = max(20, width - len(prefix) - 8)
-    yield f"{prefix}{style(f'{label:<8}', truth)}{_clip(source_text(node.expr), room)}"
+    yield from _condition(node, prefix, width, style)
     detail = prefix + "        "
     if isinstance(node.value, EvalError):
         yield f"{detail}error: {node.value.message}"
@@ -82,9 +83,22 @@ def operands(node: Node) -> list[Node]:
 
 
 def _lines_brief(node: Node, prefix: str, width: int, style: Style) -> Iterator[str]:
-    room = max(20, width - len(prefix) - 8)
-    label = LABEL.get(node.truth, "VALUE")
-    yield f"{prefix}{style(f'{label:<8}', node.truth)}{_clip(source_text(node.expr), room)}"
+    yield from _condition(node, prefix, width, style)
+
+
+def _condition(node: Node, prefix: str, width: int, style: Style) -> Iterator[str]:
+    """`FAIL    s.escalation.available and ...`: clipped to `width`, or with `WHOLE` the
+    whole condition, wrapped under itself."""
+    label = style(f"{LABEL.get(node.truth, 'VALUE'):<8}", node.truth)
+    text = source_text(node.expr)
+    if width != WHOLE:
+        yield f"{prefix}{label}{_clip(text, max(20, width - len(prefix) - 8))}"
+        return
+    room = max(40, WRAP - len(prefix) - 10)
+    first, *rest = textwrap.wrap(text, room, break_long_words=False, break_on_hyphens=False) or [""]
+    yield f"{prefix}{label}{first}"
+    for line in rest:
+        yield f"{prefix}          {line}"
 
 
 def _quantifier_lines(
@@ -190,7 +204,7 @@ def _read_line(read: Read, facts: FactsDocument, room: int) -> str:
 
 
 def _clip(text: str, room: int) -> str:
-    return text if len(text) <= room else text[: room - 3] + "..."
+    return text if len(text) <= room or room <= 0 else text[: room - 3] + "..."
 
 
 # ---- JSON -----------------------------------------------------------------------------------

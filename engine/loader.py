@@ -218,7 +218,7 @@ def compile_policy(
 ) -> CompiledPolicy:
     out: list[Diagnostic] = []
     policy = build_policy(module, out)
-    if policy is None:
+    if policy is None or has_errors(out):  # e.g. a waiver without `expires`
         raise DiagnosticError(out)
     loaded = _standard_for(policy, spec_path, out)
     if loaded is None:

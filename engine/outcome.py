@@ -19,6 +19,7 @@ from aicxs.aicxs_dsl.escape import json_dumps
 from aicxs.aicxs_dsl.source import Span
 from aicxs.engine.explain import node_json
 from aicxs.engine.facts import FactsDocument
+from aicxs.engine.provenance import Provenance
 from aicxs.engine.values import Node
 
 Explain = Literal["fails", "full", "none"]
@@ -130,6 +131,7 @@ class Report:
     systems: Mapping[str, int]  # total, in_scope, scope_unknown
     explain: Explain = "fails"  # how much explanation evaluation recorded
     out_of_scope: tuple[str, ...] = ()  # systems the policy's scope leaves out, by id
+    provenance: Provenance | None = None  # what it was evaluated from (`check --provenance`)
 
     def result(self, ident: str) -> Result | None:
         """The result of a clause, organisation rule or key requirement, by id."""
@@ -184,6 +186,7 @@ def level_name(report: Report, level: int) -> str:
 def report_json(report: Report, mode: str = "fails") -> dict[str, Any]:
     """The report as JSON data, valid against engine/report-schema.json."""
     counts = Counter(r.status for r in clauses(report))
+    provenance = {"provenance": report.provenance.to_dict()} if report.provenance else {}
     return {
         "$schema": REPORT_SCHEMA_ID,
         "schema_version": REPORT_SCHEMA_VERSION,
@@ -195,6 +198,7 @@ def report_json(report: Report, mode: str = "fails") -> dict[str, Any]:
             "out_of_scope": list(report.out_of_scope),
         },
         "as_of": report.as_of.isoformat(),
+        **provenance,
         "verdict": report.verdict.value,
         "reasons": list(report.reasons),
         "findings": list(report.findings),

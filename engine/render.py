@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import textwrap
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from aicxs.aicxs_dsl.escape import printable_lines
+from aicxs.aicxs_dsl.words import count
 from aicxs.engine.explain import LABEL, Style, is_coloured, node_lines, plain
 from aicxs.engine.markdown import md_cell, md_code, md_fence, md_text
 from aicxs.engine.outcome import (
@@ -78,7 +79,10 @@ def _text(report: Report, mode: str, style: Style, verbose: bool) -> Iterator[st
     yield f"policy: {pol['source']}"
     n = report.systems
     undecided = f", {n['scope_unknown']} undecided" if n.get("scope_unknown") else ""
-    yield f"facts:  {report.facts.path} ({n['total']} systems, {n['in_scope']} in scope{undecided})"
+    yield (
+        f"facts:  {report.facts.path} ({count(n['total'], 'system')}, {n['in_scope']} in scope"
+        f"{undecided})"
+    )
     yield from _scope_lines(report)
     yield ""
     yield f"{'PILLAR':<44}{'LEVEL':>5}  PASS FAIL UNKN  N/A OTHER"
@@ -147,8 +151,17 @@ def _scope_lines(report: Report) -> Iterator[str]:
         )
 
 
-def result_lines(report: Report, r: Result, mode: str, style: Style = plain) -> Iterator[str]:
-    """One result in depth: header, trace, reason, explanation, missing facts, evidence."""
+def result_lines(
+    report: Report,
+    r: Result,
+    mode: str,
+    style: Style = plain,
+    width: int = 80,
+    about: Callable[[Result], Iterable[str]] | None = None,
+) -> Iterator[str]:
+    """One result in depth: header, trace, reason, explanation, missing facts, evidence.
+    `width` clips conditions (`WHOLE`: shown whole, wrapped); `about` gives lines to add
+    under the header (e.g. the clause's text and the evidence it expects)."""
     yield f'{_status(r.status, style)} {r.id} "{_clip(r.title, 56)}"'
     yield f"        {r.span.location()}"
     if r.trace is not None:
@@ -162,6 +175,8 @@ def result_lines(report: Report, r: Result, mode: str, style: Style = plain) -> 
             yield f"        refines {t.refines}"
     if r.owner:
         yield f"        owner: {r.owner} · expected at level {r.level}"
+    if about is not None:
+        yield from about(r)
     if r.reason:
         yield from _wrap(r.reason)
     for clause_id, status in r.covers:
@@ -171,10 +186,10 @@ def result_lines(report: Report, r: Result, mode: str, style: Style = plain) -> 
     if r.node is not None and (
         mode == "full" or r.status is not Status.WAIVED or r.node.truth != "true"
     ):
-        yield from node_lines(r.node, report.facts, mode, 80, style)
+        yield from node_lines(r.node, report.facts, mode, width, style)
     for sub in r.rules:
         if mode == "full" or sub.status is not Status.PASS:
-            for line in result_lines(report, sub, mode, style):
+            for line in result_lines(report, sub, mode, style, width, about):
                 yield "  " + line
     if r.missing:
         yield from _wrap("missing facts: " + ", ".join(r.missing))
@@ -222,7 +237,7 @@ def _markdown(report: Report, mode: str) -> Iterator[str]:
     yield ""
     yield f"- **Policy:** {md_text(pol['title'])} ({md_code(pol['source'])})"
     yield (
-        f"- **Facts:** {md_code(report.facts.path)} ({report.systems['total']} systems, "
+        f"- **Facts:** {md_code(report.facts.path)} ({count(report.systems['total'], 'system')}, "
         f"{report.systems['in_scope']} in scope)"
     )
     if scope := report.policy.get("scope"):

@@ -38,9 +38,22 @@ EVIDENCE_SCHEMA: dict[str, Any] = {
 }
 
 
+SKIPPED_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "description": "Questions `aicxs assess` was told to skip for now (fact paths, e.g. "
+    "`systems[web-chat].escalation.max_wait`): left unknown, not asked again unless "
+    "`--ask-skipped`. Not facts: no check reads them.",
+    "items": {"type": "string"},
+}
+
+
 def facts_schema(vocabulary: Type, title: str) -> dict[str, Any]:
     schema = _record(vocabulary)
-    schema["properties"] = {**schema["properties"], "evidence": EVIDENCE_SCHEMA}
+    schema["properties"] = {
+        **schema["properties"],
+        "evidence": EVIDENCE_SCHEMA,
+        "skipped": SKIPPED_SCHEMA,
+    }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from aicxs.aicxs_dsl import ast
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, did_you_mean
+from aicxs.aicxs_dsl.words import count, with_article
 from aicxs.engine.types import ANY, BOOL, DATE, DURATION, INT, NUMBER, STRING, Type
 
 # name → (argument kinds accepted, result); `path` means the argument must be a fact path.
@@ -98,8 +99,7 @@ def infer(expr: ast.Expr, env: Env) -> Type | None:
 
 def a(t: Type) -> str:
     """`an `int`` / `a `date``: the type with its article, for messages."""
-    name = t.describe()
-    return f"{'an' if name[0] in 'aeiou' else 'a'} `{name}`"
+    return with_article(f"`{t.describe()}`")
 
 
 def _expect_bool(expr: ast.Expr, env: Env) -> None:
@@ -191,7 +191,9 @@ def _infer_call(expr: ast.Call, env: Env) -> Type | None:
         return None
     params, result = BUILTINS[expr.name]
     if len(expr.args) != len(params):
-        env.error(expr, f"`{expr.name}` takes {len(params)} argument(s), not {len(expr.args)}")
+        env.error(
+            expr, f"`{expr.name}` takes {count(len(params), 'argument')}, not {len(expr.args)}"
+        )
         return result
     for arg, kinds in zip(expr.args, params, strict=True):
         if kinds == ("path",):
@@ -202,7 +204,8 @@ def _infer_call(expr: ast.Call, env: Env) -> Type | None:
             continue
         got = infer(arg, env)
         if got is not None and got.kind not in kinds:
-            env.error(arg, f"`{expr.name}` takes a `{' or '.join(kinds)}`, not {a(got)}")
+            wanted = with_article(f"`{' or '.join(kinds)}`")
+            env.error(arg, f"`{expr.name}` takes {wanted}, not {a(got)}")
     return result
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from aicxs.aicxs_dsl import ast
+from aicxs.aicxs_dsl.words import noun
 
 SCALARS = ("bool", "int", "number", "string", "date", "duration")
 UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800}
@@ -86,8 +87,8 @@ class Duration(int):
         """Whole days as days, anything else in seconds (the units facts are kept in)."""
         if self and self % 86400 == 0:
             n = self // 86400
-            return f"{n} day{'s' if n != 1 else ''}"
-        return f"{int(self)} second{'s' if self != 1 else ''}"
+            return f"{n} {noun(n, 'day')}"
+        return f"{int(self)} {noun(int(self), 'second')}"
 
     def __repr__(self) -> str:
         return f"Duration({int(self)})"

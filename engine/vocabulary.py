@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from aicxs.aicxs_dsl import ast
 from aicxs.aicxs_dsl.diagnostics import Diagnostic
+from aicxs.aicxs_dsl.words import with_article
 from aicxs.engine.types import SCALAR_TYPES, FactField, Type
 
 
@@ -95,7 +96,7 @@ def _add_fields(
             out.append(
                 Diagnostic(
                     "aicxs_unexpected_fields",
-                    f"`{f.name}` is a {ftype.describe()} and cannot have fields",
+                    f"`{f.name}` is {with_article(ftype.describe())} and cannot have fields",
                     f.span,
                     "declare it as `record` or `list` to give it fields",
                 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,16 @@ def run_cli(*args: str) -> Run:
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
     return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def without_digests(text: str) -> str:
+    """Output with each SHA-256 (of the standard, policy and facts files, in a report's
+    provenance) as `<sha256>`: snapshots pin the layout, and tests/test_provenance.py checks
+    the digests themselves against hashlib, so an edit to a file does not churn every snapshot."""
+    return _DIGEST.sub("<sha256>", text)
+
+
+_DIGEST = re.compile(r"\b[0-9a-f]{64}\b")
 
 
 @pytest.fixture

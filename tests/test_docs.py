@@ -281,10 +281,10 @@ def test_html_of_a_small_standard(tiny: Path, tmp_path: Path, snapshot: object) 
     assert "<h4>T1.2 Hand over | with &lt;context&gt;</h4>" in out
 
 
-def test_output_file_is_written_and_nothing_printed(tiny: Path, tmp_path: Path) -> None:
+def test_output_file_is_written_and_said_on_stderr(tiny: Path, tmp_path: Path) -> None:
     target = tmp_path / "out.md"
     r = run_cli("docs", str(tiny), "-o", str(target))
-    assert (r.exit_code, r.stdout, r.stderr) == (0, "", "")
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "", f"wrote the document to {target}\n")
     assert target.read_text("utf-8").startswith("# TINY 1: A tiny standard\n")
 
 

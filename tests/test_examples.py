@@ -141,6 +141,6 @@ def test_full_explanations_show_passing_conditions() -> None:
 
 def test_report_file_is_written(tmp_path: Path) -> None:
     target = tmp_path / "report.md"
-    code, out = check("retail-bank", "--format", "markdown", "-o", str(target))
+    code, out = check("retail-bank", "--format", "markdown", "-o", str(target), "-q")
     assert code == 0
     assert out == "" and target.read_text("utf-8").startswith("# AICXS 2024")

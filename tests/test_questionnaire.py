@@ -60,6 +60,7 @@ class Terminal:
         )
         self.asked: list[str] = []  # fact paths in the order they were asked
         self.numbers: list[tuple[int, int]] = []  # (question number, total) of each
+        self.labels: list[str] = []  # `pillar 2 of 6`, `AI systems`, ... of each
 
     def expect(self, pattern: str) -> re.Match[str]:
         self.child.expect(pattern)
@@ -68,6 +69,7 @@ class Terminal:
 
     def question(self) -> str:
         m = self.expect(QUESTION)
+        self.labels.append(m.group(1))
         self.asked.append(m.group(4))
         self.numbers.append((int(m.group(2)), int(m.group(3))))
         return m.group(4)
@@ -95,7 +97,7 @@ class Terminal:
 
 def test_answer_skip_reask_interrupt_and_resume_through_a_terminal(tmp_path: Path) -> None:
     t = Terminal(tmp_path, "-o", "facts.yaml")
-    t.expect(ADD)
+    t.expect(r"Add an AI system\? \[y/n\]: ")
     t.answer("maybe")
     t.expect("invalid: answer y or n")
     t.expect(ADD)
@@ -105,24 +107,28 @@ def test_answer_skip_reask_interrupt_and_resume_through_a_terminal(tmp_path: Pat
     t.expect(r"invalid: an id is letters, digits")
     t.expect(ITEM_ID)
     t.answer("web-chat")
+    assert t.question() == "systems[web-chat].name"  # its name first, with its id
+    t.answer("Web chat assistant")
     t.expect(ADD)
     t.answer("n")
     t.expect(r"== P1 AI Governance & Strategy \(pillar 1 of 6\) ==")
     assert t.question() == "organisation.strategy.documented"
-    assert t.numbers[-1][0] == 1
+    assert t.numbers[-1][0] == 2
     t.answer("yes")
     assert t.question() == "organisation.strategy.aligned_to_cx_objectives"
-    t.answer("")  # skipped: stays unknown
+    t.answer("")  # skipped: stays unknown, and is remembered
     assert t.question() == "organisation.strategy.last_reviewed"
     t.answer("31/12/2025")
     t.expect(r"invalid: `31/12/2025` is not a date: write YYYY-MM-DD")
     assert t.question() == "organisation.strategy.last_reviewed"  # asked again
     assert t.numbers[-1] == t.numbers[-2]
     t.answer("2026-06-01")
+    skipped_too = []
     while not t.question().startswith("systems[web-chat].automated"):  # the rest of pillar 1
+        skipped_too.append(t.asked[-1])
         t.answer("skip")
     t.child.sendintr()  # Ctrl-C in pillar 2
-    t.expect(r"Interrupted: 2 answers of this session are saved in facts\.yaml; run the same")
+    t.expect(r"Interrupted: 3 answers of this session are saved in facts\.yaml; run the same")
     assert t.finish() == 1
 
     compiled = _assessed_policy(None)
@@ -131,15 +137,20 @@ def test_answer_skip_reask_interrupt_and_resume_through_a_terminal(tmp_path: Pat
         "documented": True,
         "last_reviewed": dt.date(2026, 6, 1),
     }
-    assert pruned(partial.data["systems"]) == [{"id": "web-chat"}]
+    assert pruned(partial.data["systems"]) == [{"id": "web-chat", "name": "Web chat assistant"}]
+    assert partial.skipped == ["organisation.strategy.aligned_to_cx_objectives", *skipped_too]
 
     t = Terminal(tmp_path, "-o", "facts.yaml")
-    t.expect(r"Resuming from facts\.yaml: 2 facts already answered are not asked again\.")
+    skipped = len(partial.skipped)
+    t.expect(
+        rf"Resuming from facts\.yaml: 3 facts already answered and {skipped} skipped are not "
+        r"asked again; 1 AI system recorded: web-chat\."
+    )
+    t.expect(r"  recorded so far: web-chat\r?\n")
     t.expect(r"Add another AI system\? \[y/n\]: ")
     t.answer("n")
     verdict = t.answer_all(
         {
-            "organisation.strategy.aligned_to_cx_objectives": "yes",
             "systems[web-chat].customer_facing": "yes",
             "systems[web-chat].escalation.available": "no",
             "systems[web-chat].disclosure.method": "2",  # a choice by its number: spoken
@@ -147,10 +158,10 @@ def test_answer_skip_reask_interrupt_and_resume_through_a_terminal(tmp_path: Pat
     )
     assert verdict == "NOT CERTIFIED"
     assert t.finish() == 1
-    assert t.asked[0] == "organisation.strategy.aligned_to_cx_objectives"
+    assert t.asked[0].startswith("systems[web-chat].automated")  # where Ctrl-C left off
+    assert not set(t.asked) & {"organisation.strategy.aligned_to_cx_objectives", *skipped_too}
     assert "organisation.strategy.documented" not in t.asked
-    assert "organisation.strategy.last_reviewed" not in t.asked
-    assert t.numbers[0][0] == 1 and [n for n, _ in t.numbers] == list(range(1, len(t.numbers) + 1))
+    assert [n for n, _ in t.numbers] == list(range(1, len(t.numbers) + 1))
     assert t.numbers[-1][0] == t.numbers[-1][1]  # the last question is "N of N"
     assert "systems[web-chat].escalation.max_wait" not in t.asked  # no escalation: no wait
 
@@ -162,6 +173,102 @@ def test_answer_skip_reask_interrupt_and_resume_through_a_terminal(tmp_path: Pat
     report = compiled.evaluate(final, DAY, explain="none")
     assert report.verdict == "not_certified"
     assert report.result("KR2").status.value == "fail"
+
+    t = Terminal(tmp_path, "-o", "facts.yaml", "--ask-skipped")  # the skips, asked again
+    t.expect(r"Add another AI system\? \[y/n\]: ")
+    t.answer("n")
+    assert t.question() == "organisation.strategy.aligned_to_cx_objectives"
+    t.answer("yes")
+    t.question()  # the next remembered skip: this answer is in
+    t.child.sendintr()
+    assert t.finish() == 1
+    again = compiled.load_facts(tmp_path / "facts.yaml")
+    assert again.data["organisation"]["strategy"]["aligned_to_cx_objectives"] is True
+    assert "organisation.strategy.aligned_to_cx_objectives" not in again.skipped
+    assert again.skipped and set(again.skipped) <= set(final.skipped)
+
+
+def test_back_takes_the_previous_answer_back_through_a_terminal(tmp_path: Path) -> None:
+    t = Terminal(tmp_path, "-o", "facts.yaml")
+    t.expect(r"Add an AI system\? \[y/n\]: ")
+    t.answer("back")
+    t.expect("invalid: nothing to go back to: this is the first question")
+    t.expect(r"Add an AI system\? \[y/n\]: ")
+    t.answer("y")
+    t.expect(ITEM_ID)
+    t.answer("back")  # no id yet: back to the question before
+    t.expect(r"Add an AI system\? \[y/n\]: ")
+    t.answer("y")
+    t.expect(ITEM_ID)
+    t.answer("shop-chat")
+    assert t.question() == "systems[shop-chat].name"
+    t.answer("back")  # takes the new system back
+    t.expect(r"back: systems\[shop-chat\] is asked again")
+    t.expect(r"Add an AI system\? \[y/n\]: ")
+    t.answer("y")
+    t.expect(ITEM_ID)
+    t.answer("shop-chat")
+    assert t.question() == "systems[shop-chat].name"
+    t.answer("Shop chatbot")
+    t.expect(ADD)
+    t.answer("n")
+    assert t.question() == "organisation.strategy.documented"
+    first = t.numbers[-1]
+    t.answer("yes")  # the wrong answer
+    assert t.question() == "organisation.strategy.aligned_to_cx_objectives"
+    t.answer("back")
+    t.expect(r"back: organisation\.strategy\.documented is asked again")
+    assert t.question() == "organisation.strategy.documented"
+    assert t.numbers[-1] == first  # the same question, the same number
+    t.answer("no")
+    assert t.question() == "organisation.strategy.aligned_to_cx_objectives"
+    t.answer("")  # a skip ...
+    assert t.question() == "organisation.strategy.last_reviewed"
+    t.answer("undo")  # ... taken back, too
+    t.expect(r"back: organisation\.strategy\.aligned_to_cx_objectives is asked again")
+    assert t.question() == "organisation.strategy.aligned_to_cx_objectives"
+    t.answer("yes")
+    assert t.question() == "organisation.strategy.last_reviewed"
+    t.child.sendintr()
+    assert t.finish() == 1
+    facts = _assessed_policy(None).load_facts(tmp_path / "facts.yaml")
+    assert facts.data["organisation"]["strategy"] == {
+        "documented": False,
+        "aligned_to_cx_objectives": True,
+    }
+    assert pruned(facts.data["systems"]) == [{"id": "shop-chat", "name": "Shop chatbot"}]
+    assert facts.skipped == []
+
+
+def test_back_crosses_into_the_systems_and_the_previous_pillar(tmp_path: Path) -> None:
+    t = Terminal(tmp_path, "-o", "facts.yaml")
+    t.expect(r"Add an AI system\? \[y/n\]: ")
+    t.answer("n")
+    assert t.question() == "organisation.strategy.documented"
+    t.answer("back")  # back over "no more systems"
+    t.expect(r"back: whether to add more to `systems` is asked again")
+    t.expect(r"== AI systems \(added one by one, before the pillars\) ==")
+    t.expect(r"Add an AI system\? \[y/n\]: ")
+    t.answer("n")
+    t.expect(r"== P1 AI Governance & Strategy")
+    t.question()
+    while t.labels[-1] == "pillar 1 of 6":
+        t.answer("skip")
+        t.question()
+    # at the first question after pillar 1 (pillar 2 has none without systems): back shows
+    # pillar 1 again, and going on, the next pillar again
+    following = t.labels[-1]
+    assert following != "pillar 1 of 6"
+    t.answer("back")
+    t.expect(r"== P1 AI Governance & Strategy \(pillar 1 of 6\) ==")
+    last_of_p1 = t.question()
+    assert last_of_p1 == t.asked[-3]  # the question before
+    t.answer("skip")
+    t.expect(rf"== P\d [^\n]*\({following}\) ==")
+    again = t.question()
+    assert again == t.asked[-3]  # the question `back` was typed at
+    t.child.sendintr()
+    assert t.finish() == 1
 
 
 def test_interrupt_before_any_answer_writes_nothing(tmp_path: Path) -> None:
@@ -215,7 +322,7 @@ def assess(tmp_path: Path, answers: str, *extra: str) -> tuple[int, str, str]:
 
 
 def test_answers_file_runs_without_questions(tmp_path: Path, snapshot) -> None:
-    code, out, err = assess(tmp_path, ANSWERS, "--policy", "policies/telecom.aicx")
+    code, out, err = assess(tmp_path, ANSWERS, "policies/telecom.aicx")
     assert (code, err) == (1, "")
     assert out == snapshot
     compiled = load_policy("policies/telecom.aicx")
@@ -262,7 +369,8 @@ def test_answers_file_mistake_is_located(tmp_path: Path, snapshot) -> None:
 
 
 def test_facts_are_grouped_by_the_pillar_whose_checks_read_them() -> None:
-    groups = {g.id: g for g in plan(load_policy("policies/telecom.aicx")).groups}
+    planned = plan(load_policy("policies/telecom.aicx"))
+    groups = {g.id: g for g in planned.groups}
     assert [g for g in groups] == ["P1", "P2", "P3", "P4", "P5", "P6", "Other"]
     p1 = [".".join(f.path) for f in groups["P1"].early]
     assert p1[:3] == [
@@ -276,7 +384,9 @@ def test_facts_are_grouped_by_the_pillar_whose_checks_read_them() -> None:
     assert [".".join(f.path) for f in groups["P6"].late] == [
         "organisation.experimentation.framework_documented"  # asked after the systems' answers
     ]
-    assert [".".join(f.path) for f in groups["Other"].items] == ["systems.name"]
+    # a system's name is read by no check: asked with its id, not last under "Other"
+    assert [".".join(f.path) for f in planned.naming_facts] == ["systems.name"]
+    assert groups["Other"].facts() == []
 
 
 def drive(
@@ -348,19 +458,22 @@ def test_the_policy_scope_is_asked_first_and_out_of_scope_systems_are_not_asked(
         },
         ["pilot", "live"],
     )
-    # The scope reads three facts: for the pilot all three decide that it is out of scope,
-    # for the live system the first decides that it is in.
-    assert shown[:4] == [
+    # Each system's name first, then what decides its scope: the scope reads three facts; for
+    # the pilot all three decide that it is out of scope, for the live system the first
+    # decides that it is in.
+    assert shown[:6] == [
+        "systems[pilot].name",
         "systems[pilot].customer_facing",
         "systems[pilot].automated_decisions",
         "systems[pilot].lifecycle",
+        "systems[live].name",
         "systems[live].customer_facing",
     ]
     assert [q for q in shown if q.startswith("systems[pilot]")] == [
+        "systems[pilot].name",
         "systems[pilot].customer_facing",
         "systems[pilot].automated_decisions",
         "systems[pilot].lifecycle",
-        "systems[pilot].name",  # read by no check: always asked
     ]
     assert "systems[live].risk_assessed" in shown
 
@@ -400,12 +513,12 @@ def test_each_group_says_how_many_questions_it_will_ask() -> None:
         for s in drive(session, lambda s: "n" if isinstance(s, AddItem) else "")
         if isinstance(s, GroupStart)
     ]
-    assert [s.label for s in starts] == [
+    assert [s.label for s in starts] == [  # no "Other": every fact left is read by a check
         "added one by one, before the pillars",
         *(f"pillar {n} of 6" for n in range(1, 7)),
-        "facts no check reads",
     ]
-    assert starts[1].title == "P1 AI Governance & Strategy" and starts[-1].title == "Other"
+    assert starts[1].title == "P1 AI Governance & Strategy"
+    assert starts[-1].title == "P6 Performance & Continuous Learning"
     assert all(s.pending > 0 for s in starts[1:])
 
 

@@ -1,15 +1,23 @@
-"""The README's Python API examples run as written, and print what their comments say.
+"""The README's Python API examples run as written, and print what their comments say; its
+"Assess your organisation" walk-through is followed command by command.
 
-Each ```python block of the section is run in a fresh interpreter from the repository root;
+Each ```python block of the API section is run in a fresh interpreter from the repository root;
 a `print(...)` line ending in `# text` must print a line that starts with `text` (a trailing
-`...` in the comment marks an abbreviation)."""
+`...` in the comment marks an abbreviation). Each `$ aicxs ...` line of the walk-through is run
+in one empty folder, in order (`assess` through a real terminal, typing the answers shown), and
+must print the lines the README shows (`...` elides lines)."""
 
 from __future__ import annotations
 
+import io
+import os
 import re
+import shlex
 import subprocess
 import sys
+from pathlib import Path
 
+import pexpect
 import pytest
 
 from tests.conftest import ROOT
@@ -53,3 +61,89 @@ def _public(match: re.Match[str]) -> str:
 
     name = match.group().split(".", 1)[1]
     return "" if name in aicxs.__all__ else match.group()
+
+
+# ---- "Assess your organisation", followed step by step ---------------------------------------
+
+WALK = re.compile(r"^## Assess your organisation\n(.*?)^## ", re.S | re.M)
+CONSOLE = re.compile(r"^```console\n(.*?)^```", re.S | re.M)
+PROMPT = re.compile(r"^(.*\]: )(.*)$")  # `Question? [hint]: answer`, as a terminal shows it
+AICXS = Path(sys.executable).parent / "aicxs"
+
+
+def walk_commands() -> list[tuple[str, list[str]]]:
+    """Each `$ command` of the section's console blocks, with the lines shown after it."""
+    match = WALK.search((ROOT / "README.md").read_text("utf-8"))
+    assert match, "the README has no `## Assess your organisation` section"
+    found: list[tuple[str, list[str]]] = []
+    for block in CONSOLE.findall(match.group(1)):
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                found.append((line[2:], []))
+            else:
+                found[-1][1].append(line)
+    return found
+
+
+def run_step(command: str, shown: list[str], cwd: Path) -> str:
+    """Run one command as the README shows it; an interactive one through a real terminal,
+    typing the answers shown after each prompt (`^C` is Ctrl-C). Its output, stdout and stderr
+    together, with line ends as LF."""
+    args = shlex.split(command)
+    assert args[0] == "aicxs"
+    env = {**os.environ, "AICXS_AS_OF": "2026-11-27", "NO_COLOR": "1"}
+    answers = [m for line in shown if (m := PROMPT.match(line))]
+    if not answers:
+        done = subprocess.run(
+            [str(AICXS), *args[1:]], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+        )
+        return done.stdout + done.stderr
+    child = pexpect.spawn(
+        str(AICXS), args[1:], cwd=str(cwd), env=env, encoding="utf-8", timeout=30,
+        dimensions=(50, 250),
+    )  # fmt: skip
+    seen = io.StringIO()
+    child.logfile_read = seen
+    for prompt in answers:
+        child.expect_exact(prompt.group(1))
+        if prompt.group(2) == "^C":
+            child.sendintr()
+        else:
+            child.sendline(prompt.group(2))
+    child.expect(pexpect.EOF)
+    child.close()
+    return seen.getvalue().replace("\r\n", "\n")
+
+
+def shows(output: str, shown: list[str]) -> None:
+    """The lines shown appear in the output in order; runs of lines between `...` appear
+    together, as consecutive lines."""
+    lines = [line.rstrip() for line in output.splitlines()]
+    runs: list[list[str]] = [[]]
+    for line in shown:
+        if line == "...":
+            runs.append([])
+        else:
+            runs[-1].append(line.rstrip())
+    at = 0
+    for run in (r for r in runs if r):
+        starts = [i for i in range(at, len(lines) - len(run) + 1) if lines[i : i + len(run)] == run]
+        assert starts, f"the README shows\n{chr(10).join(run)}\nbut the output is\n{output}"
+        at = starts[0] + len(run)
+
+
+def test_the_assess_your_organisation_walk_through_runs_as_written(tmp_path: Path) -> None:
+    steps = walk_commands()
+    assert [c.split()[1] for c, _ in steps] == [
+        "init", "assess", "check", "explain", "explain", "roadmap", "check",
+    ]  # fmt: skip
+    for command, shown in steps:
+        shows(run_step(command, shown, tmp_path), shown)
+    report = (tmp_path / "shop-co-report.html").read_text("utf-8")
+    assert 'id="sign-off"' in report and "shop-co.facts.yaml" in report
+
+
+def test_the_section_comes_right_after_the_quickstart() -> None:
+    headings = re.findall(r"^## (.+)$", (ROOT / "README.md").read_text("utf-8"), re.M)
+    assert headings.index("Assess your organisation") == headings.index("Quickstart") + 1
+    assert headings.index("Assess your organisation") < headings.index("Python API")

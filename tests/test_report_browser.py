@@ -75,7 +75,7 @@ def opened(
         "check", f"policies/{name}.aicx", "--facts", f"policies/{name}.facts.yaml",
         "--as-of", AS_OF, "--format", "html", "-o", str(target),
     )  # fmt: skip
-    assert r.exit_code in (0, 1) and r.stderr == ""
+    assert r.exit_code in (0, 1) and r.stderr == f"wrote the report to {target}\n"
     page = browser.new_page()
     seen = Opened(name, page, target.as_uri())
     page.on("request", lambda req: seen.requests.append(req.url))
@@ -134,6 +134,23 @@ def test_pillar_tables_are_visible(opened: Opened) -> None:
         "NOT CERTIFIED",
         "UNDETERMINED",
     )
+
+
+def test_sign_off_block_is_drawn_with_room_to_sign(opened: Opened) -> None:
+    page = opened.page
+    block = page.locator("#sign-off")
+    block.scroll_into_view_if_needed()
+    assert block.is_visible()
+    digests = page.locator("#sign-off code.digest")
+    assert digests.count() == 3
+    for i in range(3):
+        assert len(digests.nth(i).inner_text()) == 64
+        assert digests.nth(i).bounding_box()["width"] > 100  # type: ignore[index]
+    blanks = page.locator("#sign-off .blank")
+    assert blanks.count() == 4
+    for i in range(4):
+        line = blanks.nth(i).bounding_box()
+        assert line is not None and line["width"] > 150  # a line long enough to write on
 
 
 def test_explanation_opens(opened: Opened) -> None:

@@ -29,7 +29,7 @@ from trestle.oscal.catalog import Model as CatalogModel
 from aicxs import engine
 from aicxs.engine.reports import FORMATS, render_report
 from aicxs.engine.reports.csvout import COLUMNS
-from tests.conftest import AS_OF, ROOT, run_cli
+from tests.conftest import AS_OF, ROOT, run_cli, without_digests
 
 EXAMPLES = sorted(p.stem for p in (ROOT / "policies").glob("*.aicx"))
 SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
@@ -83,12 +83,12 @@ def line_of(path: str, line: int) -> str:
 def test_report_is_pinned_and_deterministic(name: str, fmt: str, snapshot: Any) -> None:
     first = report_text(name, fmt)
     assert run_report(name, fmt) == first  # byte-identical across runs
-    assert first == snapshot
+    assert without_digests(first) == snapshot
 
 
 def test_html_of_the_telecom_is_pinned(snapshot: Any) -> None:
     """One HTML page in full (the other examples are checked by structure and in a browser)."""
-    assert report_text("telecom", "html") == snapshot
+    assert without_digests(report_text("telecom", "html")) == snapshot
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
@@ -506,7 +506,7 @@ def test_findings_state_satisfied_or_not() -> None:
     assert blocked["state"] == "not-satisfied" and blocked["reason"] == "other"
     unknown = findings("startup")["P1.1"]["target"]["status"]
     assert unknown["state"] == "not-satisfied" and unknown["reason"] == "other"
-    assert "facts missing" in unknown["remarks"]
+    assert unknown["remarks"] == "undetermined: 1 fact missing"
 
 
 def test_tailoring_is_the_reviewed_controls() -> None:

@@ -59,7 +59,7 @@ def _device(path: str) -> tuple[int, int, int]:
 def test_output_to_dev_null_leaves_it_a_character_device() -> None:
     before = _device("/dev/null")
     run = run_cli(*CHECK_CLEAN, "--format", "json", "-o", "/dev/null")
-    assert (run.exit_code, run.stdout, run.stderr) == (1, "", "")
+    assert (run.exit_code, run.stdout, run.stderr) == (1, "", "wrote the report to /dev/null\n")
     assert _device("/dev/null") == before
 
 
@@ -87,7 +87,8 @@ def test_output_to_dev_stdout_writes_to_whatever_stdout_is() -> None:
         timeout=60,
     )
     assert done.returncode == 1, done.stderr
-    assert done.stdout.startswith("AICXS 2024 · policy acme") and done.stderr == ""
+    assert done.stdout.startswith("AICXS 2024 · policy acme")
+    assert done.stderr == "wrote the report to /dev/stdout\n"
 
 
 def test_output_to_a_folder_is_a_located_error(tmp_path: Path) -> None:

@@ -52,7 +52,8 @@ def test_scaffold_lints_clean_and_checks_undetermined(tmp_path: Path) -> None:
     )
     assert check.exit_code == 1
     assert "Verdict:  UNDETERMINED" in check.stdout
-    assert "(1 systems, 1 in scope)" in check.stdout
+    assert "(0 systems, 0 in scope)" in check.stdout  # the example is no system of theirs
+    assert "example-chatbot" not in check.stdout
 
 
 def test_every_commented_example_is_valid_once_uncommented(tmp_path: Path) -> None:
@@ -84,15 +85,20 @@ def test_template_lists_every_fact_with_its_question_and_no_value(tmp_path: Path
     text = (tmp_path / "acme" / "acme-bank.facts.yaml").read_text("utf-8")
     data = yaml.safe_load(text)
     comments = " ".join(
-        line.split("#", 1)[1].lstrip(" ").removeprefix("  ")
+        re.sub(r"^[#\s]*", "", line.lstrip())
+        if line.lstrip().startswith("#")
+        else line.split("#", 1)[1]
         for line in text.splitlines()
         if "#" in line
     )
     comments = " ".join(comments.split())
+    assert data["systems"] is None  # unknown: the example system is a comment
+    example = yaml.safe_load(_uncommented_example(text))
+    assert example["systems"][0]["id"] == "example-chatbot"
     vocabulary = load_standard().standard.vocabulary
     count = 0
     for path, fld in leaves(vocabulary):
-        node = data["systems"][0] if path[0] == "systems" else data
+        node = example["systems"][0] if path[0] == "systems" else data
         for part in path[1:] if path[0] == "systems" else path:
             assert part in node, path
             node = node[part] if node[part] is not None else {}
@@ -100,7 +106,13 @@ def test_template_lists_every_fact_with_its_question_and_no_value(tmp_path: Path
         assert " ".join(fld.question.split()) in comments, fld.question
         count += 1
     assert count == 91
-    assert data["systems"][0]["id"] == "example-chatbot"
+
+
+def _uncommented_example(text: str) -> str:
+    """The `systems:` block of a template with its example entry uncommented, as a person
+    following the template's advice would."""
+    block = text[text.index("\nsystems:") : text.index("\n\n", text.index("\nsystems:") + 1)]
+    return re.sub(r"^  # (?=- |  )", "  ", block, flags=re.M)
 
 
 def test_init_refuses_to_overwrite_without_force(tmp_path: Path, snapshot) -> None:

@@ -14,6 +14,7 @@ from aicxs.engine.console import (
     emit,
     evaluation_date,
     guarded,
+    output_options,
 )
 
 
@@ -27,7 +28,7 @@ from aicxs.engine.console import (
     show_default=True,
     help="Markdown, or one self-contained HTML page (inline CSS, nothing fetched).",
 )
-@click.option("-o", "--output", metavar="FILE", help="Write the document here, not to stdout.")
+@output_options("the document")
 @guarded
 def docs(spec_path: str, fmt: str, output: str | None) -> int:
     """The standard SPEC as a readable document: maturity model, roles, pathway, parameters,
@@ -72,7 +73,7 @@ def docs(spec_path: str, fmt: str, output: str | None) -> int:
     default="text",
     show_default=True,
 )
-@click.option("-o", "--output", metavar="FILE", help="Write the diff here, not to stdout.")
+@output_options("the diff")
 @guarded
 def diff(
     old_path: str,
@@ -120,8 +121,14 @@ def export() -> None:
 
 @export.command("oscal-catalog")
 @click.argument("spec_file", metavar="SPEC")
-@as_of_option
-@click.option("-o", "--output", metavar="FILE", help="Write the catalog here, not to stdout.")
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="DATE",
+    help="The catalog's `last-modified` date, YYYY-MM-DD (default: today); the same date "
+    "gives the same bytes.",
+)
+@output_options("the catalog")
 @guarded
 def export_oscal_catalog(spec_file: str, as_of: str | None, output: str | None) -> int:
     """The standard SPEC (an .aicx file) as an OSCAL 1.1.3 catalog (JSON).

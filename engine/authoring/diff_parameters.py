@@ -10,6 +10,7 @@ from typing import Any
 
 from aicxs.aicxs_dsl import ast
 from aicxs.aicxs_dsl.formatter import expr_text
+from aicxs.aicxs_dsl.words import with_article
 from aicxs.engine.authoring.diff_change import (
     Change,
     StandardDiff,
@@ -74,8 +75,8 @@ def _parameter_pair(a: Parameter, b: Parameter, touches: tuple[str, ...]) -> Ite
         yield _breaking(
             "parameter_type_changed",
             name,
-            f"`{name}` is now a {b.type.describe()} (was {a.type.describe()})",
-            f"policies that set `{name}` to a {a.type.describe()} no longer load",
+            f"`{name}` is now {with_article(b.type.describe())} (was {a.type.describe()})",
+            f"policies that set `{name}` to {with_article(a.type.describe())} no longer load",
             a.type.describe(),
             b.type.describe(),
             touches,

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from aicxs.aicxs_dsl.escape import printable_lines
+from aicxs.aicxs_dsl.words import count
 from aicxs.engine.authoring.diff import word_diff
 from aicxs.engine.authoring.diff_change import Change, StandardDiff
 from aicxs.engine.authoring.docs import environment
@@ -147,7 +148,7 @@ def _text(data: dict[str, Any]) -> Iterator[str]:
     if not n:
         yield "no changes"
     else:
-        yield f"{n} change{'s' if n != 1 else ''}: {b} breaking for existing policies, {n - b} not"
+        yield f"{count(n, 'change')}: {b} breaking for existing policies, {n - b} not"
     for r in data["renamed"]:
         yield f"renamed: {r['old']} → {r['new']} (similarity {r['similarity']:.2f})"
     for s in data["split"]:
@@ -178,7 +179,7 @@ def sections(changes: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, An
 
 def _count(changes: list[dict[str, Any]]) -> str:
     b = sum(c["breaking"] for c in changes)
-    return f"{len(changes)} change{'s' if len(changes) != 1 else ''}, {b} breaking"
+    return f"{count(len(changes), 'change')}, {b} breaking"
 
 
 def _change_lines(c: dict[str, Any]) -> Iterator[str]:

@@ -21,6 +21,7 @@ from aicxs.aicxs_dsl import ast, parse_file
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError
 from aicxs.aicxs_dsl.escape import printable_lines
 from aicxs.aicxs_dsl.formatter import expr_text
+from aicxs.aicxs_dsl.words import verb
 from aicxs.engine.authoring.diff import diff_standards
 from aicxs.engine.authoring.diff_change import Change, StandardDiff
 from aicxs.engine.builder import build_policy
@@ -278,7 +279,7 @@ def impact_list(graph: Any, node_id: str, affected: list[str]) -> str:
     which it depends on it (`KR6 covers P4.5 requires P4.2`)."""
     data = graph.nodes[node_id]
     n = len(affected)
-    lines = [f'{node_id} "{data.get("title", "")}": {n} depend{"s" if n == 1 else ""} on it']
+    lines = [f'{node_id} "{data.get("title", "")}": {n} {verb(n, "depends", "depend")} on it']
     width = max((len(a) for a in affected), default=0)
     for ident in affected:
         node = graph.nodes[ident]

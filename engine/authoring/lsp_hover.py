@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from aicxs.aicxs_dsl import ast
+from aicxs.aicxs_dsl.words import count
 from aicxs.engine.authoring.docs import oneline
 from aicxs.engine.authoring.lsp_analysis import Analysis
 from aicxs.engine.authoring.lsp_index import FACT, ID, PARAMETER, ROLE
@@ -34,7 +35,7 @@ def hover_markdown(kind: str, name: str, a: Analysis) -> str | None:
         return _lines(
             f"**{_md(role.title)}** (role `{name}`)",
             _md(role.text),
-            f"Owns {len(owned)} clause{'s' if len(owned) != 1 else ''}: " + ", ".join(owned),
+            f"Owns {count(len(owned), 'clause')}: " + ", ".join(owned),
         )
     if kind == ID:
         return _id(name, std, a.policy)
@@ -58,7 +59,7 @@ def _id(name: str, std: Standard, policy: Policy | None) -> str | None:
         fw = std.frameworks[name]
         return _lines(
             f"**{name}**: {_md(fw.title)}",
-            f"{len(fw.refs)} reference{'s' if len(fw.refs) != 1 else ''} cited by clauses",
+            f"{count(len(fw.refs), 'reference')} cited by clauses",
         )
     if name == std.id:
         return _lines(f"**{std.name}**: {_md(std.title)}", _md(std.text))

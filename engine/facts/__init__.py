@@ -19,6 +19,7 @@ from aicxs.aicxs_dsl.limits import MAX_FACTS_DEPTH as MAX_DEPTH
 from aicxs.aicxs_dsl.parser import decode
 from aicxs.aicxs_dsl.reading import read_limited
 from aicxs.aicxs_dsl.source import Source, span_at
+from aicxs.aicxs_dsl.words import with_article
 
 # `facts_from_data` finds `converter` and `_normalise` here, where tests patch them.
 from aicxs.engine.facts.convert import (
@@ -98,9 +99,10 @@ def facts_from_data(
         _LIST_LIMIT[0] = max_list_items()  # the environment, read once, not per list
         try:
             evidence = _evidence(raw["evidence"]) if raw.get("evidence") is not None else []
-            facts = {k: v for k, v in raw.items() if k != "evidence"} if "evidence" in raw else raw
+            skipped = _skipped(raw["skipped"]) if raw.get("skipped") is not None else []
+            facts = {k: v for k, v in raw.items() if k not in NOT_FACTS} if _meta(raw) else raw
             doc.data = converter(vocabulary)(facts)
-            doc.evidence = evidence
+            doc.evidence, doc.skipped = evidence, skipped
             return doc
         except _Invalid:
             pass  # the slow path below finds and words the problem
@@ -110,7 +112,7 @@ def facts_from_data(
                 Diagnostic(
                     "aicxs_facts_shape",
                     f"a facts file holds a mapping (`organisation:`, `systems:`, "
-                    f"...), not a {_kind(raw)}",
+                    f"...), not {with_article(_kind(raw))}",
                     span_at(source, 1, 1),
                     "see `aicxs schema` for the layout",
                 )
@@ -127,8 +129,23 @@ def facts_from_data(
     if links := list(bad_links(plain.get("evidence"), source, doc)):
         raise DiagnosticError(links[:50])
     doc.evidence = plain.pop("evidence", [])
+    doc.skipped = plain.pop("skipped", [])
     doc.data = _typed(plain, vocabulary)
     return doc
+
+
+NOT_FACTS = ("evidence", "skipped")  # top-level keys beside the facts
+
+
+def _meta(raw: dict[str, Any]) -> bool:
+    return "evidence" in raw or "skipped" in raw
+
+
+def _skipped(entries: Any) -> list[str]:
+    """The `skipped` list: fact paths as text (anything else goes the slow path)."""
+    if type(entries) is not list or any(type(e) is not str for e in entries):
+        raise _Invalid
+    return list(entries)
 
 
 def _file_error(name: str, message: str, help: str) -> DiagnosticError:

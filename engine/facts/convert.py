@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
 from aicxs.aicxs_dsl.diagnostics import DiagnosticError
 from aicxs.aicxs_dsl.limits import MAX_FACTS_DEPTH as MAX_DEPTH
 from aicxs.aicxs_dsl.limits import MAX_INT, MAX_STRING_CHARS, max_list_items
-from aicxs.aicxs_dsl.source import Source
+from aicxs.aicxs_dsl.source import Source, Span, span_at
 from aicxs.engine.facts.document import FactsDocument, _value_error
 from aicxs.engine.facts.json_text import _Huge
 from aicxs.engine.facts.messages import _display, _duplicate, _long_list, _long_text
@@ -68,8 +69,9 @@ def _normalise(
             doc,
             path,
             "aicxs_facts_type",
-            f"`{_display(path)}` is a date with a time",
-            "write only the date, as YYYY-MM-DD",
+            f"`{_display(path)}` is a date with a time ({path})",
+            f"write only the date, as YYYY-MM-DD: `{value.date().isoformat()}`",
+            _timestamp_span(source, doc, path),
         )
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -92,6 +94,25 @@ def _normalise(
             f"facts are integers up to {MAX_INT:,}",
         )
     return value
+
+
+# A YAML timestamp with a time (YAML 1.1's pattern, bounded: no backtracking on user text).
+_TIMESTAMP = re.compile(
+    r"\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|[ \t]{1,20})\d{1,2}:\d{2}(?::\d{2}(?:\.\d{0,9})?)?"
+    r"(?:[ \t]{0,20}(?:Z|[-+]\d{1,2}(?::\d{2})?))?"
+)
+
+
+def _timestamp_span(source: Source, doc: FactsDocument, path: str) -> Span | None:
+    """The whole date and time on the line of the value at `path` (its key, in a mapping)."""
+    pos = doc.position(path)
+    if pos is None:
+        return None
+    line, col = pos
+    found = _TIMESTAMP.search(source.line_text(line), col - 1)
+    if found is None:
+        return None
+    return span_at(source, line, found.start() + 1, found.end() - found.start())
 
 
 def _key(key: Any) -> str:

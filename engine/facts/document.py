@@ -22,12 +22,21 @@ class FactsDocument:
     data: dict[str, Any]
     text: str = ""
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    # Questions `aicxs assess` was told to skip for now: not facts (no check reads them), kept
+    # in the file so a resumed assessment does not ask them again.
+    skipped: list[str] = field(default_factory=list)
     _index: _YamlIndex | _JsonIndex | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled without its lock and position index (built again on demand)."""
-        return {"path": self.path, "data": self.data, "text": self.text, "evidence": self.evidence}
+        return {
+            "path": self.path,
+            "data": self.data,
+            "text": self.text,
+            "evidence": self.evidence,
+            "skipped": self.skipped,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(**state)  # type: ignore[misc]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import PurePath
 from typing import Any
 
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError
@@ -43,13 +44,20 @@ def _parse_json(text: str, source: Source) -> Any:
     except RecursionError:
         raise DiagnosticError([_too_deep_json(source)]) from None
     except json.JSONDecodeError as err:
+        help = "fix the JSON syntax at this point"
+        if _looks_like_yaml(text):
+            name = PurePath(source.path).with_suffix(".yaml").name
+            help = (
+                f"this looks like YAML, but a `.json` file is read as JSON: save it as "
+                f"`{name}` (or write it as JSON)"
+            )
         raise DiagnosticError(
             [
                 Diagnostic(
                     "aicxs_facts_syntax",
                     f"invalid JSON: {err.msg}",
                     span_at(source, err.lineno, err.colno),
-                    "fix the JSON syntax at this point",
+                    help,
                 )
             ]
         ) from None
@@ -73,6 +81,16 @@ def _parse_json(text: str, source: Source) -> Any:
     if "\\u" in text:
         _check_surrogates(raw, text, source)
     return raw
+
+
+# The first line that says something, in YAML: a comment, a document start or `key:`.
+_YAML_START = re.compile(r"#|---|%YAML|[A-Za-z_][\w.-]{0,100}[ \t]*:(?:[ \t]|$)")
+
+
+def _looks_like_yaml(text: str) -> bool:
+    """Whether text that is not JSON starts as a YAML facts file would (`organisation:`)."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return _YAML_START.match(first) is not None
 
 
 def _int_of(digits: str) -> Any:

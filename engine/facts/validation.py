@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, did_you_mean
 from aicxs.aicxs_dsl.source import Source, span_at
+from aicxs.aicxs_dsl.words import with_article
 from aicxs.engine.facts.document import FactsDocument
 from aicxs.engine.facts.messages import _kind, _short
 from aicxs.engine.links import allowed_link
@@ -116,7 +117,13 @@ def _explain_schema_error(err: jsonschema.ValidationError, shown: str) -> tuple[
         case "additionalProperties":
             extra = _short(_extra_key(err))
             known = list(_properties(err))
-            hint = did_you_mean(extra, known)
+            hint = _suggest(extra, known)
+            if list(err.absolute_path)[:1] == ["evidence"]:  # an evidence entry, not a fact
+                fields = ", ".join(f"`{k}`" for k in known)
+                return (
+                    f"{where} has no field `{extra}`: an evidence entry has {fields}",
+                    hint or "remove it, or write it as one of the fields above",
+                )
             return (
                 f"{where} has no fact `{extra}` in the vocabulary",
                 hint or "remove it, or declare it in the policy's `facts` block",
@@ -144,6 +151,14 @@ def _percent_hint(value: Any, low: Any, high: Any) -> str:
     return ""
 
 
+def _suggest(word: str, known: list[str]) -> str:
+    """`did you mean ...?` by spelling, or by abbreviation (`doc` for `document`)."""
+    if hint := did_you_mean(word, known):
+        return hint
+    longer = [k for k in known if len(word) >= 2 and k.startswith(word)]
+    return f"did you mean `{longer[0]}`?" if len(longer) == 1 else ""
+
+
 def _properties(err: jsonschema.ValidationError) -> dict[str, Any]:
     schema = err.schema
     return dict(schema.get("properties", {})) if isinstance(schema, dict) else {}
@@ -161,7 +176,7 @@ def _describe_value(value: Any) -> str:
     if isinstance(value, str):
         return f'the text "{_short(value, 40)}"'
     if isinstance(value, (dict, list)):
-        return f"a {_kind(value)}"
+        return with_article(_kind(value))
     return f"`{value}`" if value is not None else "empty"
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, closest
+from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, closest, sort_diagnostics
 from aicxs.aicxs_dsl.limits import max_facts_bytes
 from aicxs.aicxs_dsl.parser import decode
 from aicxs.aicxs_dsl.reading import read_limited
@@ -219,6 +219,7 @@ class AnswerFile:
     where: dict[str, tuple[int, int]]  # fact path → line, column of its value
     items: dict[str, list[str]] = field(default_factory=dict)  # list name → item ids
     used: set[str] = field(default_factory=set)
+    problems: list[Diagnostic] = field(default_factory=list)  # answers refused while asked
 
     def next_item(self, list_name: str, present: list[str]) -> str | None:
         """The next item of the file not yet in the facts, if any."""
@@ -229,19 +230,13 @@ class AnswerFile:
             self.used.add(shown)
         return answer_text(self.answers.get(shown))
 
-    def error(self, shown: str, message: str) -> DiagnosticError:
-        line, col = self.where.get(shown, (1, 1))
-        return DiagnosticError(
-            [
-                Diagnostic(
-                    "aicxs_answers_invalid",
-                    f"`{shown}`: {message}",
-                    span_at(self.source, line, col),
-                    "correct the answer in the answers file, or remove the line to leave the "
-                    "fact unknown",
-                )
-            ]
-        )
+    def reject(self, shown: str, message: str) -> None:
+        """An answer the questionnaire refused: kept, to be reported with every other."""
+        self.problems.append(_invalid(self.source, shown, message, self.where.get(shown, (1, 1))))
+
+    def raise_problems(self) -> None:
+        if self.problems:
+            raise DiagnosticError(sort_diagnostics(self.problems))
 
     def unused(self) -> list[str]:
         return [k for k in self.answers if k not in self.used and not _bare_item(k)]
@@ -253,9 +248,15 @@ def _bare_item(key: str) -> bool:
     return found is not None and found.group(3) is None
 
 
-def load_answers(path: str, fact_paths: set[tuple[str, ...]], keys: dict[str, str]) -> AnswerFile:
+def load_answers(
+    path: str,
+    fact_paths: set[tuple[str, ...]],
+    keys: dict[str, str],
+    types: dict[tuple[str, ...], tuple[Type, Bounds | None]] | None = None,
+) -> AnswerFile:
     """Read and check an answers file: every key must name a fact of the vocabulary (`keys`
-    maps each list of records to its key field, e.g. `systems` → `id`)."""
+    maps each list of records to its key field, e.g. `systems` → `id`) and, given the facts'
+    `types`, every answer must be one its fact can take. Every problem is reported at once."""
     try:
         data = read_limited(path, max_facts_bytes(), path)
         if data is None:
@@ -299,13 +300,36 @@ def load_answers(path: str, fact_paths: set[tuple[str, ...]], keys: dict[str, st
             continue
         answers[key] = yaml.safe_load(yaml.serialize(value_node))
         where[key] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1)
+        if types is not None and (wrong := _wrong_answer(key, answers[key], types)):
+            problems.append(_invalid(source, key, wrong, where[key]))
         if item := _ITEM_PATH.fullmatch(key):
             ids = found.items.setdefault(item.group(1), [])
             if item.group(2) not in ids:
                 ids.append(item.group(2))
     if problems:
-        raise DiagnosticError(problems)
+        raise DiagnosticError(sort_diagnostics(problems))
     return found
+
+
+def _wrong_answer(
+    key: str, value: Any, types: dict[tuple[str, ...], tuple[Type, Bounds | None]]
+) -> str:
+    """Why the answer cannot be its fact's value ("" when it can, or has no type here)."""
+    item = _ITEM_PATH.fullmatch(key)
+    path = (item.group(1), *item.group(3).split(".")) if item and item.group(3) else None
+    found = types.get(path if item else tuple(key.split(".")))  # type: ignore[arg-type]
+    if found is None:
+        return ""
+    return parse_answer(answer_text(value), *found).error
+
+
+def _invalid(source: Source, shown: str, message: str, at: tuple[int, int]) -> Diagnostic:
+    return Diagnostic(
+        "aicxs_answers_invalid",
+        f"`{shown}`: {message}",
+        span_at(source, *at),
+        "correct the answer in the answers file, or remove the line to leave the fact unknown",
+    )
 
 
 def _mapping_nodes(text: str, source: Source) -> list[tuple[Any, Any]]:

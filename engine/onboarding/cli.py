@@ -16,10 +16,12 @@ from aicxs.engine.console import (
     EXIT_OK,
     as_of_option,
     echo,
+    emit,
     evaluation_date,
     facts_option,
     guarded,
     make_style,
+    output_options,
     use_colour,
 )
 
@@ -45,6 +47,7 @@ policy assessment implements {standard} {version} {{
 def init(directory: str, org: str, target: int | None, force: bool) -> int:
     """Start a policy and a facts template for an organisation, in DIR (default: here)."""
     from aicxs.aicxs_dsl.diagnostics import Diagnostic, render_text
+    from aicxs.aicxs_dsl.words import count
     from aicxs.engine.files import write_atomic
     from aicxs.engine.loader import environ_as_of, load_standard
     from aicxs.engine.onboarding.scaffold import scaffold, slug_of
@@ -82,15 +85,15 @@ def init(directory: str, org: str, target: int | None, force: bool) -> int:
         f"({level}), tailoring examples in comments"
     )
     echo(
-        f"created {facts_path}: {made.facts_count} facts with their questions, all unknown, "
-        "one example system"
+        f"created {facts_path}: {count(made.facts_count, 'fact')} with their questions, all "
+        "unknown (an example system in comments: `assess` adds yours)"
     )
     echo(
         f"created {schema_path}: the JSON Schema of the facts, which editors with the YAML "
         f"language server read (the first line of {facts_path.name} names it)"
     )
     echo("\nnext: answer the questions, then see the verdict and what to do:")
-    echo(f"  aicxs assess --policy {policy_path} -o {facts_path}")
+    echo(f"  aicxs assess {policy_path} -o {facts_path}")
     echo(f"  aicxs check {policy_path} --facts {facts_path}")
     echo(f"  aicxs roadmap {policy_path} --facts {facts_path}")
     return EXIT_OK
@@ -127,11 +130,12 @@ def _check_level(std: Any, level: int, option: str) -> None:
 
 
 @click.command()
+@click.argument("policy_path", metavar="[POLICY]", required=False)
 @click.option(
     "--policy",
-    "policy_path",
+    "policy_option",
     metavar="FILE",
-    help="The policy whose facts to ask for (default: the bundled standard as it is).",
+    help="Deprecated: give the POLICY as an argument, as every other command takes it.",
 )
 @click.option(
     "-o",
@@ -147,49 +151,76 @@ def _check_level(std: Any, level: int, option: str) -> None:
     metavar="FILE",
     help="Answers by fact path (YAML), for a run that asks nothing.",
 )
+@click.option(
+    "--ask-skipped",
+    is_flag=True,
+    help="Ask again the questions an earlier run was told to skip (listed in the facts "
+    "file under `skipped:`).",
+)
 @as_of_option
 @guarded
 def assess(
-    policy_path: str | None, output: str, answers_path: str | None, as_of: str | None
+    policy_path: str | None,
+    policy_option: str | None,
+    output: str,
+    answers_path: str | None,
+    ask_skipped: bool,
+    as_of: str | None,
 ) -> int:
-    """The Online Assessment: answer questions, get the facts file and a first verdict."""
+    """The Online Assessment of POLICY (default: the bundled standard as it is): answer
+    questions, get the facts file and a first verdict. At any question, `back` takes the
+    previous answer back; Enter or `skip` leaves a fact unknown and is remembered."""
+    from aicxs.aicxs_dsl.words import count
+    from aicxs.engine.onboarding.progress import interrupted, resuming
     from aicxs.engine.render import report_text
 
+    policy_path = _policy_argument(policy_path, policy_option)
     date = evaluation_date(as_of)
     compiled = _assessed_policy(policy_path)
     out = Path(output)
     if not out.parent.is_dir():
         raise click.BadParameter(f"folder `{out.parent}` does not exist", param_hint="-o")
-    session = _session(compiled, out, date)
+    session = _session(compiled, out, date, ask_skipped, answers_path is None)
     answers = _answers(session, answers_path) if answers_path else None
     std = compiled.standard
     echo(f"Online Assessment · {std.name} · policy {compiled.policy.name}")
-    if session.already:
-        echo(f"Resuming from {out}: {session.already} facts already answered are not asked again.")
+    if out.exists():
+        echo(resuming(session, out))
     if answers is None:
         echo(
-            "Press Enter or type `skip` to leave a fact unknown. Ctrl-C stops; the answers "
-            "so far are kept, and the same command goes on from there."
+            "Type `back` to change the previous answer. Enter or `skip` leaves a fact unknown "
+            "and is not asked again (`--ask-skipped` asks those). Ctrl-C stops; the answers so "
+            "far are kept, and the same command goes on from there."
         )
+    unsaved = []  # from an answers file, groups done are written at the end, if all is well
+
+    def save() -> None:
+        if answers is None:
+            _save(session, out)
+        else:
+            unsaved.append(True)
+
     try:
-        _drive(session, answers, lambda: _save(session, out))
+        _drive(session, answers, save)
     except (click.exceptions.Abort, KeyboardInterrupt):
         saved = session.changed
         if saved:
             _save(session, out)
-        echo(_interrupted(session.recorded, saved, out), err=True)
+        echo(interrupted(session.recorded, saved, out), err=True)
         return EXIT_FAILED
-    if session.changed or not out.exists():
+    if answers is not None:
+        answers.raise_problems()  # every mistake of the file at once; nothing written
+    if unsaved or session.changed or not out.exists():
         _save(session, out)
     if answers is not None and answers.unused():
         echo(
             "\nnot asked, so not used (already answered, or the question does not apply): "
             + ", ".join(answers.unused())
         )
-    skipped = session.asked - session.recorded
+    left = session.asked - session.recorded
     echo(
-        f"\n{session.recorded} answers recorded, {skipped} questions left unknown; "
-        f"the facts are in {out}.\n"
+        f"\n{count(session.recorded, 'answer')} recorded, {count(left, 'question')} left "
+        f"unknown; the facts are in {out}.\n"
     )
     report = compiled.evaluate(compiled.load_facts(out), date, explain="none")
     colour = use_colour()
@@ -198,14 +229,20 @@ def assess(
     return EXIT_OK if verdict == "certified" else EXIT_FAILED
 
 
-def _interrupted(recorded: int, saved: bool, out: Path) -> str:
-    if saved or recorded:  # saved now, or with the groups completed before
-        return (
-            f"\nInterrupted: {recorded} answer{'s' if recorded != 1 else ''} of this session "
-            f"are saved in {out}; run the same command to go on from there."
+def _policy_argument(argument: str | None, option: str | None) -> str | None:
+    """POLICY, or the deprecated `--policy FILE` (still accepted, with a note on stderr)."""
+    if option is None:
+        return argument
+    if argument is not None and argument != option:
+        raise click.UsageError(
+            f"two policies given: `{argument}` and `--policy {option}`; give one, as POLICY"
         )
-    kept = f"{out} is unchanged" if out.exists() else "nothing was written"
-    return f"\nInterrupted before any new answer: {kept}."
+    echo(
+        f"note: `--policy` is deprecated; give the policy as an argument: "
+        f"`aicxs assess {option} ...`",
+        err=True,
+    )
+    return option
 
 
 def _assessed_policy(policy_path: str | None) -> Any:
@@ -219,27 +256,36 @@ def _assessed_policy(policy_path: str | None) -> Any:
     return compile_policy(parse_text(text, f"(the bundled {std.name})"))
 
 
-def _session(compiled: Any, out: Path, date: dt.date) -> Any:
+def _session(compiled: Any, out: Path, date: dt.date, ask_skipped: bool, interactive: bool) -> Any:
     from aicxs.engine.onboarding.questionnaire import Session
 
-    if not out.exists():
-        return Session(compiled, as_of=date)
-    doc = compiled.load_facts(out)
-    return Session(compiled, doc.data, doc.evidence, date)
+    doc = compiled.load_facts(out) if out.exists() else None
+    return Session(
+        compiled,
+        doc.data if doc else None,
+        doc.evidence if doc else None,
+        date,
+        doc.skipped if doc else None,
+        ask_skipped=ask_skipped,
+        remember_skips=interactive,
+    )
 
 
 def _answers(session: Any, path: str) -> Any:
     from aicxs.engine.onboarding.answers import load_answers
+    from aicxs.engine.onboarding.questionnaire_plan import schema_bounds
     from aicxs.engine.onboarding.scaffold import leaves
     from aicxs.engine.types import key_field
 
-    vocabulary = session.compiled.vocabulary
+    compiled = session.compiled
+    vocabulary = compiled.vocabulary
     keys = {
         name: key_field(f.type.item) or ""
         for name, f in vocabulary.fields.items()
         if f.type.kind == "list" and f.type.item is not None and f.type.item.kind == "record"
     }
-    return load_answers(path, {p for p, _ in leaves(vocabulary)}, keys)
+    types = {p: (f.type, schema_bounds(compiled.schema, p)) for p, f in leaves(vocabulary)}
+    return load_answers(path, set(types), keys, types)
 
 
 def _save(session: Any, out: Path) -> None:
@@ -251,19 +297,22 @@ def _save(session: Any, out: Path) -> None:
 
 def _drive(session: Any, answers: Any, save: Callable[[], None]) -> None:
     """Run the questionnaire: show each step, and send back what is typed (or the file's
-    answer). A completed group is saved at once."""
+    answer). A completed group is saved (`save`)."""
     from aicxs.engine.onboarding.questionnaire import (
         AddItem,
         Ask,
         AskId,
+        Confirm,
         GroupDone,
         GroupStart,
         Rejected,
+        Undone,
     )
 
     steps = session.run()
     reply: str | None = None
-    last = ""
+    last, refused = "", ""
+    shown: tuple[str, ...] = ()  # the items last listed
     while True:
         try:
             step = steps.send(reply)
@@ -275,8 +324,11 @@ def _drive(session: Any, answers: Any, save: Callable[[], None]) -> None:
                 echo(f"\n== {step.title} ({step.label}) ==")
             case GroupDone(changed=True):
                 save()
+            case Undone():
+                echo(f"  back: {step.what} is asked again")
             case Rejected() if answers is not None:
-                raise answers.error(last, step.message)
+                answers.reject(last, step.message)  # reported with the others at the end
+                refused = last
             case Rejected():
                 echo(f"  invalid: {step.message}")
             case Ask() if answers is None:
@@ -284,12 +336,21 @@ def _drive(session: Any, answers: Any, save: Callable[[], None]) -> None:
                 reply = _typed(step)
             case Ask():
                 last = step.question.shown
-                reply = answers.answer(last)
+                reply = "" if last == refused else answers.answer(last)
                 if reply:  # the transcript shows the questions the file answers
                     _show_question(step)
                     echo(f"{step.prompt}: {reply}")
-            case AddItem() | AskId() if answers is None:
+            case Confirm() if answers is None:
+                echo(f"\n{step.message}.")
                 reply = _typed(step)
+            case AddItem() | AskId() if answers is None:
+                if isinstance(step, AddItem) and step.listed and step.listed != shown:
+                    echo(f"  recorded so far: {', '.join(step.listed)}")
+                    shown = step.listed
+                reply = _typed(step)
+            case Confirm():
+                reply = "y" if step.item in answers.items.get(step.list_name, []) else "n"
+                echo(f"{step.message}. {step.prompt}: {reply}")
             case AddItem() | AskId():
                 listed = list(step.listed)
                 ident = answers.next_item(step.list_name, listed)
@@ -326,8 +387,16 @@ def _typed(step: Any) -> str:
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@output_options("the roadmap")
 @guarded
-def roadmap(policy: str, facts_path: str, to_level: int | None, as_of: str | None, fmt: str) -> int:
+def roadmap(
+    policy: str,
+    facts_path: str,
+    to_level: int | None,
+    as_of: str | None,
+    fmt: str,
+    output: str | None,
+) -> int:
     """What to fix to reach the next level (or N) and certification, prerequisites first."""
     from aicxs.engine import load_policy
     from aicxs.engine.onboarding.roadmap import roadmap as plan_roadmap
@@ -338,7 +407,7 @@ def roadmap(policy: str, facts_path: str, to_level: int | None, as_of: str | Non
         _check_level(compiled.standard, to_level, "--to-level")
     plan = plan_roadmap(compiled, compiled.load_facts(facts_path), evaluation_date(as_of), to_level)
     if fmt == "json":
-        echo(json_dumps(roadmap_json(plan)))
+        emit(json_dumps(roadmap_json(plan)) + "\n", output)
     else:
-        echo(roadmap_text(plan), nl=False)
+        emit(roadmap_text(plan), output)
     return EXIT_FAILED if plan.steps else EXIT_OK

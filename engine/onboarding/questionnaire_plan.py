@@ -56,6 +56,7 @@ class Fact:
     list_name: str | None  # `systems` for a fact of each item of that list
     sites: list[Site] = field(default_factory=list)  # every place a check reads it
     in_scope_filter: bool = False  # read by the policy's scope: asked with each new item
+    naming: bool = False  # names each item (`systems.name`): asked with its id
     bounds: Bounds | None = None
 
 
@@ -80,6 +81,10 @@ class Group:
 class Plan:
     groups: list[Group]  # the pillars in order, then `Other`
     scope_facts: list[Fact]  # facts the policy's scope reads: asked with each new item
+    naming_facts: list[Fact] = field(default_factory=list)  # asked first, with each new item
+
+
+NAMING = ("name", "title")  # the fields that name an item, asked right after its id
 
 
 def plan(compiled: CompiledPolicy) -> Plan:
@@ -107,7 +112,19 @@ def plan(compiled: CompiledPolicy) -> Plan:
         for path, _ in _reads(where, (Range(var, source, None),), {var: source.parts}):
             for leaf in _leaves_under(path, facts):
                 facts[leaf].in_scope_filter = True
-    return Plan(_groups(std, facts, owner), [f for f in facts.values() if f.in_scope_filter])
+    for fact in facts.values():
+        fact.naming = (
+            fact.list_name is not None
+            and len(fact.path) == 2
+            and fact.path[-1] in NAMING
+            and fact.declared.type.kind == "string"
+            and not fact.in_scope_filter
+        )
+    return Plan(
+        _groups(std, facts, owner),
+        [f for f in facts.values() if f.in_scope_filter],
+        [f for f in facts.values() if f.naming],
+    )
 
 
 def _list_of(vocabulary: Type, path: tuple[str, ...]) -> str | None:
@@ -181,7 +198,7 @@ def _groups(
     other = Group(OTHER, "Other facts", 0)
     read_order = sorted(facts.values(), key=lambda f: _first_read(f, owner, facts))
     for fact in read_order:
-        if fact.in_scope_filter:
+        if fact.in_scope_filter or fact.naming:
             continue  # asked with each new item
         group = groups.get(owner.get(fact.path, ""), other)
         if fact.list_name is not None:

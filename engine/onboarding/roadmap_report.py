@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from aicxs.aicxs_dsl.escape import printable_lines
+from aicxs.aicxs_dsl.words import count, verb
 from aicxs.engine.onboarding.roadmap import Change, Roadmap, Step, facts_value
 from aicxs.engine.outcome import Report
 from aicxs.engine.render import STATUS_LABEL, VERDICT_WORD, level_name
@@ -41,12 +42,13 @@ def _text(plan: Roadmap) -> Iterator[str]:
     yield ""
     answers = plan.answers
     if answers:
-        noun = "fact blocks" if len(answers) == 1 else "facts block"
-        yield f"Answer first: {len(answers)} missing {noun} the goal (a value that would pass)"
+        n = len(answers)
+        blocks = f"{count(n, 'missing fact')} {verb(n, 'blocks', 'block')}"
+        yield f"Answer first: {blocks} the goal (a value that would pass)"
         for c in answers:
             yield from _wrap(f"  {c.fact}: {_value(c)}  ({_why(c)})", 4)
         yield ""
-    yield f"Then fix: {_count(len(plan.steps), 'clause')}, numbered prerequisites first, by owner"
+    yield f"Then fix: {count(len(plan.steps), 'clause')}, numbered prerequisites first, by owner"
     for owner, title in plan.owners.items():
         yield ""
         yield f"{title} ({owner})"
@@ -121,7 +123,7 @@ def _checked(plan: Roadmap) -> str:
     after = plan.after
     changes = sum(1 for c in plan.changes if not c.missing and c.value is not None)
     answers = sum(1 for c in plan.answers if c.value is not None)
-    done = f"with these {_count(changes, 'change')} and {_count(answers, 'answer')}"
+    done = f"with these {count(changes, 'change')} and {count(answers, 'answer')}"
     got = f"{_level(after, after.overall_level)}, {VERDICT_WORD[after.verdict]}"
     if plan.reached:
         return f"Checked: {done}, the facts reach {got}."
@@ -131,10 +133,6 @@ def _checked(plan: Roadmap) -> str:
         + ", ".join(s.result.id for s in left)
         + " (they need more than the fact changes proposed above)"
     )
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
 def _met(report: Report, ident: str) -> bool:

@@ -4,7 +4,8 @@
 standard (target level, commented tailoring examples) and of a facts template generated from
 the facts vocabulary: every fact with its question as a comment and an empty (unknown) value.
 `render_facts` writes any facts document in that same layout, so `aicxs assess` can save its
-answers in a file a person can read and finish by hand.
+answers in a file a person can read and finish by hand. The template's example system is a
+comment, not an entry: `systems` stays unknown until systems are recorded.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import datetime as dt
 import re
 import textwrap
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,8 +54,7 @@ def scaffold(org: str, target: int, std: Standard, vocabulary: Type, today: dt.d
     name = slug.replace("-", "_")
     name = name if name[:1].isalpha() else f"org_{name}"
     policy = _policy_text(title, name, slug, target, std, today)
-    data = {"systems": [{"id": EXAMPLE_SYSTEM}]}
-    facts = render_facts(vocabulary, data, _facts_title(title, name, std), example=True)
+    facts = render_facts(vocabulary, {}, _facts_title(title, name, std), example=True)
     return Scaffold(slug, name, policy, facts, sum(1 for _ in leaves(vocabulary)))
 
 
@@ -104,7 +104,7 @@ _POLICY = """\
 #
 # Scaffolded by `aicxs init`. The policy implements the standard as it is, with target level
 # {target} ({level}); the commented lines below show how to tailor it: uncomment one and adapt it.
-# Record the facts in {slug}.facts.yaml (or run `aicxs assess --policy {slug}.aicx
+# Record the facts in {slug}.facts.yaml (or run `aicxs assess {slug}.aicx
 # -o {slug}.facts.yaml`), then:
 #   aicxs check {slug}.aicx --facts {slug}.facts.yaml
 #   aicxs roadmap {slug}.aicx --facts {slug}.facts.yaml
@@ -173,16 +173,28 @@ def render_facts(
     title: str,
     evidence: list[dict[str, Any]] | None = None,
     example: bool = False,
+    skipped: Sequence[str] = (),
 ) -> str:
     """The whole vocabulary as YAML: each fact with its question as a comment and its value
-    from `data` (typed, as `FactsDocument.data` holds it), or empty (unknown)."""
+    from `data` (typed, as `FactsDocument.data` holds it), or empty (unknown); then the
+    evidence, and the questions an assessment was told to skip for now."""
     lines = [f"# {title}", *HEADER.splitlines()]
     for name, fld in vocabulary.fields.items():
         lines.append("")
         lines.extend(_field(name, fld, data.get(name), 0, example))
     lines.append("")
     lines.extend(_evidence(evidence or []))
+    if skipped:
+        lines.append("")
+        lines.extend(SKIPPED.splitlines())
+        lines.append("skipped:")
+        lines.extend(f"  - {yaml_scalar(path)}" for path in skipped)
     return "\n".join(lines) + "\n"
+
+
+SKIPPED = """\
+# Questions `aicxs assess` was told to skip for now: left unknown, and not asked again unless
+# it runs with `--ask-skipped` (answer one above and it is no longer skipped). Not facts."""
 
 
 def _field(name: str, fld: FactField, value: Any, depth: int, example: bool) -> list[str]:
@@ -206,10 +218,16 @@ def _items(name: str, fld: FactField, value: Any, depth: int, example: bool) -> 
     record = fld.type.item
     assert record is not None
     key = key_field(record)
-    if example:
-        out.append(f"{pad}  # One entry per system: copy this one, and give each its own `{key}`.")
     if not items:
         out.append(f"{pad}  # (none recorded yet: an empty list would mean none at all)")
+    if example and not items:
+        out.append(
+            f"{pad}  # One entry per system, each with its own `{key}`: uncomment this example "
+            "and fill it in,"
+        )
+        out.append(f"{pad}  # or let `aicxs assess` add the systems one by one.")
+        entry = _items(name, fld, [{key: EXAMPLE_SYSTEM}], depth, False)[1:]
+        out.extend(f"{pad}  # {line[len(pad) + 2 :]}" for line in entry)
     for item in items:
         first = True
         for sub_name, sub in record.fields.items():

@@ -14,11 +14,11 @@ import textwrap
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from typing import TYPE_CHECKING
 
 from aicxs.aicxs_dsl import ast
 from aicxs.aicxs_dsl.source import Span
+from aicxs.engine import provenance
 from aicxs.engine.explain import quantifier_summary
 from aicxs.engine.facts import FactsDocument
 from aicxs.engine.outcome import Report, Result, Status
@@ -51,10 +51,7 @@ MAX_VALUES = 2
 
 
 def tool_version() -> str:
-    try:
-        return metadata.version("aicxs")
-    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
-        return "0.0.0"
+    return provenance.tool_version()
 
 
 def stable_uuid(*names: str) -> str:

@@ -23,6 +23,7 @@ import jinja2
 
 from aicxs.engine.explain import LABEL, node_json
 from aicxs.engine.outcome import Report, Result, Status
+from aicxs.engine.provenance import provenance
 from aicxs.engine.render import STATUS_LABEL, VERDICT_WORD, evidence_text, level_name
 from aicxs.engine.reports.common import (
     COVERAGE_ORDER,
@@ -149,6 +150,7 @@ def _view(report: Report, compiled: CompiledPolicy, mode: str) -> dict[str, Any]
         "out_of_scope": list(report.out_of_scope),
         "as_of": report.as_of.isoformat(),
         "version": tool_version(),
+        "provenance": _provenance(report, compiled),
         "verdict": {
             "key": report.verdict,
             "word": VERDICT_WORD[report.verdict],
@@ -174,6 +176,18 @@ def _view(report: Report, compiled: CompiledPolicy, mode: str) -> dict[str, Any]
         "missing": _missing(report),
         "crosswalk": frameworks,
         "coverage_order": COVERAGE_ORDER,
+    }
+
+
+def _provenance(report: Report, compiled: CompiledPolicy) -> dict[str, Any]:
+    """The tool and the digest of each file evaluated, for the sign-off block."""
+    made = report.provenance or provenance(compiled, report.facts)
+    return {
+        "tool": f"{made.tool} {made.version}",
+        "inputs": [
+            {"role": role.capitalize(), "file": i.file, "sha256": i.sha256, "of": i.of}
+            for role, i in made.inputs()
+        ],
     }
 
 

@@ -13,6 +13,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from aicxs.aicxs_dsl.escape import json_dumps
+from aicxs.aicxs_dsl.words import with_article
 from aicxs.engine.reports.common import prose, stable_uuid, timestamp
 from aicxs.engine.values import source_text
 
@@ -112,7 +113,7 @@ def _param(p: Parameter) -> dict[str, Any]:
     if p.bounds is not None:
         lo, hi = (source_text(b) for b in p.bounds)
         way = {"lower": "lower", "higher": "higher"}.get(p.stricter or "", "")
-        rule = f"; a policy may only set a {way} value than the default" if way else ""
+        rule = f"; a policy may only set {with_article(way)} value than the default" if way else ""
         out["constraints"] = [
             {
                 "description": f"Between {lo} and {hi}{rule}.",

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from aicxs.aicxs_dsl.words import count, verb
 from aicxs.engine.links import allowed_link
 from aicxs.engine.outcome import Report, Result, Status
+from aicxs.engine.provenance import provenance
 from aicxs.engine.render import evidence_text
 from aicxs.engine.reports.common import (
     checked_status,
@@ -106,8 +108,31 @@ def assessment_results_data(
                 "controls, tailors them, and is evaluated over the facts named in the metadata.",
             },
             "results": [result],
+            "back-matter": {"resources": _inputs(report, compiled, uid)},
         }
     }
+
+
+def _inputs(report: Report, compiled: CompiledPolicy, uid: Any) -> list[dict[str, Any]]:
+    """The provenance: each file evaluated, as a resource with its SHA-256."""
+    made = report.provenance or provenance(compiled, report.facts)
+    described = {"text": "its text (UTF-8, LF line ends)", "data": "its data as canonical JSON"}
+    return [
+        {
+            "uuid": uid("input", role),
+            "title": f"The {role} evaluated: {i.file}",
+            "description": f"Evaluated by {made.tool} {made.version}; the hash is of "
+            f"{described[i.of]}.",
+            "props": [_prop("input", role)],
+            "rlinks": [
+                {
+                    "href": artifact_uri(i.file),
+                    "hashes": [{"algorithm": "SHA-256", "value": i.sha256}],
+                }
+            ],
+        }
+        for role, i in made.inputs()
+    ]
 
 
 def _verdict_text(report: Report) -> str:
@@ -118,7 +143,8 @@ def _verdict_text(report: Report) -> str:
     ]
     lines += [""] + [f"- {reason}" for reason in report.reasons] if report.reasons else []
     if report.missing_facts:
-        lines += ["", f"{len(report.missing_facts)} facts are missing."]
+        n = len(report.missing_facts)
+        lines += ["", f"{count(n, 'fact')} {verb(n, 'is', 'are')} missing."]
     return "\n".join(lines)
 
 
@@ -278,7 +304,7 @@ def _finding(
     if r.reason:
         status["remarks"] = r.reason
     elif r.missing:
-        status["remarks"] = f"undetermined: {len(r.missing)} facts missing"
+        status["remarks"] = f"undetermined: {count(len(r.missing), 'fact')} missing"
     related = [r.id, *(sub.id for sub in r.rules if sub.status is not Status.NOT_APPLICABLE)]
     out: dict[str, Any] = {
         "uuid": uid("finding", r.id),

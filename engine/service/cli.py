@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from aicxs.aicxs_dsl.words import count, verb
 from aicxs.engine.console import (
     EXIT_FAILED,
     EXIT_INTERNAL,
@@ -128,7 +129,7 @@ def check_batch(
                 param_hint="--batch",
             )
     parts = [f"{n} {k.replace('_', ' ')}" for k, n in counts.items() if n or k == "certified"]
-    echo(f"{total} document{'s' if total != 1 else ''}: {', '.join(parts)}", err=True)
+    echo(f"{count(total, 'document')}: {', '.join(parts)}", err=True)
     if skipped:
         echo(_skipped(path, skipped), err=True)
     if counts["internal_error"]:
@@ -143,7 +144,7 @@ def _skipped(path: Path, skipped: list[str]) -> str:
     n = len(skipped)
     shown = ", ".join(skipped[:10]) + (f", ... ({n - 10} more)" if n > 10 else "")
     return (
-        f"skipped {n} link{'s' if n != 1 else ''} that lead{'s' if n == 1 else ''} out of "
+        f"skipped {count(n, 'link')} that {verb(n, 'leads', 'lead')} out of "
         f"`{path}` (give --follow-links to read them): {shown}"
     )
 

@@ -29,6 +29,7 @@ from starlette.routing import Route
 
 from aicxs import spec
 from aicxs.aicxs_dsl.diagnostics import DiagnosticError, did_you_mean, render_text
+from aicxs.aicxs_dsl.words import count
 from aicxs.engine.loader import CompiledPolicy, load_standard
 from aicxs.engine.render import report_json
 from aicxs.engine.service.metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
@@ -115,7 +116,7 @@ def evaluate(compiled: CompiledPolicy, request: EvaluateRequest) -> tuple[bytes,
             422,
             "invalid-facts",
             "Invalid facts",
-            f"the facts do not fit policy `{request.policy}`: {n} problem{'s' if n != 1 else ''}",
+            f"the facts do not fit policy `{request.policy}`: {count(n, 'problem')}",
             diagnostics=[d.as_dict() for d in err.diagnostics],
         ) from None
     report = compiled.evaluate(facts, request.as_of, explain=request.explain)

@@ -12,6 +12,7 @@ from aicxs.engine.console import (
     emit,
     guarded,
     make_style,
+    output_options,
     use_colour,
 )
 
@@ -51,7 +52,7 @@ from aicxs.engine.console import (
     metavar="FILE",
     help="The standard to test against, instead of each test file's (e.g. a changed copy).",
 )
-@click.option("-o", "--output", metavar="FILE", help="Write the results here, not to stdout.")
+@output_options("the results")
 @click.option("-v", "--verbose", is_flag=True, help="List every case, not only the failures.")
 @guarded
 def test_command(
@@ -81,9 +82,12 @@ def test_command(
     files = load_test_files(list(paths), spec_path)
     chosen = select(files, pattern)
     if not chosen:
+        from aicxs.aicxs_dsl.words import count
+
         total = sum(len(f.cases) for f in files)
+        cases = f"{count(total, 'case')} in {count(len(files), 'file')}"
         raise click.BadParameter(
-            f"no case matches `{pattern}` (of {total} cases in {len(files)} files)",
+            f"no case matches `{pattern}` (of {cases})",
             param_hint="--run",
         )
     coverage = Coverage() if show_coverage or fail_under is not None else None

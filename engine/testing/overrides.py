@@ -21,6 +21,7 @@ import jsonschema
 
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, did_you_mean
 from aicxs.aicxs_dsl.source import Span
+from aicxs.aicxs_dsl.words import with_article
 from aicxs.engine.facts import FactsDocument, display_path
 from aicxs.engine.facts.convert import _typed
 from aicxs.engine.facts.validation import _explain_schema_error
@@ -275,7 +276,7 @@ def _resolve(
 def _kind_words(t: Type) -> str:
     if t.kind == "list":
         return "a list" if t.item is None or t.item.kind == "record" else t.describe()
-    return {"record": "a record", "enum": "an enum"}.get(t.kind, f"a {t.kind}")
+    return with_article(t.kind)
 
 
 class UnitValidators:

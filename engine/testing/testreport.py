@@ -16,6 +16,7 @@ from itertools import groupby
 from typing import Any
 
 from aicxs.aicxs_dsl.escape import printable_lines
+from aicxs.aicxs_dsl.words import count
 from aicxs.engine.explain import Style, is_coloured, plain
 from aicxs.engine.outcome import Report, Result
 from aicxs.engine.render import result_lines
@@ -57,10 +58,7 @@ def _runs_text(runs: list[CaseRun], style: Style, verbose: bool) -> Iterator[str
             yield from failure_lines(r, style)
     yield ""
     n = len(files)
-    yield (
-        f"{len(runs)} case{'s' if len(runs) != 1 else ''} in {n} file{'s' if n != 1 else ''}: "
-        + (_counts(runs))
-    )
+    yield (f"{count(len(runs), 'case')} in {count(n, 'file')}: " + (_counts(runs)))
 
 
 def failure_lines(run: CaseRun, style: Style = plain) -> Iterator[str]:

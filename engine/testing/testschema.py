@@ -13,6 +13,7 @@ from typing import Any
 import jsonschema
 
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, did_you_mean
+from aicxs.aicxs_dsl.words import with_article
 from aicxs.engine.testing.overrides import by_path
 from aicxs.engine.yamldoc import YamlDoc, YamlPath
 
@@ -83,7 +84,7 @@ def _schema_diagnostic(doc: YamlDoc, err: jsonschema.ValidationError) -> Diagnos
             hint = did_you_mean(str(err.instance), allowed)
             return Diagnostic(
                 "aicxs_test_unknown_status" if word == "status" else "aicxs_test_bad_value",
-                f"`{err.instance}` is not a {word} ({where})",
+                f"`{err.instance}` is not {with_article(word)} ({where})",
                 doc.value_span(path),
                 (hint + " " if hint else "") + f"use one of: {', '.join(allowed)}",
             )
