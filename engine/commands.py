@@ -25,6 +25,7 @@ from aicxs.engine.console import (
     spec_option,
     use_colour,
 )
+from aicxs.engine.evolve.cli import open_store, store_option
 from aicxs.engine.service.cli import check_batch
 
 
@@ -57,6 +58,10 @@ from aicxs.engine.service.cli import check_batch
 )
 @click.option("-o", "--output", metavar="FILE", help="Write the report here, not to stdout.")
 @click.option("-v", "--verbose", is_flag=True, help="List the clauses behind the verdict.")
+@click.option(
+    "--record", is_flag=True, help="Keep this evaluation in the store (see `aicxs history`)."
+)
+@store_option
 @batch_options
 @guarded
 def check(
@@ -68,6 +73,8 @@ def check(
     mode: str | None,
     output: str | None,
     verbose: bool,
+    record: bool,
+    store_url: str | None,
     **batch: Any,
 ) -> int:
     """Evaluate POLICY against the organisation's facts; give the verdict and why.
@@ -79,11 +86,19 @@ def check(
     from aicxs.engine.render import report_json, report_markdown, report_text
 
     if batch["batch_path"] is not None or facts_path is None:
+        if record:
+            raise click.UsageError("`--record` keeps one evaluation: give `--facts FILE`")
         return check_batch(policy, facts_path, spec_path, as_of, fmt, mode, output, **batch)
     date = evaluation_date(as_of)
     mode = mode or "fails"
     compiled = load_policy(policy, spec_path)
-    report = compiled.evaluate(compiled.load_facts(facts_path), date, explain=explain_mode(mode))
+    facts = compiled.load_facts(facts_path)
+    report = compiled.evaluate(facts, date, explain="full" if record else explain_mode(mode))
+    if record:
+        store = open_store(store_url)
+        kept = store.record(report, compiled, facts, "check")
+        store.close()
+        click.echo(f"recorded as #{kept.id} in {store.shown} (see `aicxs history`)", err=True)
     if fmt == "json":
         text = json.dumps(report_json(report, mode), indent=2, ensure_ascii=False)
         emit(text + "\n", output)
