@@ -21,6 +21,7 @@ from aicxs.engine.console import (
     make_style,
     use_colour,
 )
+from aicxs.engine.evolve.cli import store_option
 
 _MINIMAL_POLICY = """\
 policy assessment implements {standard} {version} {{
@@ -125,13 +126,35 @@ def _check_level(std: Any, level: int, option: str) -> None:
     help="Answers by fact path (YAML), for a run that asks nothing.",
 )
 @as_of_option
+@click.option(
+    "--web",
+    is_flag=True,
+    help="Take the assessment in a web browser instead: start it on this computer and print "
+    "the address to open.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8181,
+    show_default=True,
+    help="With --web: the port (0: any free one).",
+)
+@store_option
 @guarded
 def assess(
-    policy_path: str | None, output: str, answers_path: str | None, as_of: str | None
+    policy_path: str | None,
+    output: str,
+    answers_path: str | None,
+    as_of: str | None,
+    web: bool,
+    port: int,
+    store_url: str | None,
 ) -> int:
     """The Online Assessment: answer questions, get the facts file and a first verdict."""
     from aicxs.engine.render import report_text
 
+    if web:
+        return _assess_web(policy_path, as_of, port, store_url)
     date = evaluation_date(as_of)
     compiled = _assessed_policy(policy_path)
     out = Path(output)
@@ -318,3 +341,85 @@ def roadmap(policy: str, facts_path: str, to_level: int | None, as_of: str | Non
     else:
         click.echo(roadmap_text(plan), nl=False)
     return EXIT_FAILED if plan.steps else EXIT_OK
+
+
+# ---- the web assessment ---------------------------------------------------------------------
+
+
+def web_routes(
+    store: Any, policies: Callable[[], dict[str, Any]], as_of: dt.date | None
+) -> list[Any]:
+    """The web assessment and the Evolve pages, as routes to serve: the CLI wires the wings
+    together (the assessment shows the HTML report's chart and page, made by `reports`)."""
+    from aicxs.engine.evolve.web import evolve_routes
+    from aicxs.engine.onboarding.web.app import Config, assessment_routes
+    from aicxs.engine.onboarding.web.pages import Renderers
+    from aicxs.engine.reports.html import maturity_chart_svg, report_css, report_html
+
+    renderers = Renderers(
+        lambda report, compiled, extra: report_html(report, compiled, "fails", extra),
+        maturity_chart_svg,
+        report_css(),
+    )
+    config = Config(policies, store, renderers, as_of)
+    return [*assessment_routes(config), *evolve_routes(store)]
+
+
+def bundled_assessment() -> Any:
+    """The bundled standard as it is, as a policy to assess against."""
+    return _assessed_policy(None)
+
+
+WEB_MODULES = ("starlette", "uvicorn", "anyio", "sqlalchemy", "multipart")
+
+
+def require_web_extra() -> None:
+    """The web assessment's dependencies are an extra; say which to install when missing."""
+    import importlib.util
+
+    missing = [m for m in WEB_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        raise click.UsageError(
+            f"the web assessment needs its dependencies ({', '.join(missing)} missing): "
+            "pip install 'aicxs[web]'"
+        )
+
+
+def _assess_web(
+    policy_path: str | None, as_of: str | None, port: int, store_url: str | None
+) -> int:
+    import gc
+    import socket
+
+    require_web_extra()
+    import uvicorn
+    from starlette.applications import Starlette
+
+    from aicxs.engine.evolve.cli import open_store
+
+    date = evaluation_date(as_of) if as_of else None
+    compiled = _assessed_policy(policy_path)
+    store = open_store(store_url)
+    app = Starlette(routes=web_routes(store, lambda: {compiled.policy.name: compiled}, date))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError as err:
+        sock.close()
+        raise click.BadParameter(
+            f"port {port} cannot be used ({(err.strerror or str(err)).lower()}): give another "
+            "with `--port`, or 0 for any free one",
+            param_hint="--port",
+        ) from None
+    address = f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    click.echo(f"Online Assessment · {compiled.standard.name} · policy {compiled.policy.name}")
+    click.echo(f"Open {address} in your web browser.")
+    click.echo(f"Answers and recorded assessments are kept in {store.shown}. Ctrl-C stops.")
+    gc.enable()
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        store.close()
+    return EXIT_OK

@@ -50,10 +50,29 @@ from aicxs.engine.console import (
     metavar="SECONDS",
     help="How often to look for changed policy files.",
 )
+@click.option(
+    "--store",
+    "store_url",
+    envvar="AICXS_STORE",
+    metavar="URL",
+    help="Serve the Online Assessment at /assess/ and the Evolve pages at /evolve/, kept in "
+    "this store: a SQLite file (default: aicxs.sqlite here) or a SQLAlchemy URL.",
+)
+@click.option(
+    "--no-web", is_flag=True, help="Serve the API only: no Online Assessment, no Evolve pages."
+)
 @guarded
-def serve(folder: Path, host: str, port: int, max_body: int, reload_interval: float) -> int:
+def serve(
+    folder: Path,
+    host: str,
+    port: int,
+    max_body: int,
+    reload_interval: float,
+    store_url: str | None,
+    no_web: bool,
+) -> int:
     """Serve the policies of a folder over HTTP: POST /v1/evaluate and friends (see
-    GET /openapi.json)."""
+    GET /openapi.json), and the Online Assessment in a browser at /assess/."""
     import logging
 
     require_serve_extra()
@@ -62,7 +81,9 @@ def serve(folder: Path, host: str, port: int, max_body: int, reload_interval: fl
     from aicxs.engine.service.server import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
-    app = create_app(folder, max_body, reload_interval)
+    mounts, holder = _web_mounts(store_url, no_web)
+    app = create_app(folder, max_body, reload_interval, mounts)
+    holder.append(app)
     gc.enable()  # a long-running process (the `aicxs` command had it off; see cli.main)
     gc.freeze()  # what is loaded now lives as long as the server: never scan it again
     uvicorn.run(app, host=host, port=port, log_level="info")
@@ -70,6 +91,34 @@ def serve(folder: Path, host: str, port: int, max_body: int, reload_interval: fl
 
 
 SERVE_MODULES = ("starlette", "uvicorn", "anyio", "prometheus_client")
+
+
+def _web_mounts(store_url: str | None, no_web: bool) -> tuple[list[Any], list[Any]]:
+    """The web assessment's and Evolve's routes, offering the bundled standard as it is and
+    every policy the app serves (read from the app, which `holder` receives once built)."""
+    import logging
+
+    holder: list[Any] = []
+    if no_web:
+        return [], holder
+    from aicxs.engine.evolve.cli import open_store
+    from aicxs.engine.onboarding.cli import bundled_assessment, require_web_extra, web_routes
+
+    try:
+        require_web_extra()
+    except click.UsageError as err:
+        logging.getLogger("aicxs.serve").warning("no Online Assessment: %s", err.message)
+        return [], holder
+    store = open_store(store_url)
+    bundled = bundled_assessment()
+
+    def policies() -> dict[str, Any]:
+        registry = holder[0].state.service.registry
+        served = {pid: registry.get(pid) for pid in sorted(registry.by_id)}
+        return {bundled.policy.name: bundled, **{k: v for k, v in served.items() if v}}
+
+    logging.getLogger("aicxs.serve").info("Online Assessment at /assess/, kept in %s", store.shown)
+    return web_routes(store, policies, None), holder
 
 
 def require_serve_extra() -> None:
