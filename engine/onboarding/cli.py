@@ -396,8 +396,9 @@ def _assess_web(
     from starlette.applications import Starlette
 
     from aicxs.engine.evolve.cli import open_store
+    from aicxs.engine.loader import environ_as_of
 
-    date = evaluation_date(as_of) if as_of else None
+    date = evaluation_date(as_of) if as_of else environ_as_of()  # None: today, every request
     compiled = _assessed_policy(policy_path)
     store = open_store(store_url)
     app = Starlette(routes=web_routes(store, lambda: {compiled.policy.name: compiled}, date))

@@ -51,15 +51,17 @@ from aicxs.engine.console import (
     help="How often to look for changed policy files.",
 )
 @click.option(
+    "--web",
+    is_flag=True,
+    help="Also serve the Online Assessment at /assess/ and the Evolve pages at /evolve/.",
+)
+@click.option(
     "--store",
     "store_url",
     envvar="AICXS_STORE",
     metavar="URL",
-    help="Serve the Online Assessment at /assess/ and the Evolve pages at /evolve/, kept in "
-    "this store: a SQLite file (default: aicxs.sqlite here) or a SQLAlchemy URL.",
-)
-@click.option(
-    "--no-web", is_flag=True, help="Serve the API only: no Online Assessment, no Evolve pages."
+    help="With --web: where answers and recorded assessments are kept, a SQLite file "
+    "(default: aicxs.sqlite here) or a SQLAlchemy URL such as postgresql+psycopg://...",
 )
 @guarded
 def serve(
@@ -68,11 +70,11 @@ def serve(
     port: int,
     max_body: int,
     reload_interval: float,
+    web: bool,
     store_url: str | None,
-    no_web: bool,
 ) -> int:
     """Serve the policies of a folder over HTTP: POST /v1/evaluate and friends (see
-    GET /openapi.json), and the Online Assessment in a browser at /assess/."""
+    GET /openapi.json); with --web, also the Online Assessment at /assess/."""
     import logging
 
     require_serve_extra()
@@ -81,7 +83,7 @@ def serve(
     from aicxs.engine.service.server import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
-    mounts, holder = _web_mounts(store_url, no_web)
+    mounts, holder = _web_mounts(store_url) if web else ([], [])
     app = create_app(folder, max_body, reload_interval, mounts)
     holder.append(app)
     gc.enable()  # a long-running process (the `aicxs` command had it off; see cli.main)
@@ -93,22 +95,17 @@ def serve(
 SERVE_MODULES = ("starlette", "uvicorn", "anyio", "prometheus_client")
 
 
-def _web_mounts(store_url: str | None, no_web: bool) -> tuple[list[Any], list[Any]]:
+def _web_mounts(store_url: str | None) -> tuple[list[Any], list[Any]]:
     """The web assessment's and Evolve's routes, offering the bundled standard as it is and
     every policy the app serves (read from the app, which `holder` receives once built)."""
     import logging
 
-    holder: list[Any] = []
-    if no_web:
-        return [], holder
     from aicxs.engine.evolve.cli import open_store
+    from aicxs.engine.loader import environ_as_of
     from aicxs.engine.onboarding.cli import bundled_assessment, require_web_extra, web_routes
 
-    try:
-        require_web_extra()
-    except click.UsageError as err:
-        logging.getLogger("aicxs.serve").warning("no Online Assessment: %s", err.message)
-        return [], holder
+    holder: list[Any] = []
+    require_web_extra()
     store = open_store(store_url)
     bundled = bundled_assessment()
 
@@ -118,7 +115,7 @@ def _web_mounts(store_url: str | None, no_web: bool) -> tuple[list[Any], list[An
         return {bundled.policy.name: bundled, **{k: v for k, v in served.items() if v}}
 
     logging.getLogger("aicxs.serve").info("Online Assessment at /assess/, kept in %s", store.shown)
-    return web_routes(store, policies, None), holder
+    return web_routes(store, policies, environ_as_of()), holder
 
 
 def require_serve_extra() -> None:
