@@ -61,6 +61,7 @@ class Comparison:
     inputs: tuple[Change, ...]  # standard, policy, facts (sha256), as_of
     flips: tuple[Flip, ...]
     reasons: tuple[str, ...]  # the later record's verdict reasons
+    facts: tuple[FactChange, ...] = ()  # every fact whose value differs, read or not
 
 
 def compare(a: Record, b: Record) -> Comparison:
@@ -87,7 +88,33 @@ def compare(a: Record, b: Record) -> Comparison:
         inputs,
         flips,
         tuple(b.report.get("reasons", ())),
+        facts_changed(a.facts, b.facts),
     )
+
+
+def facts_changed(a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[FactChange, ...]:
+    """Every fact whose value differs between two facts documents (a value the facts lack or
+    leave empty is MISSING), by display path, in path order."""
+    before, after = _flat(a), _flat(b)
+    return tuple(
+        FactChange(p, x, y)
+        for p in sorted({*before, *after})
+        if (x := before.get(p, MISSING)) != (y := after.get(p, MISSING))
+    )
+
+
+def _flat(data: Any, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            out.update(_flat(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(data, list) and data and all(isinstance(i, Mapping) for i in data):
+        for index, item in enumerate(data):
+            name = item.get("id", index)
+            out.update(_flat(item, f"{prefix}[{name}]"))
+    elif data is not None:
+        out[prefix] = data
+    return out
 
 
 def _ident(s: RecordSummary, what: str) -> str:

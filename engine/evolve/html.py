@@ -41,11 +41,12 @@ def css() -> str:
 
 
 def csp() -> str:
-    """No fetch of any kind, no script; only our own style, pinned by its hash."""
+    """No fetch of any kind, no script; only our own style, pinned by its hash. (Served, the
+    pages also forbid framing, by a header: a <meta> policy cannot.)"""
     digest = base64.b64encode(hashlib.sha256(css().encode()).digest()).decode()
     return (
         f"default-src 'none'; style-src 'sha256-{digest}'; img-src data:; base-uri 'none'; "
-        "form-action 'self'; frame-ancestors 'none'"
+        "form-action 'self'"
     )
 
 
@@ -181,4 +182,7 @@ def _view(c: Comparison) -> dict[str, Any]:
             for f in c.flips
         ],
         "reasons": c.reasons,
+        "facts": [
+            {"path": x.path, "before": shown(x.before), "after": shown(x.after)} for x in c.facts
+        ],
     }

@@ -90,10 +90,15 @@ def _text(c: Comparison) -> Iterator[str]:
     yield ""
     if not c.flips:
         yield "No result changed status."
-        return
-    yield f"{len(c.flips)} result{'s' if len(c.flips) != 1 else ''} changed status"
+    else:
+        yield f"{len(c.flips)} result{'s' if len(c.flips) != 1 else ''} changed status"
     for f in c.flips:
         yield from _flip_text(f)
+    if c.facts:
+        yield ""
+        yield f"{len(c.facts)} fact{'s' if len(c.facts) != 1 else ''} changed"
+        for x in c.facts:
+            yield f"  {x.path}: {shown(x.before)} → {shown(x.after)}"
 
 
 def _when(r: RecordSummary) -> str:
@@ -132,6 +137,7 @@ def comparison_json(c: Comparison) -> str:
         "pillars": [_change(p) for p in c.pillars],
         "inputs": [_change(i) for i in c.inputs],
         "flipped": [_flip_json(f) for f in c.flips],
+        "facts_changed": [_fact_json(x) for x in c.facts],
         "reasons": list(c.reasons),
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -315,14 +315,19 @@ def _links(opened: Opened, step: str = form.SYSTEMS, evolve: str = "/evolve/") -
     }
 
 
-def _live(request: Request, opened: Opened) -> tuple[dict[str, Any], dict[str, str]]:
+def _live(
+    request: Request, opened: Opened, current: str = form.SYSTEMS
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The live result; its unknown facts list this step's first, the skipped ones foremost."""
     report, _ = _report(opened)
     session, base = opened.session, opened.base
-    links = {
-        p: f"{base}/step/{form.step_of(session, p)}#{form.field_id(p)}"
-        for p in report.missing_facts
-    }
-    return pages.live(report, _config(request).renderers, links), links
+    steps = {p: form.step_of(session, p) for p in report.missing_facts}
+    links = {p: f"{base}/step/{steps[p]}#{form.field_id(p)}" for p in report.missing_facts}
+    panel = pages.live(report, _config(request).renderers, links)
+    order = list(report.missing_facts)
+    ranked = sorted(order, key=lambda p: (steps[p] != current, p not in opened.skipped))
+    panel["unknown"] = [{"path": p, "href": links[p]} for p in ranked[: pages.UNKNOWN_SHOWN]]
+    return panel, links
 
 
 def _step_response(
@@ -334,7 +339,7 @@ def _step_response(
     index = [s.id for s in all_steps].index(step.id)
     sections = form.sections(session, step, clauses, opened.skipped, extra.pop("typed", None))
     hidden = sum(1 for sec in sections for f in sec.fields if not f.relevant)
-    panel, _ = _live(request, opened)
+    panel, _ = _live(request, opened, step.id)
     config = _config(request)
     return _page(
         request,
@@ -458,7 +463,7 @@ async def save_answer(request: Request) -> Response:
     _save(request, opened)
     error = outcome.refused.get(q.shown, ("", ""))[1]
     state = "ANSWERED" if session.value(q) is not None else "SKIPPED · UNKNOWN"
-    panel, _ = _live(request, opened)
+    panel, _ = _live(request, opened, step.id)
     p = form.progress(session, step, opened.skipped)
     body = {
         "error": error,
@@ -467,7 +472,8 @@ async def save_answer(request: Request) -> Response:
         "live": pages.live_html(panel, _links(opened, step.id, _config(request).evolve)),
         "progress": f"{p.answered} answered, {p.skipped} skipped, {p.todo} to answer",
     }
-    return Response(pages.json_body(body), 422 if error else 200, media_type="application/json")
+    # 200 even when the answer is refused: the request did what it should (said why).
+    return Response(pages.json_body(body), media_type="application/json")
 
 
 # ---- the facts, the report, the record ------------------------------------------------------
