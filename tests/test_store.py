@@ -307,3 +307,20 @@ def test_the_store_copy_of_the_facts_is_json(store: Store) -> None:
     ident = record(store, "policies/retail-bank.aicx", "policies/retail-bank.facts.yaml")
     facts = copy.deepcopy(dict(store.get(ident).facts))
     assert json.loads(json.dumps(facts)) == facts  # dates and durations as text
+
+
+def test_the_python_api_records_an_evaluation(store_url: str) -> None:
+    import aicxs
+
+    policy = aicxs.load_policy("policies/telecom.aicx")
+    report = policy.evaluate("policies/telecom.facts.yaml", as_of=AS_OF)
+    assert aicxs.record(report, policy, store=store_url, label="Q4") == 1
+    assert aicxs.record(report, policy, store=store_url) == 2
+    kept = open_store(store_url)
+    assert [(r.origin, r.label) for r in kept.history()] == [
+        ("api", "Q4"),
+        ("api", "Velocity Telecom"),
+    ]
+    kept.close()
+    with pytest.raises(ValueError, match=r"report must be an aicxs\.Report"):
+        aicxs.record(policy, policy, store=store_url)  # type: ignore[arg-type]

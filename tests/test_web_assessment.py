@@ -371,3 +371,12 @@ def test_assess_web_refuses_a_port_in_use() -> None:
         port = str(taken.getsockname()[1])
         r = run_cli("assess", "--web", "--port", port, "--store", ":memory:")
     assert r.exit_code == 2 and f"port {port} cannot be used" in r.stderr
+
+
+def test_assess_web_takes_no_terminal_options() -> None:
+    r = run_cli("assess", "--web", "--answers", "answers.yaml")
+    assert (
+        r.exit_code == 2
+        and "`--answers` and `-o` are for the questionnaire in the terminal" in r.stderr
+    )
+    assert run_cli("assess", "--web", "-o", "facts.yaml").exit_code == 2

@@ -191,7 +191,7 @@ def test_without_javascript_the_save_buttons_keep_every_answer(no_script: Visit)
     page.wait_for_url(re.compile(r".*/step/P1\?saved=1$"))
     page.reload()
     assert question.get_by_label("No", exact=True).is_checked()
-    assert page.get_by_role("status").inner_text() == "Saved."
+    assert page.locator("p.saved[role=status]").inner_text() == "Saved."
     page.get_by_role("link", name="P4 Human-AI Collaboration").click()
     share = page.locator("fieldset.q[data-name='organisation.training.staff_trained_share'] input")
     share.fill("72")

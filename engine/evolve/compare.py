@@ -69,7 +69,7 @@ def compare(a: Record, b: Record) -> Comparison:
     inputs = (
         Change("standard", _ident(sa, "standard"), _ident(sb, "standard")),
         Change("policy", _ident(sa, "policy"), _ident(sb, "policy")),
-        Change("facts", sa.facts_sha256, sb.facts_sha256),
+        Change("facts", f"sha256:{sa.facts_sha256[:12]}", f"sha256:{sb.facts_sha256[:12]}"),
         Change("as_of", sa.as_of, sb.as_of),
     )
     before, after = _results(a.report), _results(b.report)
@@ -192,13 +192,14 @@ def _flip(
         held = "the later" if ra is None else "the earlier"
         why.append(f"only {held} record has it: the standard or the policy changed")
     also = " also" if why else ""
+    dated = _reads_the_date(ra) or _reads_the_date(rb)
     for change in inputs:
         if change.changed and change.name in ("standard", "policy"):
             why.append(f"the {change.name}{also} changed ({change.before} → {change.after})")
-        elif change.changed and change.name == "as_of":
+        elif change.changed and change.name == "as_of" and dated:
             why.append(
-                f"the evaluation date{also} changed ({change.before} → {change.after}), which "
-                "rules on dates and ages read"
+                f"the evaluation date{also} changed ({change.before} → {change.after}), and "
+                "its check measures time up to it"
             )
     if not why:
         why.append("no input it reads changed")
@@ -217,6 +218,31 @@ def _links(result: Mapping[str, Any] | None) -> list[str]:
     if result is None:
         return []
     return [*result.get("blocked_by", ()), *(c["id"] for c in result.get("covers", ()))]
+
+
+DATE_FUNCTIONS = (
+    "age(",
+    "days_since(",
+    "today(",
+)  # the checks' functions that read the evaluation date
+
+
+def _reads_the_date(result: Mapping[str, Any] | None) -> bool:
+    """Whether the result's explanation shows a function of the evaluation date."""
+    return any(f in _text(result) for f in DATE_FUNCTIONS)
+
+
+def _text(result: Mapping[str, Any] | None) -> str:
+    exprs: list[str] = []
+    stack: list[Any] = [result.get("explanation") if result else None]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            exprs.append(str(node.get("expr", "")))
+            stack.extend(node.get("conditions", ()))
+            for item in node.get("items", ()):
+                stack.extend(item.get(part) for part in ("where", "check"))
+    return "\n".join(exprs)
 
 
 def _reads(result: Mapping[str, Any] | None) -> Iterator[str]:

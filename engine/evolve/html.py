@@ -102,13 +102,21 @@ def evolution_chart(records: Sequence[RecordSummary]) -> dict[str, Any]:
         ]
     lines = []
     for number, (name, values) in enumerate(series.items()):
-        points = " ".join(f"{x},{y(v)}" for x, v in zip(xs, values, strict=True) if v is not None)
+        # Pillars at the same level would hide each other: each line is drawn a little apart
+        # (the table below the chart has the exact levels).
+        nudge = 0.0 if number == 0 else (number - 3.5) * 2.5
+        dots = [
+            {"x": x, "y": round(y(v) + nudge, 1), "level": v}
+            for x, v in zip(xs, values, strict=True)
+            if v is not None
+        ]
         lines.append(
             {
                 "name": name,
                 "css": f"p{number}",
                 "overall": number == 0,
-                "points": points,
+                "points": " ".join(f"{d['x']},{d['y']}" for d in dots),
+                "dots": dots,
                 "values": ", ".join("-" if v is None else str(v) for v in values),
             }
         )

@@ -113,8 +113,6 @@ def _level(n: int | None) -> str:
 
 
 def _short(i: Change) -> str:
-    if i.name == "facts":
-        return f"changed (sha256 {str(i.before)[:12]} → {str(i.after)[:12]})"
     return f"changed ({i.before} → {i.after})"
 
 

@@ -154,6 +154,12 @@ def assess(
     from aicxs.engine.render import report_text
 
     if web:
+        given = click.get_current_context().get_parameter_source("output")
+        if answers_path is not None or given is click.core.ParameterSource.COMMANDLINE:
+            raise click.UsageError(
+                "`--answers` and `-o` are for the questionnaire in the terminal; with `--web` "
+                "the answers are kept in the store, and the browser downloads the facts file"
+            )
         return _assess_web(policy_path, as_of, port, store_url)
     date = evaluation_date(as_of)
     compiled = _assessed_policy(policy_path)

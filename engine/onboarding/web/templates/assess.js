@@ -34,6 +34,8 @@
       other.disabled = !relevant;
     }
     if (live && reply.live) live.innerHTML = reply.live;
+    const announce = document.getElementById("announce");
+    if (announce) announce.textContent = reply.error ? "Not saved: " + reply.error : "Saved.";
     const progress = document.getElementById("progress");
     if (progress && reply.progress) progress.textContent = reply.progress;
   });
