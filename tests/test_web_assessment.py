@@ -380,3 +380,26 @@ def test_assess_web_takes_no_terminal_options() -> None:
         and "`--answers` and `-o` are for the questionnaire in the terminal" in r.stderr
     )
     assert run_cli("assess", "--web", "-o", "facts.yaml").exit_code == 2
+
+
+def test_questions_the_answers_make_irrelevant_are_hidden(site: Site) -> None:
+    client, base, token = begin(site)
+    client.post(f"{base}/systems", data={"csrf": token, "add": "bot"})
+    disclosure = "systems[bot].disclosure.at_first_turn"
+    shown = re.compile(
+        r'<fieldset class="q" id="q-[0-9a-f]+" data-name="' + re.escape(disclosure) + '">'
+    )
+    assert shown.search(client.get(f"{base}/step/P5").text)  # unknown whether customer-facing
+    r = client.post(
+        f"{base}/answer",
+        data={
+            "csrf": token,
+            "question": "systems[bot].customer_facing",
+            "systems[bot].customer_facing": "no",
+        },
+    )
+    assert r.json()["relevant"]["systems[bot].customer_facing"] is True
+    page = client.get(f"{base}/step/P5").text
+    hidden = re.compile(r'data-name="' + re.escape(disclosure) + '" hidden disabled>')
+    assert hidden.search(page) and not shown.search(page)
+    assert re.search(r"\d+ questions hidden: your answers make them irrelevant", page)

@@ -62,17 +62,17 @@ def assessment_routes(config: Config) -> list[BaseRoute]:
     """The routes to mount into a Starlette app: `/assess/...` and `/` leading there."""
     app = Starlette(
         routes=[
-            Route("/", home, methods=["GET"]),
-            Route("/start", start, methods=["POST"]),
-            Route("/import", import_facts, methods=["POST"]),
-            Route("/{draft}/", overview, methods=["GET"]),
-            Route("/{draft}/step/{step}", show_step, methods=["GET"]),
-            Route("/{draft}/step/{step}", save_step, methods=["POST"]),
-            Route("/{draft}/systems", change_systems, methods=["POST"]),
-            Route("/{draft}/answer", save_answer, methods=["POST"]),
-            Route("/{draft}/facts.yaml", export, methods=["GET"]),
-            Route("/{draft}/report", report_page, methods=["GET"]),
-            Route("/{draft}/finish", finish, methods=["POST"]),
+            Route("/", _threaded(home), methods=["GET"]),
+            Route("/start", _threaded(start), methods=["POST"]),
+            Route("/import", _threaded(import_facts), methods=["POST"]),
+            Route("/{draft}/", _threaded(overview), methods=["GET"]),
+            Route("/{draft}/step/{step}", _threaded(show_step), methods=["GET"]),
+            Route("/{draft}/step/{step}", _threaded(save_step), methods=["POST"]),
+            Route("/{draft}/systems", _threaded(change_systems), methods=["POST"]),
+            Route("/{draft}/answer", _threaded(save_answer), methods=["POST"]),
+            Route("/{draft}/facts.yaml", _threaded(export), methods=["GET"]),
+            Route("/{draft}/report", _threaded(report_page), methods=["GET"]),
+            Route("/{draft}/finish", _threaded(finish), methods=["POST"]),
         ],
         exception_handlers={HTTPException: _on_http_error},
     )
@@ -102,11 +102,23 @@ def _browser(request: Request) -> Browser | None:
     return _drafts(request).browser(request.cookies.get(COOKIE))
 
 
-async def _form(request: Request) -> tuple[Browser, Any]:
-    """The posted form, once its CSRF token is the browser's own."""
+def _threaded(work: Callable[[Request, Any], Response]) -> Callable[[Request], Any]:
+    """An endpoint whose work (the database, evaluations) runs in a worker thread, off the
+    event loop; a POST's form is read first."""
+
+    async def endpoint(request: Request) -> Response:
+        got = None
+        if request.method == "POST":
+            got = await request.form(max_files=1, max_fields=5000, max_part_size=MAX_IMPORT)
+        return await anyio.to_thread.run_sync(work, request, got)
+
+    return endpoint
+
+
+def _checked(request: Request, got: Any) -> Browser:
+    """The browser that posted the form, once the form's CSRF token is that browser's own."""
     browser = _browser(request)
-    got = await request.form(max_files=1, max_fields=5000, max_part_size=MAX_IMPORT)
-    token = got.get("csrf")
+    token = got.get("csrf") if got is not None else None
     if (
         browser is None
         or not isinstance(token, str)
@@ -116,7 +128,7 @@ async def _form(request: Request) -> tuple[Browser, Any]:
             403,
             "This form has expired or was not sent by this site. Reload the page and try again.",
         )
-    return browser, got
+    return browser
 
 
 @dataclass
@@ -151,7 +163,15 @@ def _open(request: Request, browser: Browser | None = None) -> Opened:
             f"are kept: download them at {PREFIX}/{draft.id}/facts.yaml.",
         )
     as_of = config.as_of or dt.date.today()
-    doc = compiled.parse_facts(draft.facts_text, "assessment.facts.yaml")
+    try:
+        doc = compiled.parse_facts(draft.facts_text, "assessment.facts.yaml")
+    except DiagnosticError:  # the served policy changed, and its facts no longer fit
+        raise HTTPException(
+            409,
+            f"The policy `{draft.policy}` has changed since this assessment began, and its "
+            f"answers no longer fit it. They are kept: download them at {PREFIX}/{draft.id}/"
+            "facts.yaml, correct them, and import them to continue.",
+        ) from None
     session = Session(compiled, doc.data, doc.evidence, as_of)
     return Opened(browser, draft, compiled, session, set(draft.skipped), as_of)  # type: ignore[arg-type]
 
@@ -191,7 +211,7 @@ def _headers(policy: str) -> dict[str, str]:
 
 async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    heading = {403: "Not allowed", 404: "Not found", 409: "Policy not served"}.get(
+    heading = {403: "Not allowed", 404: "Not found", 409: "The policy has changed"}.get(
         exc.status_code, "Something is wrong"
     )
     message = (
@@ -208,7 +228,7 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
 # ---- start, continue, import ----------------------------------------------------------------
 
 
-async def home(request: Request) -> Response:
+def home(request: Request, got: Any) -> Response:
     browser, cookie = _browser(request), None
     if browser is None:
         cookie, browser = _drafts(request).new_browser()
@@ -216,7 +236,7 @@ async def home(request: Request) -> Response:
     if cookie is not None:
         response.set_cookie(
             COOKIE, cookie, max_age=COOKIE_AGE, path="/", httponly=True, samesite="lax",
-            secure=_config(request).secure_cookie,
+            secure=_config(request).secure_cookie or request.url.scheme == "https",
         )  # fmt: skip
     return response
 
@@ -251,8 +271,8 @@ def _policy(request: Request, wanted: Any) -> CompiledPolicy:
     return compiled
 
 
-async def start(request: Request) -> Response:
-    browser, got = await _form(request)
+def start(request: Request, got: Any) -> Response:
+    browser = _checked(request, got)
     compiled = _policy(request, got.get("policy"))
     label = str(got.get("label") or "").strip()[:200]
     title = f"{label or compiled.policy.title} — facts, recorded with the Online Assessment"
@@ -261,20 +281,20 @@ async def start(request: Request) -> Response:
     return RedirectResponse(f"{PREFIX}/{ident}/step/{form.SYSTEMS}", 303)
 
 
-async def import_facts(request: Request) -> Response:
-    browser, got = await _form(request)
+def import_facts(request: Request, got: Any) -> Response:
+    browser = _checked(request, got)
     compiled = _policy(request, got.get("policy"))
     upload = got.get("facts")
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise HTTPException(400, "Choose a facts file to import.")
     name = upload.filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:120]
-    data = await upload.read(MAX_IMPORT + 1)
+    data = upload.file.read(MAX_IMPORT + 1)
     try:
         if len(data) > MAX_IMPORT:
             raise HTTPException(413, f"The file is larger than {MAX_IMPORT // 1048576} MiB.")
         text = decode(name, data)
         shown = name if name.endswith(".json") else re.sub(r"\.json$", "", name)
-        doc = await anyio.to_thread.run_sync(compiled.parse_facts, text, shown)
+        doc = compiled.parse_facts(text, shown)
     except DiagnosticError as err:
         problem = f"`{name}` cannot be imported"
         details = render_text(err.diagnostics)
@@ -286,7 +306,7 @@ async def import_facts(request: Request) -> Response:
     return RedirectResponse(f"{PREFIX}/{ident}/step/{form.SYSTEMS}", 303)
 
 
-async def overview(request: Request) -> Response:
+def overview(request: Request, got: Any) -> Response:
     return RedirectResponse(f"{PREFIX}/{request.path_params['draft']}/step/{form.SYSTEMS}", 303)
 
 
@@ -383,13 +403,13 @@ def _systems(opened: Opened) -> list[dict[str, Any]]:
     return out
 
 
-async def show_step(request: Request) -> Response:
-    opened = await anyio.to_thread.run_sync(_open, request)
+def show_step(request: Request, got: Any) -> Response:
+    opened = _open(request)
     return _step_response(request, opened, _step(opened, request.path_params["step"]))
 
 
-async def save_step(request: Request) -> Response:
-    browser, got = await _form(request)
+def save_step(request: Request, got: Any) -> Response:
+    browser = _checked(request, got)
     opened = _open(request, browser)
     step = _step(opened, request.path_params["step"])
     fields = {k: v for k, v in got.items() if isinstance(v, str)}
@@ -410,8 +430,8 @@ async def save_step(request: Request) -> Response:
     return RedirectResponse(f"{opened.base}/step/{step.id}?saved=1", 303)
 
 
-async def change_systems(request: Request) -> Response:
-    browser, got = await _form(request)
+def change_systems(request: Request, got: Any) -> Response:
+    browser = _checked(request, got)
     opened = _open(request, browser)
     session = opened.session
     lists = session.item_lists()
@@ -440,10 +460,10 @@ async def change_systems(request: Request) -> Response:
     return RedirectResponse(f"{opened.base}/step/{form.SYSTEMS}?saved=1", 303)
 
 
-async def save_answer(request: Request) -> Response:
+def save_answer(request: Request, got: Any) -> Response:
     """One answer from the script: saved at once; the reply says whether it was refused, which
     questions of the page can still matter, and the live result."""
-    browser, got = await _form(request)
+    browser = _checked(request, got)
     opened = _open(request, browser)
     wanted = str(got.get("question") or "")
     session = opened.session
@@ -479,7 +499,7 @@ async def save_answer(request: Request) -> Response:
 # ---- the facts, the report, the record ------------------------------------------------------
 
 
-async def export(request: Request) -> Response:
+def export(request: Request, got: Any) -> Response:
     browser = _browser(request)
     draft = _drafts(request).get(browser, request.path_params["draft"]) if browser else None
     if draft is None:
@@ -495,12 +515,10 @@ async def export(request: Request) -> Response:
     )
 
 
-async def report_page(request: Request) -> Response:
-    opened = await anyio.to_thread.run_sync(_open, request)
+def report_page(request: Request, got: Any) -> Response:
+    opened = _open(request)
     recorded = request.query_params.get("recorded", "")
-    page = await anyio.to_thread.run_sync(
-        _final_page, opened, _config(request), int(recorded) if recorded.isdigit() else None
-    )
+    page = _final_page(opened, _config(request), int(recorded) if recorded.isdigit() else None)
     return HTMLResponse(page, headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
 
 
@@ -512,8 +530,8 @@ def _final_page(opened: Opened, config: Config, recorded: int | None) -> str:
     return config.renderers.report_html(report, opened.compiled, section)
 
 
-async def finish(request: Request) -> Response:
-    browser, _ = await _form(request)
+def finish(request: Request, got: Any) -> Response:
+    browser = _checked(request, got)
     opened = _open(request, browser)
     config = _config(request)
 
@@ -522,5 +540,5 @@ async def finish(request: Request) -> Response:
         label = opened.draft.label or opened.compiled.policy.title
         return config.store.record(report, opened.compiled, facts, "web", label).id
 
-    ident = await anyio.to_thread.run_sync(keep)
+    ident = keep()
     return RedirectResponse(f"{opened.base}/report?recorded={ident}", 303)
