@@ -179,9 +179,17 @@ def test_a_person_takes_the_assessment_and_compares_two_results(
     assert re.search(r"organisation\.governance\.body_exists\s+missing\s+false", changed)
 
 
+UNLABELLED = """els => els.filter(e => !(e.labels && e.labels.length) && !e.getAttribute("aria-label"))
+    .map(e => e.name || e.id)"""
+
+
 def test_without_javascript_the_save_buttons_keep_every_answer(no_script: Visit) -> None:
     page = start(no_script, "Northwind <Utilities>")
     assert page.locator("h1").inner_text() == "Northwind <Utilities>"
+    fields = page.locator("main input:not([type=hidden]), main select")
+    assert fields.count() > 30 and fields.evaluate_all(UNLABELLED) == []  # every field labelled
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
     question = page.locator("fieldset.q[data-name='organisation.strategy.documented']")
     question.get_by_label("No", exact=True).check()
     page.locator("fieldset.q[data-name='organisation.strategy.last_reviewed'] input").fill(
