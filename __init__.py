@@ -21,6 +21,7 @@ from aicxs.engine.api import (
     load_policy,
     load_standard,
     parse_policy,
+    record,
 )
 from aicxs.engine.facts import FactsDocument as Facts
 from aicxs.engine.outcome import (
@@ -62,4 +63,5 @@ __all__ = [
     "load_policy",
     "load_standard",
     "parse_policy",
+    "record",
 ]

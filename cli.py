@@ -35,6 +35,8 @@ COMMANDS = {
     "assess": "aicxs.engine.onboarding.cli:assess",
     "roadmap": "aicxs.engine.onboarding.cli:roadmap",
     "serve": "aicxs.engine.service.cli:serve",
+    "history": "aicxs.engine.evolve.cli:history",
+    "compare": "aicxs.engine.evolve.cli:compare",
 }
 
 

@@ -218,3 +218,21 @@ def _standard_argument(
     if isinstance(value, Standard):
         return value._loaded
     return _path_argument(value, "standard")
+
+
+def record(report: Report, policy: Policy, *, store: str | None = None, label: str = "") -> int:
+    """Keep an evaluation of `policy` in the store of evaluations (the Evolve stage) and return
+    its number, as `aicxs history` lists it. `store`: a SQLite file or a SQLAlchemy URL
+    (default: `aicxs.sqlite` in the current folder); needs `pip install 'aicxs[store]'`."""
+    if not isinstance(report, Report):
+        raise ValueError(f"report must be an aicxs.Report, not {type(report).__name__}")
+    if not isinstance(policy, Policy):
+        raise ValueError(f"policy must be an aicxs.Policy, not {type(policy).__name__}")
+    from aicxs.engine.store import open_store
+
+    opened = open_store(store)
+    try:
+        kept = opened.record(report, policy._compiled, report.facts, "api", label)
+    finally:
+        opened.close()
+    return kept.id

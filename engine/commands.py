@@ -28,6 +28,7 @@ from aicxs.engine.console import (
     spec_option,
     use_colour,
 )
+from aicxs.engine.evolve.cli import open_store, store_option
 from aicxs.engine.service.cli import check_batch
 
 
@@ -67,6 +68,10 @@ from aicxs.engine.service.cli import check_batch
     help="With --format json: add `provenance`, the tool's version and the SHA-256 of the "
     "standard, policy and facts files (html and oscal always carry it).",
 )
+@click.option(
+    "--record", is_flag=True, help="Keep this evaluation in the store (see `aicxs history`)."
+)
+@store_option
 @batch_options
 @guarded
 def check(
@@ -79,6 +84,8 @@ def check(
     output: str | None,
     verbose: bool,
     with_provenance: bool,
+    record: bool,
+    store_url: str | None,
     **batch: Any,
 ) -> int:
     """Evaluate POLICY against the organisation's facts; give the verdict and why.
@@ -92,14 +99,21 @@ def check(
     from aicxs.engine.render import report_json, report_markdown, report_text
 
     if batch["batch_path"] is not None or facts_path is None:
+        if record:
+            raise click.UsageError("`--record` keeps one evaluation: give `--facts FILE`")
         return check_batch(policy, facts_path, spec_path, as_of, fmt, mode, output, **batch)
     date = evaluation_date(as_of)
     mode = mode or "fails"
     compiled = load_policy(policy, spec_path)
     facts = compiled.load_facts(facts_path)
-    report = compiled.evaluate(facts, date, explain=explain_mode(mode))
+    report = compiled.evaluate(facts, date, explain="full" if record else explain_mode(mode))
     if with_provenance:  # not by default: the JSON stays the bytes the API and service give
         report = replace(report, provenance=provenance(compiled, facts))
+    if record:
+        store = open_store(store_url)
+        kept = store.record(report, compiled, facts, "check")
+        store.close()
+        echo(f"recorded as #{kept.id} in {store.shown} (see `aicxs history`)", err=True)
     if fmt == "json":
         emit(json_dumps(report_json(report, mode)) + "\n", output)
     elif fmt == "markdown":

@@ -2,7 +2,7 @@
 
 Imports flow one way: the language (`aicxs_dsl`) knows nothing of the engine; the evaluation
 pipeline (`engine/*.py`) knows nothing of its wings; a wing (authoring, testing, onboarding,
-service, reports) uses the pipeline and never another wing; there is no import circle; and only
+service, reports, evolve) uses the pipeline and never another wing; there is no import circle; and only
 the CLI (`cli.py`, `engine/console.py`, `engine/commands.py`, the wings' `cli.py`) prints, exits
 or imports click. Every import counts, those inside functions and under `TYPE_CHECKING` too.
 """
@@ -16,7 +16,7 @@ import networkx as nx
 
 from tests.conftest import ROOT
 
-WINGS = ("authoring", "testing", "onboarding", "service", "reports")
+WINGS = ("authoring", "testing", "onboarding", "service", "reports", "evolve")
 CLI = {"aicxs.cli", "aicxs.__main__", "aicxs.engine.console", "aicxs.engine.commands"} | {
     f"aicxs.engine.{w}.cli" for w in WINGS
 }

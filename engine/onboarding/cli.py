@@ -24,6 +24,7 @@ from aicxs.engine.console import (
     output_options,
     use_colour,
 )
+from aicxs.engine.evolve.cli import store_option
 
 _MINIMAL_POLICY = """\
 policy assessment implements {standard} {version} {{
@@ -158,6 +159,20 @@ def _check_level(std: Any, level: int, option: str) -> None:
     "file under `skipped:`).",
 )
 @as_of_option
+@click.option(
+    "--web",
+    is_flag=True,
+    help="Take the assessment in a web browser instead: start it on this computer and print "
+    "the address to open.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8181,
+    show_default=True,
+    help="With --web: the port (0: any free one).",
+)
+@store_option
 @guarded
 def assess(
     policy_path: str | None,
@@ -166,6 +181,9 @@ def assess(
     answers_path: str | None,
     ask_skipped: bool,
     as_of: str | None,
+    web: bool,
+    port: int,
+    store_url: str | None,
 ) -> int:
     """The Online Assessment of POLICY (default: the bundled standard as it is): answer
     questions, get the facts file and a first verdict. At any question, `back` takes the
@@ -175,6 +193,14 @@ def assess(
     from aicxs.engine.render import report_text
 
     policy_path = _policy_argument(policy_path, policy_option)
+    if web:
+        given = click.get_current_context().get_parameter_source("output")
+        if answers_path is not None or given is click.core.ParameterSource.COMMANDLINE:
+            raise click.UsageError(
+                "`--answers` and `-o` are for the questionnaire in the terminal; with `--web` "
+                "the answers are kept in the store, and the browser downloads the facts file"
+            )
+        return _assess_web(policy_path, as_of, port, store_url)
     date = evaluation_date(as_of)
     compiled = _assessed_policy(policy_path)
     out = Path(output)
@@ -411,3 +437,86 @@ def roadmap(
     else:
         emit(roadmap_text(plan), output)
     return EXIT_FAILED if plan.steps else EXIT_OK
+
+
+# ---- the web assessment ---------------------------------------------------------------------
+
+
+def web_routes(
+    store: Any, policies: Callable[[], dict[str, Any]], as_of: dt.date | None
+) -> list[Any]:
+    """The web assessment and the Evolve pages, as routes to serve: the CLI wires the wings
+    together (the assessment shows the HTML report's chart and page, made by `reports`)."""
+    from aicxs.engine.evolve.web import evolve_routes
+    from aicxs.engine.onboarding.web.app import Config, assessment_routes
+    from aicxs.engine.onboarding.web.pages import Renderers
+    from aicxs.engine.reports.html import maturity_chart_svg, report_css, report_html
+
+    renderers = Renderers(
+        lambda report, compiled, extra: report_html(report, compiled, "fails", extra),
+        maturity_chart_svg,
+        report_css(),
+    )
+    config = Config(policies, store, renderers, as_of)
+    return [*assessment_routes(config), *evolve_routes(store)]
+
+
+def bundled_assessment() -> Any:
+    """The bundled standard as it is, as a policy to assess against."""
+    return _assessed_policy(None)
+
+
+WEB_MODULES = ("starlette", "uvicorn", "anyio", "sqlalchemy", "multipart")
+
+
+def require_web_extra() -> None:
+    """The web assessment's dependencies are an extra; say which to install when missing."""
+    import importlib.util
+
+    missing = [m for m in WEB_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        raise click.UsageError(
+            f"the web assessment needs its dependencies ({', '.join(missing)} missing): "
+            "pip install 'aicxs[web]'"
+        )
+
+
+def _assess_web(
+    policy_path: str | None, as_of: str | None, port: int, store_url: str | None
+) -> int:
+    import gc
+    import socket
+
+    require_web_extra()
+    import uvicorn
+    from starlette.applications import Starlette
+
+    from aicxs.engine.evolve.cli import open_store
+    from aicxs.engine.loader import environ_as_of
+
+    date = evaluation_date(as_of) if as_of else environ_as_of()  # None: today, every request
+    compiled = _assessed_policy(policy_path)
+    store = open_store(store_url)
+    app = Starlette(routes=web_routes(store, lambda: {compiled.policy.name: compiled}, date))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError as err:
+        sock.close()
+        raise click.BadParameter(
+            f"port {port} cannot be used ({(err.strerror or str(err)).lower()}): give another "
+            "with `--port`, or 0 for any free one",
+            param_hint="--port",
+        ) from None
+    address = f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    echo(f"Online Assessment · {compiled.standard.name} · policy {compiled.policy.name}")
+    echo(f"Open {address} in your web browser.")
+    echo(f"Answers and recorded assessments are kept in {store.shown}. Ctrl-C stops.")
+    gc.enable()
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        store.close()
+    return EXIT_OK

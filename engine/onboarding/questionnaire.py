@@ -395,3 +395,25 @@ class Session:
 
     def _relevant(self, q: Question) -> bool:
         return relevant(self, q)
+
+    # -- the same questions as pages (engine/onboarding/web): read and answer in any order -----
+
+    def questions(self, group: Group | None = None) -> list[Question]:
+        """The questions of one group (of all, if None), items expanded, in asking order."""
+        return list(self._questions(None if group is None else [group]))
+
+    def relevant(self, q: Question) -> bool:
+        """Whether the answer can still matter, given the answers so far."""
+        return self._relevant(q)
+
+    def value(self, q: Question) -> Any:
+        """The recorded answer, or None (unknown)."""
+        return self._value(q)
+
+    def answer(self, q: Question, value: Any) -> None:
+        """Record an answer; None makes the fact unknown again."""
+        self._set(q, value)
+
+    def item_lists(self) -> list[str]:
+        """The lists whose items are added one by one (`systems`)."""
+        return self._item_lists()

@@ -264,3 +264,19 @@ def schema_bounds(schema: Mapping[str, Any], path: tuple[str, ...]) -> Bounds | 
     if low is None and high is None:
         return None
     return Bounds(low, high, "exclusiveMinimum" in node, "exclusiveMaximum" in node)
+
+
+def clauses_reading(compiled: CompiledPolicy) -> dict[tuple[str, ...], list[str]]:
+    """For each fact of the vocabulary, the clauses whose checks (or whose organisation rules'
+    or key requirements' checks) read it, in the standard's order."""
+    facts = {path: Fact(path, fld, None) for path, fld in leaves(compiled.vocabulary)}
+    std = compiled.standard
+    out: dict[tuple[str, ...], list[str]] = {}
+    for clause_id, clause in std.clauses.items():
+        checks = [clause.check, *(r.check for r in compiled.plan.rules_for.get(clause_id, ()))]
+        for check in checks:
+            for path, _ in _reads(check, (), {}) if check is not None else ():
+                for leaf in _leaves_under(path, facts):
+                    if clause_id not in out.setdefault(leaf, []):
+                        out[leaf].append(clause_id)
+    return out

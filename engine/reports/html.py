@@ -20,6 +20,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+from markupsafe import Markup
 
 from aicxs.engine.explain import LABEL, node_json
 from aicxs.engine.outcome import Report, Result, Status
@@ -52,7 +53,11 @@ CHART_BAR = 18
 CHART_TOP = 34
 
 
-def report_html(report: Report, compiled: CompiledPolicy, mode: str = "fails") -> str:
+def report_html(
+    report: Report, compiled: CompiledPolicy, mode: str = "fails", extra: Markup | None = None
+) -> str:
+    """The page; `extra` is a section of the caller's, shown after the verdict (the web
+    assessment's roadmap), already escaped and styled only with the report's own classes."""
     css = _asset("report.css")
     page = (
         _environment()
@@ -62,9 +67,21 @@ def report_html(report: Report, compiled: CompiledPolicy, mode: str = "fails") -
             css=css,
             script=PRINT_SCRIPT,
             csp=_csp(css, PRINT_SCRIPT),
+            extra=extra,
         )
     )
     return page.lstrip()
+
+
+def maturity_chart_svg(report: Report) -> Markup:
+    """The report's maturity chart alone (the same SVG), for pages that show it elsewhere."""
+    chart = _environment().get_template("maturity-chart.svg.j2")
+    return Markup(chart.render(ch=maturity_chart(report)).strip())
+
+
+def report_css() -> str:
+    """The report's stylesheet, for pages that show its chart and badges."""
+    return _asset("report.css")
 
 
 @functools.lru_cache(maxsize=1)

@@ -52,10 +52,31 @@ from aicxs.engine.console import (
     metavar="SECONDS",
     help="How often to look for changed policy files.",
 )
+@click.option(
+    "--web",
+    is_flag=True,
+    help="Also serve the Online Assessment at /assess/ and the Evolve pages at /evolve/.",
+)
+@click.option(
+    "--store",
+    "store_url",
+    envvar="AICXS_STORE",
+    metavar="URL",
+    help="With --web: where answers and recorded assessments are kept, a SQLite file "
+    "(default: aicxs.sqlite here) or a SQLAlchemy URL such as postgresql+psycopg://...",
+)
 @guarded
-def serve(folder: Path, host: str, port: int, max_body: int, reload_interval: float) -> int:
+def serve(
+    folder: Path,
+    host: str,
+    port: int,
+    max_body: int,
+    reload_interval: float,
+    web: bool,
+    store_url: str | None,
+) -> int:
     """Serve the policies of a folder over HTTP: POST /v1/evaluate and friends (see
-    GET /openapi.json)."""
+    GET /openapi.json); with --web, also the Online Assessment at /assess/."""
     import logging
 
     require_serve_extra()
@@ -64,7 +85,9 @@ def serve(folder: Path, host: str, port: int, max_body: int, reload_interval: fl
     from aicxs.engine.service.server import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
-    app = create_app(folder, max_body, reload_interval)
+    mounts, holder = _web_mounts(store_url) if web else ([], [])
+    app = create_app(folder, max_body, reload_interval, mounts)
+    holder.append(app)
     gc.enable()  # a long-running process (the `aicxs` command had it off; see cli.main)
     gc.freeze()  # what is loaded now lives as long as the server: never scan it again
     uvicorn.run(app, host=host, port=port, log_level="info")
@@ -72,6 +95,29 @@ def serve(folder: Path, host: str, port: int, max_body: int, reload_interval: fl
 
 
 SERVE_MODULES = ("starlette", "uvicorn", "anyio", "prometheus_client")
+
+
+def _web_mounts(store_url: str | None) -> tuple[list[Any], list[Any]]:
+    """The web assessment's and Evolve's routes, offering the bundled standard as it is and
+    every policy the app serves (read from the app, which `holder` receives once built)."""
+    import logging
+
+    from aicxs.engine.evolve.cli import open_store
+    from aicxs.engine.loader import environ_as_of
+    from aicxs.engine.onboarding.cli import bundled_assessment, require_web_extra, web_routes
+
+    holder: list[Any] = []
+    require_web_extra()
+    store = open_store(store_url)
+    bundled = bundled_assessment()
+
+    def policies() -> dict[str, Any]:
+        registry = holder[0].state.service.registry
+        served = {pid: registry.get(pid) for pid in sorted(registry.by_id)}
+        return {bundled.policy.name: bundled, **{k: v for k, v in served.items() if v}}
+
+    logging.getLogger("aicxs.serve").info("Online Assessment at /assess/, kept in %s", store.shown)
+    return web_routes(store, policies, environ_as_of()), holder
 
 
 def require_serve_extra() -> None:

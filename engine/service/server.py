@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from aicxs import spec
 from aicxs.aicxs_dsl.diagnostics import DiagnosticError, did_you_mean, render_text
@@ -283,9 +283,13 @@ def bundled_standards() -> list[dict[str, Any]]:
 
 
 def create_app(
-    folder: Path, max_body: int = MAX_BODY_BYTES, reload_interval: float = RELOAD_INTERVAL
+    folder: Path,
+    max_body: int = MAX_BODY_BYTES,
+    reload_interval: float = RELOAD_INTERVAL,
+    mounts: Sequence[BaseRoute] = (),
 ) -> Starlette:
-    """The decision service for the policy files in `folder`, compiled now."""
+    """The decision service for the policy files in `folder`, compiled now. `mounts` are more
+    routes served beside the API (the web assessment and the Evolve pages, wired by the CLI)."""
     registry = PolicyRegistry(folder)
     service = Service(registry, Metrics(), max_body, bundled_standards())
     service.record(registry.refresh(), counted=False)
@@ -298,7 +302,7 @@ def create_app(
             tasks.cancel_scope.cancel()
 
     app = Starlette(
-        routes=ROUTES,
+        routes=[*ROUTES, *mounts],
         middleware=[
             Middleware(
                 MetricsMiddleware,

@@ -1,0 +1,1 @@
+"""The Online Assessment in a browser: the terminal questionnaire's questions as web pages."""
