@@ -17,6 +17,7 @@ from typing import Any
 from aicxs.aicxs_dsl import ast
 from aicxs.engine.evaluator import Context, evaluate_check, scope_of_items
 from aicxs.engine.facts import FactsDocument
+from aicxs.engine.missing import EMPTY, MissingFacts, group, merge, missing_of, scope_finding
 from aicxs.engine.model import Clause, Rule
 from aicxs.engine.outcome import (
     Crosswalk,
@@ -42,10 +43,15 @@ _TRUTH = {
 
 
 def evaluate(
-    plan: Plan, facts: FactsDocument, as_of: dt.date, explain: Explain = "fails"
+    plan: Plan,
+    facts: FactsDocument,
+    as_of: dt.date,
+    explain: Explain = "fails",
+    system: str | None = None,
 ) -> Report:
     """`explain`: `fails` (the items that decided each result), `full` (every item) or `none`
-    (decisions only, by the compiled fast path where it can decide)."""
+    (decisions only, by the compiled fast path where it can decide). `system`: an item (by
+    its key) explained in full wherever a check quantifies over it, whatever `explain` says."""
     std, policy = plan.standard, plan.policy
     ctx = Context(
         facts,
@@ -56,6 +62,9 @@ def evaluate(
         detail=explain,
         fast_items=plan.fast_items,
         fast_conditions=plan.fast_conditions,
+        fast_unknowns=plan.fast_unknowns,
+        questions=plan.questions,
+        focus=system,
     )
     findings: list[str] = []
     by_id: dict[str, Result] = {}
@@ -67,8 +76,7 @@ def evaluate(
     overall = min((p.level for p in pillars), default=0)
     verdict, reasons = _verdict(plan, krs, pillars, overall, findings, by_id)
     results = clauses + krs
-    missing = {m for r in results for m in r.missing}
-    missing |= {m for r in clauses for sub in r.rules for m in sub.missing}
+    missing = [r.missing for r in results] + [sub.missing for r in clauses for sub in r.rules]
     systems = _systems(ctx, findings, missing)
     findings.extend(_unmatched_evidence(facts))
     return Report(
@@ -88,7 +96,7 @@ def evaluate(
         verdict=verdict,
         reasons=tuple(reasons),
         findings=tuple(findings),
-        missing_facts=tuple(sorted(missing)),
+        missing_facts=merge(missing),
         systems=systems,
         explain=explain,
     )
@@ -163,7 +171,7 @@ def _run_checks(plan: Plan, clause: Clause, ctx: Context, result: Result) -> Res
     """The clause's own check and its refining rules, combined with Kleene `and`."""
     truth: Any = True
     node: Node | None = None
-    missing: tuple[str, ...] = ()
+    missing = EMPTY
     reason = ""
     if clause.check is None:
         truth = UNKNOWN
@@ -216,17 +224,17 @@ def _rule(plan: Plan, rule: Rule, clause: Clause, ctx: Context) -> Result:
     )
 
 
-def _check(plan: Plan, expr: ast.Expr, ctx: Context) -> tuple[Any, Node | None, tuple[str, ...]]:
+def _check(plan: Plan, expr: ast.Expr, ctx: Context) -> tuple[Any, Node | None, MissingFacts]:
     """A check's value, with its explanation and missing facts unless only decisions are
     wanted and the plan fast path can decide alone."""
     fast = plan.fast_checks.get(id(expr)) if ctx.detail == "none" else None
     if fast is not None:
         try:
-            return fast(ctx.facts.data, ctx.as_of), None, ()
+            return fast(ctx.facts.data, ctx.as_of), None, EMPTY
         except Exception:  # a missing or ill-typed fact: the interpreter decides and explains
             pass
     node = evaluate_check(expr, ctx)
-    return node.value, node, tuple(node.missing())
+    return node.value, node, missing_of(node, ctx.interned, plan.questions)
 
 
 def _status(value: Any) -> Status:
@@ -257,7 +265,7 @@ def _key_requirement(plan: Plan, kr_id: str, ctx: Context, done: dict[str, Resul
     for clause_id, _ in kr.covers:
         truth = kleene_and(truth, _clause_truth(done, clause_id))
     node: Node | None = None
-    missing: tuple[str, ...] = ()
+    missing = EMPTY
     if kr.check is not None:
         own, node, missing = _check(plan, kr.check, ctx)
         truth = kleene_and(truth, own)
@@ -414,16 +422,15 @@ def _reads(node: Node) -> set[str]:
     return found
 
 
-def _systems(ctx: Context, findings: list[str], missing: set[str]) -> dict[str, int]:
-    """Counts for the report header; items the scope cannot decide become findings."""
+def _systems(ctx: Context, findings: list[str], missing: list[MissingFacts]) -> dict[str, int]:
+    """Counts for the report header; items the scope cannot decide become one finding."""
     listed = ctx.facts.data.get("systems")
     total = len(listed) if isinstance(listed, list) else 0
-    admitted, undecided = scope_of_items(ctx)
-    for item, paths in undecided.items():
-        findings.append(
-            f"the policy's scope is unknown for {item} (missing: "
-            f"{', '.join(paths) or 'nothing'}); its checks count it as possibly "
-            "in scope"
-        )
-        missing.update(paths)
+    admitted, undecided, considered = scope_of_items(ctx)
+    if undecided:
+        assert ctx.scope is not None  # only a scope can be undecided
+        found = group((p for pairs in undecided.values() for p in pairs), ctx.questions)
+        listed_as = ".".join(ctx.scope[2].parts)
+        findings.append(scope_finding(found, list(undecided), considered, listed_as))
+        missing.append(found)
     return {"total": total, "in_scope": admitted, "scope_unknown": len(undecided)}

@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aicxs.aicxs_dsl import ast
 from aicxs.aicxs_dsl.source import Span
+from aicxs.engine.missing import concrete_path
 from aicxs.engine.types import Duration
 
 
@@ -50,6 +51,8 @@ class Read:
     path: str  # `systems[voice-ivr].escalation.max_wait`
     json_path: str  # `$.systems[2].escalation.max_wait`
     value: Any  # UNKNOWN when absent
+    fact: str = ""  # `systems[].escalation.max_wait`: the vocabulary's path ("": `path`)
+    item: str = ""  # `systems[voice-ivr]`: the item it belongs to ("" outside lists)
 
 
 @dataclass(slots=True)
@@ -72,6 +75,10 @@ class Node:
     hint: str = ""  # what would make a false comparison pass
     unlisted: int = 0  # in-range items the fast path decided without deciding the result
     cited: tuple[str, ...] = ()  # facts a compactly reported condition read (for evidence)
+    # Compact explanations record the first few unknown items of a quantifier; the others are
+    # counted here, with what they miss (fact → items, as `missing_pairs` gives them).
+    untold: int = 0
+    absent: dict[str, list[str]] | None = None
 
     @property
     def truth(self) -> str:
@@ -79,16 +86,48 @@ class Node:
 
     def missing(self) -> list[str]:
         """Fact paths whose absence made this node unknown (empty unless it is unknown)."""
+        return sorted({concrete_path(fact, item) for fact, item in self.missing_pairs()})
+
+    def missing_pairs(self) -> Iterator[tuple[str, str]]:
+        """(fact, item) of each missing fact that made this node unknown, repeats included.
+        A quantifier's come from its unknown items: a decided item needs nothing more."""
         if self.value is not UNKNOWN:
-            return []
-        found = [r.path for r in self.reads if r.value is UNKNOWN]
+            return
+        for r in self.reads:
+            if r.value is UNKNOWN:
+                yield (r.fact or r.path), r.item
         for child in self.children:
-            found.extend(child.missing())
+            yield from child.missing_pairs()
         for item in self.items or ():
-            for part in (item.where, item.body):
-                if part is not None:
-                    found.extend(part.missing())
-        return sorted(set(found))
+            if item.truth is UNKNOWN:
+                for part in (item.where, item.body):
+                    if part is not None:
+                        yield from part.missing_pairs()
+        for fact, items in (self.absent or {}).items():
+            for name in items:
+                yield fact, name
+
+    def missing_sets(self, found: dict[str, set[str]], interned: dict[str, str]) -> None:
+        """Add what `missing_pairs` gives to `found` (fact → items), one copy of each item's
+        path kept in `interned`: the grouped form results keep, built without the pairs."""
+        if self.value is not UNKNOWN:
+            return
+        for r in self.reads:
+            if r.value is UNKNOWN:
+                found.setdefault(r.fact or r.path, set()).add(interned.setdefault(r.item, r.item))
+        for child in self.children:
+            child.missing_sets(found, interned)
+        self.unknown_items_missing(found, interned)
+
+    def unknown_items_missing(self, found: dict[str, set[str]], interned: dict[str, str]) -> None:
+        """What the unknown items of a quantifier miss, whatever the quantifier's own truth."""
+        for item in self.items or ():
+            if item.truth is UNKNOWN:
+                for part in (item.where, item.body):
+                    if part is not None:
+                        part.missing_sets(found, interned)
+        for fact, items in (self.absent or {}).items():
+            found.setdefault(fact, set()).update(items)
 
 
 def truth_of(value: Any) -> str:

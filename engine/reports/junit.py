@@ -14,7 +14,13 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from aicxs.engine.outcome import Report, Result, Status
-from aicxs.engine.reports.common import PHRASE, checked_status, explanation_text, headline, names
+from aicxs.engine.reports.common import (
+    PHRASE,
+    checked_status,
+    explanation_text,
+    headline,
+    missing_names,
+)
 
 if TYPE_CHECKING:
     from aicxs.engine.loader import CompiledPolicy
@@ -113,7 +119,7 @@ def _case(suite: ET.Element, report: Report, r: Result, classname: str, mode: st
 def _skip_message(r: Result) -> str:
     word = SKIPPED[r.status]
     if r.status is Status.UNKNOWN and r.missing:
-        return f"{word}: missing facts: {names(r.missing)}"
+        return f"{word}: missing facts: {missing_names(r.missing)}"
     if r.status is Status.WAIVED:
         return f"{word} (its check {PHRASE[checked_status(r)]}): {r.reason}"
     return f"{word}: {r.reason}" if r.reason else word
