@@ -104,6 +104,19 @@ def _emit(text: str, output: str | None) -> None:
     write_atomic(Path(output), text)
 
 
+def _emit_chunks(chunks: Iterable[str], output: str | None) -> None:
+    """`_emit` for a text that comes in pieces, written as they come."""
+    if output is None:
+        for chunk in chunks:
+            click.echo(chunk, nl=False)
+        return
+    from aicxs.engine.files import open_atomic
+
+    with open_atomic(Path(output)) as f:
+        for chunk in chunks:
+            f.write(chunk)
+
+
 def _aicx_files(paths: Iterable[str]) -> list[Path]:
     found: list[Path] = []
     for p in paths:
@@ -201,6 +214,13 @@ def _batch_options(fn: F) -> F:
 )
 @click.option("-o", "--output", metavar="FILE", help="Write the report here, not to stdout.")
 @click.option("-v", "--verbose", is_flag=True, help="List the clauses behind the verdict.")
+@click.option(
+    "--missing-facts",
+    "missing_path",
+    metavar="FILE",
+    help="Also write every missing fact here, one JSON line each (path, fact, item, "
+    "question, the results it leaves unknown).",
+)
 @_batch_options
 @_guarded
 def check(
@@ -212,6 +232,7 @@ def check(
     mode: str | None,
     output: str | None,
     verbose: bool,
+    missing_path: str | None,
     **batch: Any,
 ) -> int:
     """Evaluate POLICY against the organisation's facts; give the verdict and why.
@@ -220,17 +241,20 @@ def check(
     evaluate every document, in parallel, and print one JSON line per document, in order."""
     from aicxs.engine import load_policy
     from aicxs.engine.loader import explain_mode
-    from aicxs.engine.render import report_json, report_markdown, report_text
+    from aicxs.engine.render import missing_facts_lines, report_markdown, report_text
 
     if batch["batch_path"] is not None or facts_path is None:
+        if missing_path is not None:
+            raise click.UsageError("--missing-facts goes with --facts, not --batch")
         return _check_batch(policy, facts_path, spec_path, as_of, fmt, mode, output, **batch)
     date = _as_of(as_of)
     mode = mode or "fails"
     compiled = load_policy(policy, spec_path)
     report = compiled.evaluate(compiled.load_facts(facts_path), date, explain=explain_mode(mode))
+    if missing_path is not None:
+        _emit_chunks(missing_facts_lines(report), missing_path)
     if fmt == "json":
-        text = json.dumps(report_json(report, mode), indent=2, ensure_ascii=False)
-        _emit(text + "\n", output)
+        _emit_chunks(report.json_chunks(), output)  # a result at a time: never the whole text
     elif fmt == "markdown":
         _emit(report_markdown(report, mode), output)
     elif fmt in ("html", "sarif", "junit", "oscal", "csv"):
@@ -252,9 +276,20 @@ def check(
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@click.option(
+    "--system",
+    metavar="SYSTEM",
+    help="Only this item (a system's id) of every list the checks go through, in full.",
+)
 @_guarded
 def explain(
-    policy: str, ident: str, facts_path: str, spec_path: str | None, as_of: str | None, fmt: str
+    policy: str,
+    ident: str,
+    facts_path: str,
+    spec_path: str | None,
+    as_of: str | None,
+    fmt: str,
+    system: str | None,
 ) -> int:
     """Explain one clause, organisation rule or key requirement (ID) in depth."""
     from aicxs.aicxs_dsl.diagnostics import did_you_mean
@@ -262,7 +297,12 @@ def explain(
     from aicxs.engine.render import result_json, result_lines
 
     compiled = load_policy(policy, spec_path)
-    report = compiled.evaluate(compiled.load_facts(facts_path), _as_of(as_of), explain="full")
+    facts = compiled.load_facts(facts_path)
+    if system is not None:
+        _known_system(facts.data, system)
+    # One system: compact elsewhere, in full for it; else everything in full.
+    mode: Any = "fails" if system is not None else "full"
+    report = compiled.evaluate(facts, _as_of(as_of), explain=mode, system=system)
     result = report.result(ident)
     if result is None:
         ids = [r.id for r in report.results] + [s.id for r in report.results for s in r.rules]
@@ -271,11 +311,29 @@ def explain(
             f"no clause, rule or key requirement `{ident}`; {hint}", param_hint="ID"
         )
     if fmt == "json":
-        click.echo(json.dumps(result_json(report, result, "full"), indent=2, ensure_ascii=False))
+        data = result_json(report, result, "full", system)
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         style = _style(_colour())
-        click.echo("\n".join(result_lines(report, result, "full", style)))
+        click.echo("\n".join(result_lines(report, result, "full", style, system)))
     return EXIT_OK if result.status.satisfied else EXIT_FAILED
+
+
+def _known_system(data: dict[str, Any], system: str) -> None:
+    """`--system` names a system of the facts (by its id)."""
+    from aicxs.aicxs_dsl.diagnostics import did_you_mean
+
+    listed = data.get("systems")
+    ids = (
+        [str(s.get("id")) for s in listed if isinstance(s, dict)]
+        if isinstance(listed, list)
+        else []
+    )
+    if system not in ids:
+        hint = did_you_mean(system, ids) or f"the facts list {len(ids):,} systems"
+        raise click.BadParameter(
+            f"no system `{system}` in the facts; {hint}", param_hint="--system"
+        )
 
 
 # ---- authoring tools ------------------------------------------------------------------------
