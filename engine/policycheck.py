@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from aicxs.aicxs_dsl.diagnostics import Diagnostic
 from aicxs.aicxs_dsl.source import Span
 from aicxs.engine.checker import _attr_span, _unknown, constant, mandatory_clauses
+from aicxs.engine.cost import check_cost
 from aicxs.engine.model import Parameter, Policy, Standard, _header
 from aicxs.engine.typecheck import Env, check_condition, infer
 
@@ -57,6 +58,8 @@ def check_policy(policy: Policy, std: Standard) -> list[Diagnostic]:
             env.vars[scope.var] = listed.item
             check_condition(scope.where, env, "a `scope` filter")
             env.vars.clear()
+        # The filter is evaluated for each item of every quantifier over its list.
+        out.extend(check_cost(scope.where, f"the scope of policy `{policy.name}`", depth=1))
     for rule in policy.rules:
         if rule.refines not in std.clauses:
             out.append(
@@ -86,6 +89,7 @@ def check_policy(policy: Policy, std: Standard) -> list[Diagnostic]:
             )
         if rule.check is not None:
             check_condition(rule.check, env)
+            out.extend(check_cost(rule.check, f"rule `{rule.id}`"))
     seen: dict[str, object] = {}
     for rule in policy.rules:
         if rule.id in seen:
