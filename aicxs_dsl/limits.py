@@ -28,6 +28,9 @@ MAX_QUANTIFIER_NESTING = 2  # quantifiers over lists, one inside another (N^2 at
 MAX_CHECK_QUANTIFIERS = 64  # quantifiers (`all`, `any`, `none`, `count`) in one check
 MAX_CHECK_TOKENS = 10_000  # names, literals and operators in one check: its cost per item
 MAX_LIST_LITERAL = 10_000  # items of one `[...]` in a `.aicx` file (checked before parsing)
+# What one request to the decision service may cost (engine/service/limits.py).
+MAX_REQUEST_WORK = 2_000_000  # item evaluations: 40 quantifiers over 50,000 systems
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024  # one report
 
 # The limits a user may change: environment variable → default.
 SETTINGS = {
@@ -38,6 +41,9 @@ SETTINGS = {
     "AICXS_MAX_CHECK_QUANTIFIERS": MAX_CHECK_QUANTIFIERS,
     "AICXS_MAX_CHECK_TOKENS": MAX_CHECK_TOKENS,
     "AICXS_MAX_LIST_LITERAL": MAX_LIST_LITERAL,
+    "AICXS_MAX_REQUEST_WORK": MAX_REQUEST_WORK,
+    "AICXS_MAX_RESPONSE_BYTES": MAX_RESPONSE_BYTES,
+    "AICXS_MAX_EVALUATIONS": 1,  # unset: what memory allows (engine/service/limits.py)
 }
 
 

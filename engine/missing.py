@@ -117,6 +117,7 @@ class MissingFacts:
 
 
 EMPTY = MissingFacts()
+_OUTSIDE = frozenset({""})  # the item of a fact outside lists
 
 
 def group(
@@ -136,7 +137,9 @@ def from_sets(
     questions = {} if questions is None else questions
     return MissingFacts(
         tuple(
-            MissingFact(fact, questions.get(fact, ""), tuple(i for i in items if i))
+            MissingFact(
+                fact, questions.get(fact, ""), tuple(items - _OUTSIDE if "" in items else items)
+            )
             for fact, items in sorted(found.items())
         )
     )

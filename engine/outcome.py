@@ -9,6 +9,7 @@ and overall; and the certification `Verdict` with its reasons. Reports are froze
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -307,16 +308,12 @@ def report_chunks(report: Report, mode: str) -> Iterator[str]:
     yield before + "[\n"
     encoder = json.JSONEncoder(indent=2, ensure_ascii=False)
     for i, r in enumerate(report.results):
-        pieces = ["    " if i == 0 else ",\n    "]
-        size = 0
-        for piece in encoder.iterencode(result_json(report, r, mode)):
-            pieces.append(piece.replace("\n", "\n    "))
-            size += len(piece)
-            if size > _CHUNK:  # a result that lists thousands of items: pass it on in parts
-                yield "".join(pieces)
-                pieces, size = [], 0
-        yield "".join(pieces)
+        yield "    " if i == 0 else ",\n    "
+        # A result listing thousands of items is passed on in parts, never as one text.
+        pieces = encoder.iterencode(result_json(report, r, mode))
+        while part := "".join(itertools.islice(pieces, _PIECES)):
+            yield part.replace("\n", "\n    ")
     yield "\n  ]" + after + "\n"
 
 
-_CHUNK = 1 << 16
+_PIECES = 8192  # the encoder's pieces joined into one part (tens of kilobytes)

@@ -24,6 +24,7 @@ from aicxs.engine.compiler import (
     quantifiers,
 )
 from aicxs.engine.compiler import _children as children
+from aicxs.engine.cost import Cost, cost_of
 from aicxs.engine.kleene_compiler import Item3Fn, compile_item3
 from aicxs.engine.missing import Questions
 from aicxs.engine.model import Policy, Rule, Standard
@@ -46,6 +47,7 @@ class Plan:
     fast_conditions: Mapping[int, ConditionFn] = field(repr=False)  # id(operand) → fn
     fast_unknowns: Mapping[int, Item3Fn | None] = field(repr=False)  # id(quantifier) → fn
     questions: Questions = field(repr=False)  # fact path → the vocabulary's question
+    costs: tuple[Cost, ...] = field(repr=False)  # of each check, to bound a document's work
 
 
 def build_plan(
@@ -90,6 +92,16 @@ def build_plan(
         MappingProxyType(fast_conditions),
         MappingProxyType(fast_unknowns),
         Questions(vocabulary),
+        tuple(cost_of(c) for c in checks if c is not None) + _scope_cost(scope),
+    )
+
+
+def _scope_cost(scope: tuple[str, ast.Expr, ast.Path] | None) -> tuple[Cost, ...]:
+    """The scope is decided once for each item of its list (for the report's counts)."""
+    return (
+        ()
+        if scope is None
+        else (cost_of(ast.Count(scope[0], scope[2], scope[1], span=scope[1].span)),)
     )
 
 

@@ -36,7 +36,9 @@ class Tally:
 
     def __init__(self, node: Node, var: str, ctx: Context) -> None:
         self.node, self.var, self.ctx = node, var, ctx
-        self.facts: dict[tuple[str, str], tuple[str, str | None]] = {}  # (tag, rest) → …
+        # (tag, rest) noted → the list of items of its fact in `absent`, and the item to add
+        # (None: the current item's path)
+        self.facts: dict[tuple[str, str], tuple[list[str], str | None]] = {}
 
     def count(self, unknown: bool, noted: list[tuple[str, str]], binding: Binding) -> None:
         node = self.node
@@ -44,30 +46,30 @@ class Tally:
             node.unlisted += 1  # what a decided item misses does not matter
             return
         node.untold += 1
-        if not noted:
-            return
-        absent = node.absent if node.absent is not None else {}
-        node.absent = absent
         item = ""
         for key in noted:
-            fact, fixed = self.facts.get(key) or self._fact(key)
+            items, fixed = self.facts.get(key) or self._fact(key)
             if fixed is None and not item:
                 item = intern(self.ctx, binding.shown)
-            absent.setdefault(fact, []).append(item if fixed is None else fixed)
+            items.append(item if fixed is None else fixed)
 
-    def _fact(self, key: tuple[str, str]) -> tuple[str, str | None]:
-        """The fact's name, and its item unless it is the current item's (None)."""
+    def _fact(self, key: tuple[str, str]) -> tuple[list[str], str | None]:
+        """The items of the fact noted as `key`, and its item unless it is the current's."""
         tag, rest = key
+        fixed: str | None
         if not tag:
-            found: tuple[str, str | None] = (intern(self.ctx, rest), "")
+            fact, fixed = rest, ""
         elif tag == self.var:
-            pattern = self.node.children[0].reads[0]
-            found = (intern(self.ctx, (pattern.fact or pattern.path) + "[]" + rest), None)
+            listed = self.node.children[0].reads[0]
+            fact, fixed = (listed.fact or listed.path) + "[]" + rest, None
         else:
             bound = self.ctx.bindings[tag]  # bound around this quantifier, fixed in its loop
-            found = (intern(self.ctx, bound.pattern + rest), intern(self.ctx, bound.shown))
-        self.facts[key] = found
-        return found
+            fact, fixed = bound.pattern + rest, intern(self.ctx, bound.shown)
+        if self.node.absent is None:
+            self.node.absent = {}
+        items = self.node.absent.setdefault(intern(self.ctx, fact), [])
+        self.facts[key] = (items, fixed)
+        return items, fixed
 
 
 def intern(ctx: Context, text: str) -> str:
