@@ -200,3 +200,14 @@ def test_the_json_stream_is_the_json_text(estate: Path) -> None:
         ).stdout
         == text
     )
+
+
+def test_a_sparse_report_pickles(estate: Path) -> None:
+    """Reports cross process pools: one with counted unknown items comes back the same."""
+    import pickle
+
+    policy = engine.load_policy(POLICY)
+    report = policy.evaluate(policy.load_facts(estate), AS_OF)
+    again = pickle.loads(pickle.dumps(report))
+    assert again.to_json() == report.to_json()
+    assert again.missing_facts == report.missing_facts

@@ -41,6 +41,18 @@ class FactsDocument:
                 self._index = _JsonIndex(self.text) if json_file else _YamlIndex(self.text)
             return self._index.position(json_path)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without its lock and index (a report crossing processes takes its facts
+        along; the index is built again where a position is asked for)."""
+        state = dict(self.__dict__)
+        state.pop("_lock")
+        state["_index"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
 
 def _value_error(
     source: Source,
