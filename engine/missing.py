@@ -98,10 +98,6 @@ class MissingFacts:
     def __contains__(self, path: object) -> bool:
         return any(path == p for g in self.groups for p in g.paths())
 
-    def complete_within(self, limit: int) -> bool:
-        """Whether a listing with at most `limit` items per fact names every missing fact."""
-        return all(len(g.items) <= limit for g in self.groups)
-
     def about(self, name: str) -> MissingFacts:
         """Those of the item named `name` (e.g. one system), and those outside lists."""
         kept = []
