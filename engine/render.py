@@ -208,7 +208,7 @@ def result_lines(
     if missing and len(missing) <= SHOWN_ITEMS:
         yield from _wrap("missing facts: " + ", ".join(missing))
     elif missing:  # many: by fact, with the items that miss each
-        yield f"        missing facts: {len(missing):,}, of {len(missing.groups):,} facts"
+        yield f"        missing facts: {len(missing):,}, by fact"
         for g in missing.groups:
             yield from _fact_lines(g, mode, 10)
     for ev in r.evidence:
