@@ -56,7 +56,12 @@ def json_dumps(data: Any, indent: int | None = 2, compact: bool = False) -> str:
     C0 itself; C1, DEL, separators and bidirectional controls are written as `\\uNNNN` (the
     same data for every JSON reader); a lone surrogate becomes U+FFFD (no file can hold it)."""
     separators = (",", ":") if compact else None
-    text = json.dumps(data, indent=indent, ensure_ascii=False, separators=separators)
+    return json_escaped(json.dumps(data, indent=indent, ensure_ascii=False, separators=separators))
+
+
+def json_escaped(text: str) -> str:
+    """JSON text (or any piece of it, e.g. from `JSONEncoder.iterencode`) with the control
+    characters JSON leaves raw escaped as `json_dumps` does."""
     if not _CONTROL.search(text):
         return text
     return _CONTROL.sub(_json_escape, text)

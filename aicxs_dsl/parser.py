@@ -26,6 +26,7 @@ from aicxs.aicxs_dsl.limits import (
     MAX_NESTING,
     MAX_STRING_CHARS,
     max_file_bytes,
+    max_list_literal,
 )
 from aicxs.aicxs_dsl.reading import read_limited
 from aicxs.aicxs_dsl.source import Source, Span
@@ -48,7 +49,7 @@ _TERMINAL_WORDS = {
 # fast on long texts: each run of ordinary characters is one step of the regex engine.
 _NESTING_LEXEME = re.compile(
     r'"""[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*"""'
-    r'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|#[^\n]*|[()\[\]{}]'
+    r'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|#[^\n]*|[()\[\]{},]'
 )
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
 
@@ -200,12 +201,20 @@ def _comments(source: Source) -> list[ast.Comment]:
 
 
 def _check_nesting(source: Source) -> None:
-    """Brackets and blocks nest at most `MAX_NESTING` deep, and no text is longer than
-    `MAX_STRING_CHARS`: checked in one linear scan, before the parser builds anything."""
+    """Brackets and blocks nest at most `MAX_NESTING` deep, no text is longer than
+    `MAX_STRING_CHARS` and no `[...]` holds more than `max_list_literal()` items: checked in
+    one linear scan, before the parser builds anything."""
     stack: list[tuple[str, int]] = []
+    items = [0]  # commas directly inside each open bracket
+    most = max_list_literal() - 1
     for m in _NESTING_LEXEME.finditer(source.text):
         ch = m.group()
-        if ch in _OPENERS:
+        if ch == ",":
+            items[-1] += 1
+            if items[-1] > most and stack and stack[-1][0] == "[":
+                raise DiagnosticError([_long_list(source, stack[-1][1], most + 1)])
+        elif ch in _OPENERS:
+            items.append(0)
             stack.append((ch, m.start()))
             if len(stack) > MAX_NESTING:
                 raise DiagnosticError(
@@ -219,6 +228,7 @@ def _check_nesting(source: Source) -> None:
                 )
         elif ch in ")]}" and stack and _OPENERS[stack[-1][0]] == ch:
             stack.pop()
+            items.pop()
         elif ch.startswith('"') and len(ch) > MAX_STRING_CHARS:
             raise DiagnosticError(
                 [
@@ -232,6 +242,16 @@ def _check_nesting(source: Source) -> None:
                     )
                 ]
             )
+
+
+def _long_list(source: Source, offset: int, limit: int) -> Diagnostic:
+    return Diagnostic(
+        "aicxs_limit_list_literal",
+        f"this list has more than {limit:,} items",
+        Span(source, offset, offset + 1),
+        "a long list belongs in the facts (a list fact the check reads), not in the check; "
+        "the limit is set by the environment variable `AICXS_MAX_LIST_LITERAL`",
+    )
 
 
 def _too_deep(source: Source, offset: int, message: str) -> Diagnostic:

@@ -5,7 +5,9 @@ with its own id and name and varied values that keep it within the bank's policy
 retention, review dates a few days apart). `small_documents(n)` are `n` small documents (the
 bank's organisation facts and two systems each) with a realistic mix of verdicts: most
 certified, some with a slow escalation (not certified), some with governance facts missing
-(undetermined) and a few with a wrong type (invalid). The same seed gives the same documents.
+(undetermined) and a few with a wrong type (invalid). `sparse_organisation(n)` is the same
+estate half-way through its first assessment: each system keeps its id and about a fifth of its
+other facts. The same seed gives the same documents.
 """
 
 from __future__ import annotations
@@ -61,6 +63,41 @@ def organisation(systems: int, seed: int = SEED) -> dict[str, Any]:
     base = facts["systems"]
     facts["systems"] = [_vary(base[i % len(base)], i // len(base), rng) for i in range(systems)]
     return facts
+
+
+def sparse_organisation(systems: int, share: float = 0.2, seed: int = SEED) -> dict[str, Any]:
+    """`organisation(systems)` with only `share` of each system's facts (leaves) kept, chosen at
+    random (seeded), besides its id; the organisation's own facts are kept."""
+    rng = random.Random(seed + 1)
+    facts = organisation(systems, seed)
+    for system in facts["systems"]:
+        paths = [p for p in _leaves(system) if p != ("id",)]
+        kept = set(rng.sample(range(len(paths)), max(1, round(share * len(paths)))))
+        for i, path in enumerate(paths):
+            if i not in kept:
+                _remove(system, path)
+    return facts
+
+
+def _leaves(value: dict[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    for key, item in value.items():
+        if isinstance(item, dict) and item:
+            yield from _leaves(item, (*prefix, key))
+        else:
+            yield (*prefix, key)
+
+
+def _remove(record: dict[str, Any], path: tuple[str, ...]) -> None:
+    """Remove a leaf, and the records it leaves empty."""
+    *head, last = path
+    parents = [record]
+    for part in head:
+        parents.append(parents[-1][part])
+    del parents[-1][last]
+    for parent, part in zip(reversed(parents[:-1]), reversed(head), strict=True):
+        if parent[part]:
+            break
+        del parent[part]
 
 
 def small_documents(n: int, seed: int = SEED) -> Iterator[dict[str, Any]]:

@@ -18,6 +18,7 @@ from aicxs.aicxs_dsl import ast
 from aicxs.engine.evaluator import Context, ScopeCount, evaluate_check, scope_of_items
 from aicxs.engine.facts import FactsDocument
 from aicxs.engine.facts.evidence import unmatched_evidence
+from aicxs.engine.missing import EMPTY, MissingFacts, group, merge, scope_finding
 from aicxs.engine.model import Clause, Rule
 from aicxs.engine.outcome import (
     Crosswalk,
@@ -43,10 +44,15 @@ _TRUTH = {
 
 
 def evaluate(
-    plan: Plan, facts: FactsDocument, as_of: dt.date, explain: Explain = "fails"
+    plan: Plan,
+    facts: FactsDocument,
+    as_of: dt.date,
+    explain: Explain = "fails",
+    system: str | None = None,
 ) -> Report:
     """`explain`: `fails` (the items that decided each result), `full` (every item) or `none`
-    (decisions only, by the compiled fast path where it can decide)."""
+    (decisions only, by the compiled fast path where it can decide). `system`: an item (by
+    its key) explained in full wherever a check quantifies over it, whatever `explain` says."""
     std, policy = plan.standard, plan.policy
     ctx = Context(
         facts,
@@ -57,6 +63,9 @@ def evaluate(
         detail=explain,
         fast_items=plan.fast_items,
         fast_conditions=plan.fast_conditions,
+        fast_unknowns=plan.fast_unknowns,
+        questions=plan.questions,
+        focus=system,
     )
     findings: list[str] = []
     by_id: dict[str, Result] = {}
@@ -67,8 +76,7 @@ def evaluate(
     pillars = _maturity(plan, by_id)
     overall = min((p.level for p in pillars), default=0)
     results = clauses + krs
-    missing = {m for r in results for m in r.missing}
-    missing |= {m for r in clauses for sub in r.rules for m in sub.missing}
+    missing = [r.missing for r in results] + [sub.missing for r in clauses for sub in r.rules]
     scoped = scope_of_items(ctx)
     systems = _systems(ctx, scoped, findings, missing)
     findings.extend(unmatched_evidence(facts))
@@ -92,7 +100,7 @@ def evaluate(
         verdict=verdict,
         reasons=tuple(reasons),
         findings=tuple(findings),
-        missing_facts=tuple(sorted(missing)),
+        missing_facts=merge(missing),
         systems=systems,
         explain=explain,
         out_of_scope=scoped.left_out,
@@ -190,7 +198,7 @@ def _run_checks(plan: Plan, clause: Clause, ctx: Context, result: Result) -> Res
     """The clause's own check and its refining rules, combined with Kleene `and`."""
     truth: Any = True
     node: Node | None = None
-    missing: tuple[str, ...] = ()
+    missing = EMPTY
     reason = ""
     if clause.check is None:
         truth = UNKNOWN
@@ -243,17 +251,17 @@ def _rule(plan: Plan, rule: Rule, clause: Clause, ctx: Context) -> Result:
     )
 
 
-def _check(plan: Plan, expr: ast.Expr, ctx: Context) -> tuple[Any, Node | None, tuple[str, ...]]:
+def _check(plan: Plan, expr: ast.Expr, ctx: Context) -> tuple[Any, Node | None, MissingFacts]:
     """A check's value, with its explanation and missing facts unless only decisions are
     wanted and the plan fast path can decide alone."""
     fast = plan.fast_checks.get(id(expr)) if ctx.detail == "none" else None
     if fast is not None:
         try:
-            return fast(ctx.facts.data, ctx.as_of), None, ()
+            return fast(ctx.facts.data, ctx.as_of), None, EMPTY
         except Exception:  # a missing or ill-typed fact: the interpreter decides and explains
             pass
     node = evaluate_check(expr, ctx)
-    return node.value, node, tuple(node.missing())
+    return node.value, node, node.missing_facts(ctx.interned, plan.questions)
 
 
 def _status(value: Any) -> Status:
@@ -284,7 +292,7 @@ def _key_requirement(plan: Plan, kr_id: str, ctx: Context, done: dict[str, Resul
     for clause_id, _ in kr.covers:
         truth = kleene_and(truth, clause_truth(done, clause_id))
     node: Node | None = None
-    missing: tuple[str, ...] = ()
+    missing = EMPTY
     if kr.check is not None:
         own, node, missing = _check(plan, kr.check, ctx)
         truth = kleene_and(truth, own)
@@ -351,17 +359,16 @@ def _reads(node: Node) -> set[str]:
 
 
 def _systems(
-    ctx: Context, scoped: ScopeCount, findings: list[str], missing: set[str]
+    ctx: Context, scoped: ScopeCount, findings: list[str], missing: list[MissingFacts]
 ) -> dict[str, int]:
-    """Counts for the report header; items the scope cannot decide become findings."""
+    """Counts for the report header; items the scope cannot decide become one finding."""
     listed = ctx.facts.data.get("systems")
     total = len(listed) if isinstance(listed, list) else 0
     admitted, undecided = scoped.admitted, scoped.undecided
-    for item, paths in undecided.items():
-        findings.append(
-            f"the policy's scope is unknown for {item} (missing: "
-            f"{', '.join(paths) or 'nothing'}); its checks count it as possibly "
-            "in scope"
-        )
-        missing.update(paths)
+    if undecided:
+        assert ctx.scope is not None  # only a scope can be undecided
+        found = group((p for pairs in undecided.values() for p in pairs), ctx.questions)
+        listed_as = ".".join(ctx.scope[2].parts)
+        findings.append(scope_finding(found, list(undecided), scoped.considered, listed_as))
+        missing.append(found)
     return {"total": total, "in_scope": admitted, "scope_unknown": len(undecided)}

@@ -14,6 +14,7 @@ from aicxs.aicxs_dsl import ast
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, Severity, did_you_mean
 from aicxs.aicxs_dsl.source import Span
 from aicxs.aicxs_dsl.words import with_article
+from aicxs.engine.cost import check_cost
 from aicxs.engine.graph import requires_cycles
 from aicxs.engine.model import Clause, KeyRequirement, Pillar, Rule, Scope, Standard, _header
 from aicxs.engine.typecheck import Env, check_condition, compatible, infer
@@ -272,6 +273,18 @@ def _walk_fields(record: Type, prefix: str = "") -> Iterator[tuple[str, FactFiel
             yield from _walk_fields(nested, path + ".")
 
 
+def check_costs(std: Standard) -> list[Diagnostic]:
+    """No check may cost more than the limits allow (see cost.py)."""
+    out: list[Diagnostic] = []
+    for c in std.clauses.values():
+        if c.check is not None:
+            out.extend(check_cost(c.check, f"clause `{c.id}`"))
+    for kr in std.key_requirements.values():
+        if kr.check is not None:
+            out.extend(check_cost(kr.check, f"key requirement `{kr.id}`"))
+    return out
+
+
 def check_clauses_have_checks(std: Standard) -> list[Diagnostic]:
     return [
         Diagnostic(
@@ -294,6 +307,7 @@ STAGES: list[tuple[str, Stage]] = [
     ("check_parameters", check_parameters),
     ("check_vocabulary", check_vocabulary),
     ("check_types", check_types),
+    ("check_costs", check_costs),
     ("check_clauses_have_checks", check_clauses_have_checks),
 ]
 

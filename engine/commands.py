@@ -20,6 +20,7 @@ from aicxs.engine.console import (
     batch_options,
     echo,
     emit,
+    emit_chunks,
     evaluation_date,
     facts_option,
     guarded,
@@ -71,6 +72,13 @@ from aicxs.engine.service.cli import check_batch
 @click.option(
     "--record", is_flag=True, help="Keep this evaluation in the store (see `aicxs history`)."
 )
+@click.option(
+    "--missing-facts",
+    "missing_path",
+    metavar="FILE",
+    help="Also write every missing fact here, one JSON line each (path, fact, item, "
+    "question, the results that read it missing), whatever --explain says.",
+)
 @store_option
 @batch_options
 @guarded
@@ -86,21 +94,23 @@ def check(
     with_provenance: bool,
     record: bool,
     store_url: str | None,
+    missing_path: str | None,
     **batch: Any,
 ) -> int:
     """Evaluate POLICY against the organisation's facts; give the verdict and why.
 
     With --batch PATH (a folder of facts files, or a JSON Lines file of facts documents),
     evaluate every document, in parallel, and print one JSON line per document, in order."""
-    from aicxs.aicxs_dsl.escape import json_dumps
     from aicxs.engine import load_policy
     from aicxs.engine.loader import explain_mode
     from aicxs.engine.provenance import provenance
-    from aicxs.engine.render import report_json, report_markdown, report_text
+    from aicxs.engine.render import missing_facts_lines, report_markdown, report_text
 
     if batch["batch_path"] is not None or facts_path is None:
         if record:
             raise click.UsageError("`--record` keeps one evaluation: give `--facts FILE`")
+        if missing_path is not None:
+            raise click.UsageError("`--missing-facts` goes with `--facts FILE`, not `--batch`")
         return check_batch(policy, facts_path, spec_path, as_of, fmt, mode, output, **batch)
     date = evaluation_date(as_of)
     mode = mode or "fails"
@@ -114,8 +124,10 @@ def check(
         kept = store.record(report, compiled, facts, "check")
         store.close()
         echo(f"recorded as #{kept.id} in {store.shown} (see `aicxs history`)", err=True)
+    if missing_path is not None:
+        emit_chunks(missing_facts_lines(report), missing_path, "the missing facts")
     if fmt == "json":
-        emit(json_dumps(report_json(report, mode)) + "\n", output)
+        emit_chunks(report.json_chunks(explain_mode(mode)), output)  # a result at a time
     elif fmt == "markdown":
         emit(report_markdown(report, mode), output)
     elif fmt in ("html", "sarif", "junit", "oscal", "csv"):
@@ -162,9 +174,13 @@ def explain(
     from aicxs.engine import load_policy
 
     compiled = load_policy(policy, spec_path)
-    report = compiled.evaluate(
-        compiled.load_facts(facts_path), evaluation_date(as_of), explain="full"
-    )
+    facts = compiled.load_facts(facts_path)
+    if system is None and ident is not None and ident in dd.listed_ids(facts.data):
+        system = ident  # a system's id given as the ID (checked again below)
+    # One system: the others compact, it in full wherever a check quantifies over the
+    # systems (an estate of thousands costs what one system does); else everything in full.
+    mode: Any = "fails" if system is not None else "full"
+    report = compiled.evaluate(facts, evaluation_date(as_of), explain=mode, system=system)
     systems = dd.system_ids(report)
     if ident is None and system is None:
         raise click.UsageError(

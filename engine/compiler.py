@@ -250,6 +250,11 @@ _TYPE_PARAMS: dict[str, Any] = {"type_params": []} if sys.version_info >= (3, 12
 
 def _function(name: str, args: list[str], body: py.expr, constants: dict[str, Any]) -> Any:
     """A Python function from an expression tree, without `exec` or `eval`."""
+    return _function_of(name, args, [py.Return(body)], constants)
+
+
+def _function_of(name: str, args: list[str], body: list[py.stmt], constants: dict[str, Any]) -> Any:
+    """A Python function from statements, without `exec` or `eval`."""
     fn = py.FunctionDef(
         name=name,
         args=py.arguments(
@@ -259,7 +264,7 @@ def _function(name: str, args: list[str], body: py.expr, constants: dict[str, An
             kw_defaults=[],
             defaults=[],
         ),
-        body=[py.Return(body)],
+        body=body,
         decorator_list=[],
         returns=None,
         **_TYPE_PARAMS,

@@ -97,19 +97,31 @@ def emit(text: str, output: str | None, colours: bool = False) -> None:
     then say on stderr what was written unless `-q` was given (see `output_options`). No
     control character reaches either but the output's own line breaks and tabs (and, with
     `colours`, the colour codes of `make_style`): see aicxs_dsl/escape.py."""
-    from aicxs.aicxs_dsl.escape import printable, printable_output
+    from aicxs.aicxs_dsl.escape import printable_output
 
-    text = printable_output(text, colours)
+    emit_chunks([printable_output(text, colours)], output)
+
+
+def emit_chunks(chunks: Iterable[str], output: str | None, what: str | None = None) -> None:
+    """`emit` for an output that comes in pieces (a report's JSON, a result at a time), each
+    written as it comes and none held with the others; the pieces are already escaped (JSON
+    text from `json_dumps`/`json_escaped`). `what` names it on stderr (default: what the
+    command's `output_options` says)."""
+    from aicxs.aicxs_dsl.escape import printable
+
     if output is None:
-        click.echo(text, nl=False)
+        for chunk in chunks:
+            click.echo(chunk, nl=False)
         return
-    from aicxs.engine.files import write_atomic
+    from aicxs.engine.files import open_atomic
 
-    write_atomic(Path(output), text)
+    with open_atomic(Path(output)) as f:
+        for chunk in chunks:
+            f.write(chunk)
     ctx = click.get_current_context(silent=True)
     meta = ctx.meta if ctx is not None else {}
     if not meta.get(_QUIET):
-        what = meta.get(_WHAT, "the output")
+        what = what or meta.get(_WHAT, "the output")
         click.echo(f"wrote {what} to {printable(output)}", err=True)
 
 

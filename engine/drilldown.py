@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from aicxs.aicxs_dsl import ast
 from aicxs.aicxs_dsl.words import count, verb
 from aicxs.engine.explain import LABEL, WHOLE, Style, node_json, node_lines, plain
+from aicxs.engine.missing import EMPTY
 from aicxs.engine.outcome import Kind, Report, Result, Status, clauses, result_json
 from aicxs.engine.render import STATUS_LABEL, STATUS_TRUTH, level_name, result_lines
 from aicxs.engine.values import UNKNOWN, EvalError, Item, Node, source_text
@@ -47,7 +48,12 @@ class SystemFinding:
 
 
 def system_ids(report: Report) -> list[str]:
-    listed = report.facts.data.get(SYSTEMS)
+    return listed_ids(report.facts.data)
+
+
+def listed_ids(data: dict[str, Any]) -> list[str]:
+    """The ids of the systems a facts document lists."""
+    listed = data.get(SYSTEMS)
     items = listed if isinstance(listed, list) else []
     return [str(i["id"]) for i in items if isinstance(i, dict) and "id" in i]
 
@@ -174,7 +180,7 @@ def system_text(
     about = about_lines(compiled)
     for f in shown:
         yield ""
-        header = replace(f.result, node=None, rules=(), missing=(), evidence=(), covers=())
+        header = replace(f.result, node=None, rules=(), missing=EMPTY, evidence=(), covers=())
         yield from result_lines(report, header, "full", style, WHOLE, about)
         for quantifier, item in f.items:
             status = _item_status(quantifier, item)
@@ -185,7 +191,7 @@ def system_text(
                 yield from _node(item.where, report, inner, style)
             if item.body is not None:
                 yield from _node(item.body, report, inner, style)
-        missing = [m for m in f.result.missing if m.startswith(f"{SYSTEMS}[{system}]")]
+        missing = _missing_on(f.result, system)
         if missing:
             yield from _wrapped("missing facts: " + ", ".join(missing))
 
@@ -273,9 +279,7 @@ def system_data(
                     }
                     for q, i in f.items
                 ],
-                "missing_facts": [
-                    m for m in f.result.missing if m.startswith(f"{SYSTEMS}[{system}]")
-                ],
+                "missing_facts": _missing_on(f.result, system),
             }
             for f in findings
             if everything or f.status is not Status.PASS
@@ -314,6 +318,11 @@ def _wrapped(text: str, indent: int = 8) -> list[str]:
 
 def _status(status: Status, style: Style) -> str:
     return style(f"{STATUS_LABEL[status]:<7}", STATUS_TRUTH[status])
+
+
+def _missing_on(r: Result, system: str) -> list[str]:
+    """The facts `r` read missing on the system (not those outside it)."""
+    return [m for m in r.missing.about(system) if m.startswith(f"{SYSTEMS}[{system}]")]
 
 
 def _system_items(node: Node, system: str) -> Iterator[tuple[Node, Item]]:

@@ -10,15 +10,20 @@ decides alone. The explanation is what evaluation recorded; nothing is evaluated
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aicxs.aicxs_dsl import ast
-from aicxs.engine.compiler import ConditionFn, ItemFn
-from aicxs.engine.facts import FactsDocument
+from aicxs.engine.bindings import Binding
+from aicxs.engine.compiler import ItemFn
+from aicxs.engine.context import Context
+from aicxs.engine.missing import SHOWN_ITEMS
+from aicxs.engine.tally import Tally, unknown_item
 from aicxs.engine.types import Duration, key_field
 from aicxs.engine.types import Type as FactType
+
+__all__ = ["Binding", "Context", "evaluate_check", "scope_of_items"]
 from aicxs.engine.values import (
     UNKNOWN,
     EvalError,
@@ -37,62 +42,6 @@ from aicxs.engine.values import (
     render_value,
     source_text,
 )
-
-
-class Binding:
-    """An item bound to a quantifier variable, with where it is: `systems[voice-ivr]` as
-    shown and `$.systems[2]` as JSON path. For list items both are worked out only when an
-    explanation asks, so passing items cost nothing but the binding."""
-
-    __slots__ = ("_ident", "_index", "_json", "_prefix", "_shown", "record", "value")
-
-    def __init__(self, value: Any, shown: str, json: str, record: FactType | None) -> None:
-        self.value, self._shown, self._json, self.record = value, shown, json, record
-        self._prefix: tuple[str, str] | None = None
-        self._ident: Any = None
-        self._index = 0
-
-    @classmethod
-    def item(
-        cls, value: Any, listed: Read, index: int, ident: Any, record: FactType | None
-    ) -> Binding:
-        b = cls(value, "", "", record)
-        b._prefix, b._index, b._ident = (listed.path, listed.json_path), index, ident
-        return b
-
-    @property
-    def name(self) -> str:
-        """The item's key (its `id`), or its position when it has none."""
-        if self._prefix is None:
-            return self._shown.rsplit("[", 1)[-1][:-1]
-        return str(self._ident) if self._ident is not None else str(self._index)
-
-    @property
-    def shown(self) -> str:
-        if not self._shown and self._prefix is not None:
-            self._shown = f"{self._prefix[0]}[{self.name}]"
-        return self._shown
-
-    @property
-    def json(self) -> str:
-        if not self._json and self._prefix is not None:
-            self._json = f"{self._prefix[1]}[{self._index}]"
-        return self._json
-
-
-@dataclass
-class Context:
-    facts: FactsDocument
-    params: Mapping[str, Any]
-    as_of: dt.date
-    vocabulary: FactType
-    scope: tuple[str, ast.Expr, ast.Path] | None = None  # the policy's (var, filter, list)
-    detail: str = "fails"  # `full`: every item of a quantifier explained; `fails`: deciding ones
-    fast_items: Mapping[int, ItemFn | None] = field(default_factory=dict)  # id(Quantifier) → fn
-    fast_conditions: Mapping[int, ConditionFn] = field(default_factory=dict)  # id(operand) → fn
-    values: dict[str, Any] = field(default_factory=dict)  # variable → item, for fast functions
-    bindings: dict[str, Binding] = field(default_factory=dict)
-    _scope_cache: dict[int, Any] = field(default_factory=dict)
 
 
 def evaluate_check(expr: ast.Expr, ctx: Context) -> Node:
@@ -271,7 +220,11 @@ def _eval_path(expr: ast.Path, ctx: Context) -> Node:
         value = value.get(part) if isinstance(value, dict) else None
     if value is None:
         value = UNKNOWN
-    return Node(expr, value, reads=[Read(shown, json_path, value)])
+    if binding is None:
+        return Node(expr, value, reads=[Read(shown, json_path, value)])
+    item = binding.shown
+    fact = binding.pattern + shown[len(item) :]
+    return Node(expr, value, reads=[Read(shown, json_path, value, fact, item)])
 
 
 def _items(source: ast.Path, ctx: Context) -> tuple[Node, list[Binding]]:
@@ -340,31 +293,57 @@ def _eval_quantifier(expr: ast.Quantifier, ctx: Context) -> Node:
         return node
     combine = kleene_or if expr.kind in ("any", "none") else kleene_and
     total: Any = expr.kind == "all"
-    fast = ctx.fast_items.get(id(expr)) if ctx.detail != "full" else None
+    compact = ctx.detail != "full"
+    fast = ctx.fast_items.get(id(expr)) if compact else None
+    fast3 = ctx.fast_unknowns.get(id(expr)) if compact else None
     quiet = 1 if expr.kind == "all" else 2  # the fast code of an item that decides nothing
+    quiet_truth = expr.kind == "all"  # the truth of such an item
+    told = 0  # unknown items recorded with their explanation
+    tally = Tally(node, expr.var, ctx)
     saved = ctx.bindings.get(expr.var)
-    code: int | None = None
     try:
         for binding in bindings:
-            if fast is not None:
+            focused = ctx.focus is not None and binding.name == ctx.focus
+            code: int | None = None
+            if fast is not None and not focused:
                 code = _fast_item(fast, binding.value, ctx)
                 if code == 0:
                     continue  # out of range
                 if code == quiet:
                     node.unlisted += 1
-                    total = combine(total, quiet == 1)
+                    total = combine(total, quiet_truth)
                     continue
+            if code is None and fast3 is not None and not focused:
+                found = unknown_item(fast3, binding, ctx)
+                if found is not None:
+                    truth, noted = found
+                    if truth is None:
+                        continue  # out of range
+                    # Items that decide nothing, and unknown ones beyond the first few, are
+                    # counted with what they miss; false ones are explained below.
+                    if truth is quiet_truth or (truth is UNKNOWN and told >= SHOWN_ITEMS):
+                        tally.count(truth is UNKNOWN, noted, binding)
+                        total = combine(total, truth)
+                        continue
             _bind(ctx, expr.var, binding)
-            # In range by the fast test: the filter held, and explanations omit a held filter.
-            where = None if code is not None else _where(expr.source, expr.where, ctx, binding)
-            if where is not None and where.value is False:
-                continue
-            body = _eval(expr.body, ctx)
+            detail = ctx.detail
+            if focused:
+                ctx.detail = "full"  # the item asked about, explained in full
+            try:
+                # In range by the fast test: the filter held, and explanations omit a held
+                # filter.
+                where = None if code is not None else _where(expr.source, expr.where, ctx, binding)
+                if where is not None and where.value is False:
+                    continue
+                body = _eval(expr.body, ctx)
+            finally:
+                ctx.detail = detail
             w = True if where is None else _as_truth(where.value)
             b = _as_truth(body.value)
             truth = kleene_implies(w, b) if expr.kind == "all" else kleene_and(w, b)
             assert node.items is not None
             node.items.append(Item(binding.name, truth, where, body))
+            told += truth is UNKNOWN
             total = combine(total, truth)
     finally:
         _restore(ctx, expr.var, saved)
@@ -402,13 +381,16 @@ class ScopeCount:
 
     admitted: int
     left_out: tuple[str, ...]  # the items it leaves out, by name
-    undecided: dict[str, list[str]]  # item → the missing facts that would decide it
+    # item → the (fact, item) of each missing fact that would decide it
+    undecided: dict[str, list[tuple[str, str]]]
+    considered: int  # how many items the list has
 
 
 def scope_of_items(ctx: Context) -> ScopeCount:
     if ctx.scope is None:
         listed = ctx.facts.data.get("systems")
-        return ScopeCount(len(listed) if isinstance(listed, list) else 0, (), {})
+        n = len(listed) if isinstance(listed, list) else 0
+        return ScopeCount(n, (), {}, n)
     source = ctx.scope[2]
     _, bindings = _items(source, ctx)
     admitted, left_out, undecided = 0, [], {}
@@ -419,8 +401,8 @@ def scope_of_items(ctx: Context) -> ScopeCount:
         elif node is not None and node.value is False:
             left_out.append(b.name)
         elif node is not None:
-            undecided[b.shown] = node.missing()
-    return ScopeCount(admitted, tuple(left_out), undecided)
+            undecided[b.shown] = list(node.missing_pairs())
+    return ScopeCount(admitted, tuple(left_out), undecided, len(bindings))
 
 
 def _eval_count(expr: ast.Count, ctx: Context) -> Node:

@@ -16,6 +16,7 @@ from typing import Any
 from aicxs.aicxs_dsl import ast
 from aicxs.aicxs_dsl.source import Span
 from aicxs.engine.facts import FactsDocument
+from aicxs.engine.missing import SHOWN_ITEMS, facts_phrase, from_sets
 from aicxs.engine.types import Duration
 from aicxs.engine.values import UNKNOWN, EvalError, Item, Node, Read, render_value, source_text
 
@@ -36,14 +37,26 @@ def is_coloured(style: Style) -> bool:
 
 
 def node_lines(
-    node: Node, facts: FactsDocument, mode: str, width: int = 80, style: Style = plain
+    node: Node,
+    facts: FactsDocument,
+    mode: str,
+    width: int = 80,
+    style: Style = plain,
+    only: str | None = None,
 ) -> list[str]:
-    """The explanation of one check, as lines prefixed with `| `."""
-    return list(_lines(node, facts, mode, "| ", width, style))
+    """The explanation of one check, as lines prefixed with `| `. `only`: of the items of
+    quantifiers, show only the one with this name (`aicxs explain --system`)."""
+    return list(_lines(node, facts, mode, "| ", width, style, only))
 
 
 def _lines(
-    node: Node, facts: FactsDocument, mode: str, prefix: str, width: int, style: Style
+    node: Node,
+    facts: FactsDocument,
+    mode: str,
+    prefix: str,
+    width: int,
+    style: Style,
+    only: str | None = None,
 ) -> Iterator[str]:
     truth = node.truth
     yield from _condition(node, prefix, width, style)
@@ -55,11 +68,11 @@ def _lines(
             for child in operands(node):
                 if mode == "full" or child.truth != "true" or truth == "true":
                     if mode == "full" or child.truth != "true":
-                        yield from _lines(child, facts, mode, prefix + "  ", width, style)
+                        yield from _lines(child, facts, mode, prefix + "  ", width, style, only)
                     else:
                         yield from _lines_brief(child, prefix + "  ", width, style)
         case ast.Quantifier() | ast.Count() if node.children:  # not compactly reported
-            yield from _quantifier_lines(node, facts, mode, prefix, width, style)
+            yield from _quantifier_lines(node, facts, mode, prefix, width, style, only)
         case _:
             for child in node.children:
                 if isinstance(child.expr, ast.Call | ast.Arith) and child.truth == "value":
@@ -102,7 +115,13 @@ def _condition(node: Node, prefix: str, width: int, style: Style) -> Iterator[st
 
 
 def _quantifier_lines(
-    node: Node, facts: FactsDocument, mode: str, prefix: str, width: int, style: Style
+    node: Node,
+    facts: FactsDocument,
+    mode: str,
+    prefix: str,
+    width: int,
+    style: Style,
+    only: str | None,
 ) -> Iterator[str]:
     detail = prefix + "        "
     listed = node.children[0]
@@ -111,16 +130,21 @@ def _quantifier_lines(
         return
     items = node.items or []
     yield f"{detail}{quantifier_summary(node)}"
-    shown = [i for i in items if mode == "full" or _decides(node, i)]
+    if only is not None:
+        shown = [i for i in items if i.name == only]
+    else:
+        shown = [i for i in items if mode == "full" or _decides(node, i)]
     for item in shown[: MAX_ITEMS_SHOWN if mode != "full" else None]:
         yield f"{prefix}  {item.name}"
         inner = prefix + "  | "
         if item.where is not None and item.where.truth != "true":
-            yield from _lines(item.where, facts, mode, inner, width, style)
+            yield from _lines(item.where, facts, mode, inner, width, style, only)
         if item.body is not None:
-            yield from _lines(item.body, facts, mode, inner, width, style)
-    if mode != "full" and len(shown) > MAX_ITEMS_SHOWN:
-        yield f"{prefix}  ... and {len(shown) - MAX_ITEMS_SHOWN} more (--explain full)"
+            yield from _lines(item.body, facts, mode, inner, width, style, only)
+    hidden = max(0, len(shown) - MAX_ITEMS_SHOWN) + node.untold if mode != "full" else 0
+    hidden = 0 if only is not None else hidden
+    if hidden:
+        yield f"{prefix}  ... and {hidden:,} more (--explain full)"
 
 
 def _decides(node: Node, item: Item) -> bool:
@@ -145,7 +169,7 @@ def quantifier_summary(node: Node) -> str:
     if expr.where is not None:  # type: ignore[union-attr]
         source += f" (where {source_text(expr.where)})"  # type: ignore[union-attr]
     considered = [i for i in items if i.where is None or i.where.value is not False]
-    n = len(considered) + node.unlisted
+    n = len(considered) + node.unlisted + node.untold
     if n == 0 and not isinstance(node.value, EvalError) and node.value is not UNKNOWN:
         return f"vacuous: no item of {source} is in range"
     if isinstance(expr, ast.Count):
@@ -166,16 +190,24 @@ def quantifier_summary(node: Node) -> str:
     else:
         bad = [i.name for i in considered if i.truth is True]
         text = f"{len(bad)} of {n} {source} match, none may" + (f": {_names(bad)}" if bad else "")
-    if unknown:
-        text += f"; unknown for {len(unknown)}: {_names(unknown)}"
+    if unknown or node.untold:
+        found: dict[str, set[str]] = {}
+        node.unknown_items_missing(found, {})
+        lacking = facts_phrase(from_sets(found).groups, ".".join(expr.source.parts))
+        total = len(unknown) + node.untold
+        text += f"; unknown for {total:,}: {_names(unknown, total=total)}"
+        text += f"; missing {lacking}" if lacking else ""
     if errors:
         text += f"; error for {len(errors)}: {_names(errors)}"
     return text
 
 
-def _names(names: list[str], limit: int = 5) -> str:
+def _names(names: list[str], limit: int = 5, total: int | None = None) -> str:
+    """The first `limit` names, and how many more there are (of `total`, if more than named)."""
+    total = len(names) if total is None else total
     shown = ", ".join(names[:limit])
-    return shown + (f", ... ({len(names) - limit} more)" if len(names) > limit else "")
+    more = total - min(limit, len(names))
+    return shown + (f", ... ({more:,} more)" if more > 0 else "")
 
 
 def _all_reads(node: Node) -> list[Read]:
@@ -210,9 +242,12 @@ def _clip(text: str, room: int) -> str:
 # ---- JSON -----------------------------------------------------------------------------------
 
 
-def node_json(node: Node, facts: FactsDocument, mode: str) -> dict[str, Any]:
+def node_json(
+    node: Node, facts: FactsDocument, mode: str, only: str | None = None
+) -> dict[str, Any]:
     """A node as JSON. In `fails` mode the conditions of an `and` that held (of an `or`: that
-    did not hold) are listed by their text under `held` (`not_held`), not explained."""
+    did not hold) are listed by their text under `held` (`not_held`), not explained. `only`:
+    of the items of quantifiers, keep only the one with this name."""
     expr = node.expr
     truth = node.truth
     line, col = _position(expr.span)
@@ -226,9 +261,11 @@ def node_json(node: Node, facts: FactsDocument, mode: str) -> dict[str, Any]:
         conditions = operands(node)
         quiet = {ast.And: "true", ast.Or: "false"}.get(type(expr))
         if mode == "full" or quiet is None or truth == quiet:
-            out["conditions"] = [node_json(c, facts, mode) for c in conditions]
+            out["conditions"] = [node_json(c, facts, mode, only) for c in conditions]
         else:
-            out["conditions"] = [node_json(c, facts, mode) for c in conditions if c.truth != quiet]
+            out["conditions"] = [
+                node_json(c, facts, mode, only) for c in conditions if c.truth != quiet
+            ]
             if others := [source_text(c.expr) for c in conditions if c.truth == quiet]:
                 out["held" if quiet == "true" else "not_held"] = others
     elif isinstance(expr, ast.Quantifier | ast.Count):
@@ -239,7 +276,11 @@ def node_json(node: Node, facts: FactsDocument, mode: str) -> dict[str, Any]:
                 else f"{node.children[0].reads[0].path}: missing"
             )
             items = [i for i in node.items or [] if mode == "full" or _decides(node, i)]
-            out["items"] = [_item_json(i, facts, mode) for i in items]
+            if only is not None:
+                items = [i for i in node.items or [] if i.name == only]
+            elif node.untold:
+                out["items_omitted"] = node.untold
+            out["items"] = [_item_json(i, facts, mode, only) for i in items]
             if out["summary"].startswith("vacuous:"):
                 out["vacuous"] = True
     elif reads := _all_reads(node):
@@ -249,7 +290,10 @@ def node_json(node: Node, facts: FactsDocument, mode: str) -> dict[str, Any]:
     if isinstance(node.value, EvalError):
         out["error"] = node.value.message
     if truth == "unknown":
-        out["missing_facts"] = node.missing()
+        missing = node.missing_facts()
+        out["missing_facts"] = (
+            list(missing) if mode == "full" else missing.bounded_paths(SHOWN_ITEMS)
+        )
     return out
 
 
@@ -258,12 +302,12 @@ def _position(span: Span) -> tuple[int, int]:
     return span.source.line_col(span.start)
 
 
-def _item_json(item: Item, facts: FactsDocument, mode: str) -> dict[str, Any]:
+def _item_json(item: Item, facts: FactsDocument, mode: str, only: str | None) -> dict[str, Any]:
     out: dict[str, Any] = {"item": item.name, "truth": _truth_word(item.truth)}
     if item.where is not None and item.where.truth != "true":
-        out["where"] = node_json(item.where, facts, mode)
+        out["where"] = node_json(item.where, facts, mode, only)
     if item.body is not None:
-        out["check"] = node_json(item.body, facts, mode)
+        out["check"] = node_json(item.body, facts, mode, only)
     return out
 
 

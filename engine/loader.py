@@ -103,14 +103,18 @@ class CompiledPolicy:
         facts: FactsDocument,
         as_of: dt.date | str | None = None,
         explain: Explain = "fails",
+        system: str | None = None,
     ) -> Report:
         """Evaluate one facts document; `as_of` (default today) dates every date rule.
-        `explain`: `fails` (default), `full`, or `none` for decisions only (fastest)."""
+        `explain`: `fails` (default), `full`, or `none` for decisions only (fastest). `system`:
+        the key of an item (e.g. a system's id) to explain in full wherever a check
+        quantifies over it, whatever `explain` says (compact explanations name only the first
+        few unknown items)."""
         if not isinstance(facts, FactsDocument):
             raise TypeError(f"facts must be a FactsDocument, not {type(facts).__name__}")
         date = as_of_date(as_of)
         check_dates_not_after(facts, date)  # a date from the future proves nothing
-        return evaluate(self.plan, facts, date, explain_mode(explain))
+        return evaluate(self.plan, facts, date, explain_mode(explain), system)
 
     def __reduce__(self) -> tuple[Any, ...]:
         policy, std = self.policy.span.source, self.standard.span.source

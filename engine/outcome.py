@@ -9,16 +9,19 @@ and overall; and the certification `Verdict` with its reasons. Reports are froze
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
-from aicxs.aicxs_dsl.escape import json_dumps
+from aicxs.aicxs_dsl.escape import json_dumps, json_escaped
 from aicxs.aicxs_dsl.source import Span
 from aicxs.engine.explain import node_json
 from aicxs.engine.facts import FactsDocument
+from aicxs.engine.missing import EMPTY, SHOWN_ITEMS, MissingFacts
 from aicxs.engine.provenance import Provenance
 from aicxs.engine.values import Node
 
@@ -98,7 +101,7 @@ class Result:
     rules: tuple[Result, ...] = ()  # organisation rules refining a clause
     blocked_by: tuple[str, ...] = ()
     covers: tuple[tuple[str, Status], ...] = ()  # key requirements: their clauses
-    missing: tuple[str, ...] = ()
+    missing: MissingFacts = EMPTY  # iterates as the sorted fact paths
     reason: str = ""  # why not_applicable / waived / blocked / error
     evidence: tuple[Mapping[str, Any], ...] = ()  # cited from the facts file
     mandatory: bool = False
@@ -127,7 +130,7 @@ class Report:
     verdict: Verdict
     reasons: tuple[str, ...]
     findings: tuple[str, ...]  # e.g. an expired waiver
-    missing_facts: tuple[str, ...]
+    missing_facts: MissingFacts  # of every result, and of the scope; iterates as fact paths
     systems: Mapping[str, int]  # total, in_scope, scope_unknown
     explain: Explain = "fails"  # how much explanation evaluation recorded
     out_of_scope: tuple[str, ...] = ()  # systems the policy's scope leaves out, by id
@@ -150,7 +153,11 @@ class Report:
 
     def to_json(self, explain: Explain | None = None) -> str:
         """The same text as `aicxs check --format json`."""
-        return json_dumps(self.to_dict(explain)) + "\n"
+        return "".join(self.json_chunks(explain))
+
+    def json_chunks(self, explain: Explain | None = None) -> Iterator[str]:
+        """`to_json()` in pieces, a result at a time, to write without holding it whole."""
+        return report_chunks(self, self._mode(explain))
 
     def _mode(self, explain: Explain | None) -> Explain:
         if explain is None:
@@ -185,6 +192,14 @@ def level_name(report: Report, level: int) -> str:
 
 def report_json(report: Report, mode: str = "fails") -> dict[str, Any]:
     """The report as JSON data, valid against engine/report-schema.json."""
+    data = report_head(report, mode)
+    data["results"] = [result_json(report, r, mode) for r in report.results]
+    return data
+
+
+def report_head(report: Report, mode: str, results: Any = ()) -> dict[str, Any]:
+    """`report_json` with `results` standing in for the results (which a stream writes one by
+    one, see `report_chunks`)."""
     counts = Counter(r.status for r in clauses(report))
     provenance = {"provenance": report.provenance.to_dict()} if report.provenance else {}
     return {
@@ -218,12 +233,15 @@ def report_json(report: Report, mode: str = "fails") -> dict[str, Any]:
             ],
         },
         "summary": {s.value: counts.get(s, 0) for s in _SUMMARY_ORDER},
-        "results": [result_json(report, r, mode) for r in report.results],
-        "missing_facts": list(report.missing_facts),
+        "results": results,
+        "missing_facts": missing_paths(report.missing_facts, mode),
+        "missing_by_fact": missing_json(report.missing_facts, mode),
     }
 
 
-def result_json(report: Report, r: Result, mode: str) -> dict[str, Any]:
+def result_json(report: Report, r: Result, mode: str, only: str | None = None) -> dict[str, Any]:
+    """One result as JSON data. `only`: of the items its checks quantify over, keep the one
+    with this name (and its missing facts, with those outside lists)."""
     out: dict[str, Any] = {
         "id": r.id,
         "kind": r.kind.value,
@@ -252,15 +270,62 @@ def result_json(report: Report, r: Result, mode: str) -> dict[str, Any]:
         }
     out["reason"] = r.reason
     out["blocked_by"] = list(r.blocked_by)
-    out["missing_facts"] = list(r.missing)
+    missing = r.missing if only is None else r.missing.about(only)
+    out["missing_facts"] = missing_paths(missing, mode)
+    out["missing_by_fact"] = missing_json(missing, mode)
     out["evidence"] = [dict(e) for e in r.evidence]
-    out["explanation"] = _explanation(report, r.node, mode)
+    out["explanation"] = _explanation(report, r.node, mode, only)
     if r.kind is Kind.CLAUSE:
-        out["rules"] = [result_json(report, sub, mode) for sub in r.rules]
+        out["rules"] = [result_json(report, sub, mode, only) for sub in r.rules]
     return out
 
 
-def _explanation(report: Report, node: Node | None, mode: str) -> dict[str, Any] | None:
+def _explanation(
+    report: Report, node: Node | None, mode: str, only: str | None = None
+) -> dict[str, Any] | None:
     if node is None or mode == "none":
         return None
-    return node_json(node, report.facts, "full" if mode == "full" else "fails")
+    return node_json(node, report.facts, "full" if mode == "full" else "fails", only)
+
+
+def missing_paths(missing: MissingFacts, mode: str) -> list[str]:
+    """Every missing fact path in `full` mode; else those of the first items of each fact."""
+    return list(missing) if mode == "full" else missing.bounded_paths(SHOWN_ITEMS)
+
+
+def missing_json(missing: MissingFacts, mode: str) -> list[dict[str, Any]]:
+    """Missing facts grouped by the vocabulary's fact, each with its question, how many items
+    miss it and which (all of them in `full` mode, else the first few)."""
+    limit = None if mode == "full" else SHOWN_ITEMS
+    return [
+        {"fact": g.fact, "question": g.question, "count": g.count, "items": g.names(limit)}
+        for g in missing.groups
+    ]
+
+
+_RESULTS = "\u0000results\u0000"  # stands in for the results in the head's text
+
+
+def report_chunks(report: Report, mode: str) -> Iterator[str]:
+    """The text of `json_dumps(report_json(report, mode))` and a newline, byte for byte, in
+    pieces: the head, then each result encoded on its own (JSON text has no newline inside a
+    string, so indenting it by lines is exact), then the tail. Only one result's JSON data
+    exists at a time."""
+    head = json_dumps(report_head(report, mode, _RESULTS))
+    marker = json.dumps(_RESULTS)
+    before, after = head.split(marker)
+    if not report.results:
+        yield before + "[]" + after + "\n"
+        return
+    yield before + "[\n"
+    encoder = json.JSONEncoder(indent=2, ensure_ascii=False)
+    for i, r in enumerate(report.results):
+        yield "    " if i == 0 else ",\n    "
+        # A result listing thousands of items is passed on in parts, never as one text.
+        pieces = encoder.iterencode(result_json(report, r, mode))
+        while part := "".join(itertools.islice(pieces, _PIECES)):
+            yield json_escaped(part).replace("\n", "\n    ")
+    yield "\n  ]" + after + "\n"
+
+
+_PIECES = 8192  # the encoder's pieces joined into one part (tens of kilobytes)

@@ -23,6 +23,10 @@ from aicxs.engine.compiler import (
     compile_item,
     quantifiers,
 )
+from aicxs.engine.compiler import _children as children
+from aicxs.engine.cost import Cost, cost_of
+from aicxs.engine.kleene_compiler import Item3Fn, compile_item3
+from aicxs.engine.missing import Questions
 from aicxs.engine.model import Policy, Rule, Standard
 from aicxs.engine.types import Type
 
@@ -41,6 +45,9 @@ class Plan:
     fast_checks: Mapping[int, CheckFn | None] = field(repr=False)  # id(check) → fn
     fast_items: Mapping[int, ItemFn | None] = field(repr=False)  # id(quantifier) → fn
     fast_conditions: Mapping[int, ConditionFn] = field(repr=False)  # id(operand) → fn
+    fast_unknowns: Mapping[int, Item3Fn | None] = field(repr=False)  # id(quantifier) → fn
+    questions: Questions = field(repr=False)  # fact path → the vocabulary's question
+    costs: tuple[Cost, ...] = field(repr=False)  # of each check, to bound a document's work
 
 
 def build_plan(
@@ -60,12 +67,15 @@ def build_plan(
     fast_checks: dict[int, CheckFn | None] = {}
     fast_items: dict[int, ItemFn | None] = {}
     fast_conditions: dict[int, ConditionFn] = {}
+    fast_unknowns: dict[int, Item3Fn | None] = {}
     for check in checks:
         if check is None:
             continue
         fast_checks[id(check)] = compile_check(check, params, scope)
         for q in quantifiers(check):
             fast_items[id(q)] = compile_item(q, params, scope)
+        for q, outer in _bound_around(check, frozenset()):
+            fast_unknowns[id(q)] = compile_item3(q, params, scope, outer)
         fast_conditions.update(compile_conditions(check, params, scope))
     return Plan(
         std,
@@ -80,7 +90,34 @@ def build_plan(
         MappingProxyType(fast_checks),
         MappingProxyType(fast_items),
         MappingProxyType(fast_conditions),
+        MappingProxyType(fast_unknowns),
+        Questions(vocabulary),
+        tuple(cost_of(c) for c in checks if c is not None) + _scope_cost(scope),
     )
+
+
+def _scope_cost(scope: tuple[str, ast.Expr, ast.Path] | None) -> tuple[Cost, ...]:
+    """The scope is decided once for each item of its list (for the report's counts)."""
+    return (
+        ()
+        if scope is None
+        else (cost_of(ast.Count(scope[0], scope[2], scope[1], span=scope[1].span)),)
+    )
+
+
+def _bound_around(
+    expr: ast.Expr, bound: frozenset[str]
+) -> list[tuple[ast.Quantifier, frozenset[str]]]:
+    """Each quantifier of an expression with the variables bound where it stands."""
+    found: list[tuple[ast.Quantifier, frozenset[str]]] = []
+    stack = [(expr, bound)]
+    while stack:
+        e, around = stack.pop()
+        if isinstance(e, ast.Quantifier):
+            found.append((e, around))
+        inner = around | {e.var} if isinstance(e, ast.Quantifier | ast.Count) else around
+        stack.extend((child, inner) for child in children(e))
+    return found
 
 
 def _feeds(std: Standard) -> dict[str, tuple[str, ...]]:

@@ -17,6 +17,7 @@ from aicxs.engine.checker import (
     constant,
     mandatory_clauses,
 )
+from aicxs.engine.cost import check_cost
 from aicxs.engine.model import Parameter, Policy, Standard, _header
 from aicxs.engine.typecheck import Env, check_condition
 
@@ -50,6 +51,8 @@ def check_policy(policy: Policy, std: Standard) -> list[Diagnostic]:
     env = Env(std.vocabulary, {n: p.type for n, p in std.parameters.items()}, out)
     if policy.scope is not None:
         check_scope_filter(policy.scope, env, "a `scope` filter")
+        # The filter is evaluated for each item of every quantifier over its list.
+        out.extend(check_cost(policy.scope.where, f"the scope of policy `{policy.name}`", depth=1))
     for rule in policy.rules:
         if rule.refines not in std.clauses:
             out.append(
@@ -79,6 +82,7 @@ def check_policy(policy: Policy, std: Standard) -> list[Diagnostic]:
             )
         if rule.check is not None:
             check_condition(rule.check, env)
+            out.extend(check_cost(rule.check, f"rule `{rule.id}`"))
     seen: dict[str, object] = {}
     for rule in policy.rules:
         if rule.id in seen:

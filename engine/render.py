@@ -12,10 +12,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from aicxs.aicxs_dsl.escape import printable_lines
+from aicxs.aicxs_dsl.escape import json_dumps, printable_lines
 from aicxs.aicxs_dsl.words import count
 from aicxs.engine.explain import LABEL, Style, is_coloured, node_lines, plain
 from aicxs.engine.markdown import md_cell, md_code, md_fence, md_text
+from aicxs.engine.missing import SHOWN_ITEMS, MissingFact, MissingFacts, item_name, names_phrase
 from aicxs.engine.outcome import (
     REPORT_SCHEMA_ID,
     REPORT_SCHEMA_VERSION,
@@ -110,7 +111,9 @@ def _text(report: Report, mode: str, style: Style, verbose: bool) -> Iterator[st
     for finding in report.findings:
         yield f"Finding:  {finding}"
     if report.missing_facts:
-        yield f"Missing facts: {len(report.missing_facts)} (under each result that read them)"
+        missing, groups = len(report.missing_facts), len(report.missing_facts.groups)
+        where = " (listed at the end)" if mode != "none" else ""
+        yield f"Missing facts: {missing:,}, answering {count(groups, 'question')}{where}"
     word = VERDICT_WORD[report.verdict]
     yield f"Verdict:  {style(word, 'true' if report.verdict == 'certified' else 'false')}"
     for reason in report.reasons:
@@ -120,16 +123,18 @@ def _text(report: Report, mode: str, style: Style, verbose: bool) -> Iterator[st
         yield "Clauses behind the verdict"
         for r in clauses(report):
             yield f"  {_status(r.status, style)} {r.id:<6}{_clip(r.title, 58)}"
-    if mode == "none":
-        return
-    shown = [
-        r
-        for r in report.results
-        if mode == "full" or r.status not in (Status.PASS, Status.NOT_APPLICABLE)
-    ]
-    for r in shown:
+    if mode != "none":
+        shown = [
+            r
+            for r in report.results
+            if mode == "full" or r.status not in (Status.PASS, Status.NOT_APPLICABLE)
+        ]
+        for r in shown:
+            yield ""
+            yield from result_lines(report, r, mode, style)
+    if report.missing_facts and mode != "none":
         yield ""
-        yield from result_lines(report, r, mode, style)
+        yield from missing_lines(report.missing_facts, mode)
 
 
 def _scope_lines(report: Report) -> Iterator[str]:
@@ -151,6 +156,47 @@ def _scope_lines(report: Report) -> Iterator[str]:
         )
 
 
+def missing_lines(missing: MissingFacts, mode: str) -> Iterator[str]:
+    """The missing facts by question: what to answer for a result to be decided."""
+    n = len(missing)
+    yield f"Missing facts: {n:,}, by the question that answers them"
+    for g in missing.groups:
+        yield from _fact_lines(g, mode, 2)
+        yield from textwrap.wrap(
+            g.question,
+            80,
+            initial_indent=" " * 6,
+            subsequent_indent=" " * 6,
+            break_on_hyphens=False,
+        )
+
+
+def _fact_lines(g: MissingFact, mode: str, indent: int) -> list[str]:
+    """`systems[].risk_assessed on 2: support-triage, tariff-recommender`, wrapped."""
+    return textwrap.wrap(
+        f"{g.fact}{_on_items(g, mode)}",
+        80,
+        initial_indent=" " * indent,
+        subsequent_indent=" " * (indent + 2),
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
+
+
+def _on_items(g: MissingFact, mode: str) -> str:
+    """` on 2: tariff-recommender, support-triage` (empty for a fact outside lists)."""
+    return f" on {missing_on(g, mode)}" if g.items else ""
+
+
+def missing_on(g: MissingFact, mode: str) -> str:
+    """`2: tariff-recommender, support-triage`: how many items miss a fact, and which (all in
+    `full` mode, else the first 10); empty for a fact outside lists."""
+    if not g.items:
+        return ""
+    limit = g.count if mode == "full" else SHOWN_ITEMS
+    return f"{g.count:,}: {names_phrase(g.names(limit), g.count, limit)}"
+
+
 def result_lines(
     report: Report,
     r: Result,
@@ -158,10 +204,12 @@ def result_lines(
     style: Style = plain,
     width: int = 80,
     about: Callable[[Result], Iterable[str]] | None = None,
+    only: str | None = None,
 ) -> Iterator[str]:
     """One result in depth: header, trace, reason, explanation, missing facts, evidence.
     `width` clips conditions (`WHOLE`: shown whole, wrapped); `about` gives lines to add
-    under the header (e.g. the clause's text and the evidence it expects)."""
+    under the header (e.g. the clause's text and the evidence it expects); `only`: of the
+    items its checks quantify over, show the one with this name."""
     yield f'{_status(r.status, style)} {r.id} "{_clip(r.title, 56)}"'
     yield f"        {r.span.location()}"
     if r.trace is not None:
@@ -186,13 +234,18 @@ def result_lines(
     if r.node is not None and (
         mode == "full" or r.status is not Status.WAIVED or r.node.truth != "true"
     ):
-        yield from node_lines(r.node, report.facts, mode, width, style)
+        yield from node_lines(r.node, report.facts, mode, width, style, only)
     for sub in r.rules:
         if mode == "full" or sub.status is not Status.PASS:
-            for line in result_lines(report, sub, mode, style, width, about):
+            for line in result_lines(report, sub, mode, style, width, about, only):
                 yield "  " + line
-    if r.missing:
-        yield from _wrap("missing facts: " + ", ".join(r.missing))
+    missing = r.missing if only is None else r.missing.about(only)
+    if missing and len(missing) <= SHOWN_ITEMS:
+        yield from _wrap("missing facts: " + ", ".join(missing))
+    elif missing:  # many: by fact, with the items that miss each
+        yield f"        missing facts: {len(missing):,}, by fact"
+        for g in missing.groups:
+            yield from _fact_lines(g, mode, 10)
     for ev in r.evidence:
         yield from _wrap("evidence: " + evidence_text(ev))
 
@@ -300,11 +353,17 @@ def _markdown(report: Report, mode: str) -> Iterator[str]:
             yield ""
             yield from md_fence(result_lines(report, r, mode))
     if report.missing_facts:
+        n = len(report.missing_facts)
         yield ""
         yield "## Missing facts"
         yield ""
-        for path in report.missing_facts:
-            yield f"- {md_code(path)}"
+        yield f"{n:,} missing, by the question that answers them:"
+        yield ""
+        yield "| Fact | Missing on | Question |"
+        yield "|---|---|---|"
+        for g in report.missing_facts.groups:
+            on = missing_on(g, mode) or "-"
+            yield f"| {md_code(g.fact, in_table=True)} | {md_cell(on)} | {md_cell(g.question)} |"
 
 
 __all__ = [
@@ -315,8 +374,41 @@ __all__ = [
     "evidence_text",
     "key_requirements",
     "level_name",
+    "missing_facts_lines",
     "report_json",
     "report_markdown",
     "report_text",
     "result_json",
 ]
+
+
+# ---- the missing facts, one a line ----------------------------------------------------------
+
+
+def missing_facts_lines(report: Report) -> Iterator[str]:
+    """Every missing fact as a JSON line, sorted by fact then item: `path`, `fact` (the
+    vocabulary's, with `[]` for lists), `item` (its key; null outside lists), `question`, and
+    `needed_by` (the results that read it missing). The complete listing, whatever `--explain`
+    says, for questionnaires and roadmaps; its lines agree with `missing_by_fact`'s counts."""
+    results = [sub for r in report.results for sub in (r, *r.rules)]
+    for g in report.missing_facts.groups:
+        needing = [(r.id, _items_of(r.missing, g.fact)) for r in results]
+        needing = [(ident, items) for ident, items in needing if items is not None]
+        for item, path in zip(g.first() or [""], g.paths(), strict=True):
+            line = {
+                "path": path,
+                "fact": g.fact,
+                "item": item_name(g.fact, item) if item else None,
+                "question": g.question,
+                "needed_by": [ident for ident, items in needing if not items or item in items],
+            }
+            yield json_dumps(line, indent=None) + "\n"
+
+
+def _items_of(missing: MissingFacts, fact: str) -> frozenset[str] | None:
+    """The items a result misses `fact` on (empty: the fact outside lists); None if it does
+    not miss it."""
+    for g in missing.groups:
+        if g.fact == fact:
+            return frozenset(g.items)
+    return None

@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aicxs.aicxs_dsl import ast
 from aicxs.aicxs_dsl.source import Span
+from aicxs.engine.missing import EMPTY, MissingFacts, concrete_path, from_sets
 from aicxs.engine.types import Duration
 
 
@@ -50,6 +51,8 @@ class Read:
     path: str  # `systems[voice-ivr].escalation.max_wait`
     json_path: str  # `$.systems[2].escalation.max_wait`
     value: Any  # UNKNOWN when absent
+    fact: str = ""  # `systems[].escalation.max_wait`: the vocabulary's path ("": `path`)
+    item: str = ""  # `systems[voice-ivr]`: the item it belongs to ("" outside lists)
 
 
 @dataclass(slots=True)
@@ -72,22 +75,86 @@ class Node:
     hint: str = ""  # what would make a false comparison pass
     unlisted: int = 0  # in-range items the fast path decided without deciding the result
     cited: tuple[str, ...] = ()  # facts a compactly reported condition read (for evidence)
+    # Compact explanations record the first few unknown items of a quantifier; the others are
+    # counted here, with what they miss (fact → items, as `missing_pairs` gives them).
+    untold: int = 0
+    absent: dict[str, list[str]] | None = None
 
     @property
     def truth(self) -> str:
         return truth_of(self.value)
 
     def missing(self) -> list[str]:
-        """Every fact path this node read that is missing, whatever its value: those that made
-        it unknown, and those a failure stood in front of (which a roadmap must ask for)."""
-        found = [r.path for r in self.reads if r.value is UNKNOWN]
+        """Every fact path whose absence this node met: see `missing_pairs`."""
+        return sorted({concrete_path(fact, item) for fact, item in self.missing_pairs()})
+
+    def missing_pairs(self, decided_too: bool = True) -> Iterator[tuple[str, str]]:
+        """(fact, item) of each missing fact this node read, repeats included: whatever the
+        node's value (a failure stands in front of them, and once it is fixed they decide: a
+        roadmap must ask for them), and inside a quantifier those of each item that decides
+        it (a failing item of `all`), the same. An unknown item gives what made it unknown
+        (`decided_too` False: a decided condition inside it needs nothing more); an item that
+        decides nothing gives nothing."""
+        if not decided_too and self.value is not UNKNOWN:
+            return
+        for r in self.reads:
+            if r.value is UNKNOWN:
+                yield (r.fact or r.path), r.item
         for child in self.children:
-            found.extend(child.missing())
+            yield from child.missing_pairs(decided_too)
         for item in self.items or ():
-            for part in (item.where, item.body):
-                if part is not None:
-                    found.extend(part.missing())
-        return sorted(set(found))
+            if item.truth is UNKNOWN:
+                for part in (item.where, item.body):
+                    if part is not None:
+                        yield from part.missing_pairs(False)
+            elif self._decides(item) and item.body is not None:
+                yield from item.body.missing_pairs()  # its filter held: nothing it read matters
+        for fact, items in (self.absent or {}).items():
+            for name in items:
+                yield fact, name
+
+    def _decides(self, item: Item) -> bool:
+        """Whether a decided item decides its quantifier: false in `all`, true in `any` and
+        `none` (always interpreted, never only counted, whatever the explanation mode)."""
+        kind = getattr(self.expr, "kind", None)
+        against = {"all": False, "any": True, "none": True}
+        return kind in against and item.truth is against[kind]
+
+    def missing_facts(
+        self, interned: dict[str, str] | None = None, questions: Mapping[str, str] | None = None
+    ) -> MissingFacts:
+        """What `missing_pairs` gives, grouped by fact (with `questions`, each fact's), each
+        item's path kept once in `interned`."""
+        found: dict[str, set[str]] = {}
+        self.missing_sets(found, {} if interned is None else interned)
+        return from_sets(found, questions) if found else EMPTY
+
+    def missing_sets(
+        self, found: dict[str, set[str]], interned: dict[str, str], decided_too: bool = True
+    ) -> None:
+        """Add what `missing_pairs` gives to `found` (fact → items), one copy of each item's
+        path kept in `interned`: the grouped form results keep, built without the pairs."""
+        if not decided_too and self.value is not UNKNOWN:
+            return
+        for r in self.reads:
+            if r.value is UNKNOWN:
+                found.setdefault(r.fact or r.path, set()).add(interned.setdefault(r.item, r.item))
+        for child in self.children:
+            child.missing_sets(found, interned, decided_too)
+        for item in self.items or ():
+            if item.truth is not UNKNOWN and self._decides(item) and item.body is not None:
+                item.body.missing_sets(found, interned)
+        self.unknown_items_missing(found, interned)
+
+    def unknown_items_missing(self, found: dict[str, set[str]], interned: dict[str, str]) -> None:
+        """What the unknown items of a quantifier miss, whatever the quantifier's own truth."""
+        for item in self.items or ():
+            if item.truth is UNKNOWN:
+                for part in (item.where, item.body):
+                    if part is not None:
+                        part.missing_sets(found, interned, False)
+        for fact, items in (self.absent or {}).items():
+            found.setdefault(fact, set()).update(items)
 
 
 def truth_of(value: Any) -> str:

@@ -91,6 +91,15 @@ def _long_and_chain(folder: Path) -> Path:
     return path
 
 
+def _list_literal(folder: Path) -> Path:
+    path = folder / "list-literal-1000000.aicx"
+    items = ", ".join(str(i) for i in range(1_000_000))
+    path.write_text(
+        _check_of(f"len(organisation.board_oversight.accountable_executive) in [{items}]")
+    )
+    return path
+
+
 def _long_text(folder: Path) -> Path:
     path = folder / "text-1mb.aicx"
     path.write_text(_check_of("true").replace("target", f'title "{"x" * 1_000_000}"\n  target'))
@@ -129,6 +138,7 @@ GENERATED_AICX: dict[str, Callable[[Path], Path]] = {
     "nested-parentheses-10000.aicx": _nested_parentheses,
     "nested-not-10000.aicx": _nested_not,
     "and-chain-5000.aicx": _long_and_chain,
+    "list-literal-1000000.aicx": _list_literal,
     "text-1mb.aicx": _long_text,
 }
 GENERATED_FACTS: dict[str, Callable[[Path], Path]] = {

@@ -530,3 +530,76 @@ def test_serve_refuses_a_missing_folder() -> None:
     result = run_cli("serve", "--policies", "no-such-folder")
     assert result.exit_code == 2
     assert "'no-such-folder' does not exist" in result.stderr
+
+
+# ---- limits: work, response size, evaluations at once -----------------------------------------
+
+
+def only_ids(n: int) -> dict[str, Any]:
+    """Facts listing `n` system ids and nothing else: every check unknown for every system."""
+    return {"systems": [{"id": f"s{i:06d}"} for i in range(n)]}
+
+
+def test_ten_thousand_ids_get_a_bounded_report(folder: Path) -> None:
+    """Facts of 10,000 bare system ids once took 102 s and gave a 1 GB report; the unknown
+    systems are now counted, not each explained."""
+    with serving(folder, reload_interval=0.1) as c:
+        c.timeout = 120
+        response = evaluate(c, policy="retail_bank", facts=only_ids(10_000), as_of=AS_OF)
+    assert response.status_code == 200
+    assert len(response.content) < 3_000_000, len(response.content)
+    report = response.json()
+    assert report["verdict"] == "undetermined"
+    assert sum(g["count"] for g in report["missing_by_fact"]) > 10_000 * 30
+    assert all(len(g["items"]) <= 10 for g in report["missing_by_fact"])
+
+
+def test_too_much_work_is_refused_before_evaluating(folder: Path) -> None:
+    with serving(folder, reload_interval=0.1, max_work=10_000) as c:
+        small = evaluate(c, policy="retail_bank", facts=only_ids(100), as_of=AS_OF)
+        large = evaluate(c, policy="retail_bank", facts=only_ids(1_000), as_of=AS_OF)
+        full = evaluate(c, policy="retail_bank", facts=only_ids(100), as_of=AS_OF, explain="full")
+    assert small.status_code == 200
+    for response in (large, full):
+        assert response.status_code == 413
+        problem = response.json()
+        assert problem["type"].endswith("/work-too-large")
+        assert "this server does at most 10,000 per request" in problem["detail"]
+    assert "list of 1,000 items" in large.json()["detail"]
+    assert "`explain: full` counts 40 times" in full.json()["detail"]
+
+
+def test_a_report_too_large_is_refused(folder: Path) -> None:
+    with serving(folder, reload_interval=0.1, max_response=50_000) as c:
+        response = evaluate(c, policy="retail_bank", facts=only_ids(50), as_of=AS_OF)
+        decisions = evaluate(
+            c, policy="velocity_telecom", facts=facts_json("telecom"), explain="none"
+        )
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["type"].endswith("/response-too-large")
+    assert "limit of 50,000 bytes; ask for explain `none`" in problem["detail"]
+    assert decisions.status_code == 200
+
+
+def test_evaluations_beyond_the_slots_are_turned_away(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aicxs.engine.service import limits
+
+    monkeypatch.setattr(limits, "WAITING_PER_SLOT", 0)  # one slot, nobody waits
+    done: list[httpx.Response] = []
+    with serving(folder, reload_interval=0.1, evaluations=1) as c:
+        c.timeout = 60
+        slow = threading.Thread(
+            target=lambda: done.append(
+                evaluate(c, policy="retail_bank", facts=only_ids(3_000), as_of=AS_OF)
+            )
+        )
+        slow.start()
+        time.sleep(0.3)  # the slow one holds the only slot
+        busy = evaluate(c, policy="velocity_telecom", facts=facts_json("telecom"))
+        slow.join()
+    assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
+    assert busy.json()["type"].endswith("/busy")
+    assert done[0].status_code == 200

@@ -9,6 +9,7 @@ normalised and validated against the vocabulary's schema, each error located (`c
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -83,16 +84,27 @@ def parse_facts(text: str, name: str, validator: Validator, vocabulary: Type) ->
     if len(text) > (limit := max_facts_bytes()):
         raise _too_large(name, f"facts text is longer than {limit:,} characters")
     source = Source(name, text)
-    raw = _parse_json(text, source) if name.endswith(".json") else _parse_yaml(text, source)
-    return facts_from_data(raw, FactsDocument(name, {}, text), source, validator, vocabulary)
+
+    def parse() -> Any:
+        return _parse_json(text, source) if name.endswith(".json") else _parse_yaml(text, source)
+
+    doc = FactsDocument(name, {}, text)
+    return facts_from_data(parse(), doc, source, validator, vocabulary, reparse=parse)
 
 
 def facts_from_data(
-    raw: Any, doc: FactsDocument, source: Source, validator: Validator, vocabulary: Type
+    raw: Any,
+    doc: FactsDocument,
+    source: Source,
+    validator: Validator,
+    vocabulary: Type,
+    reparse: Callable[[], Any] | None = None,
 ) -> FactsDocument:
     """Validate and type a parsed facts document. The compiled converter decides the common
     case (a valid document) in one pass; any doubt sends the document through normalising and
-    jsonschema, which say precisely what is wrong and where."""
+    jsonschema, which say precisely what is wrong and where. With `reparse` (how to parse the
+    document again), the converter may consume `raw` as it goes, freeing each item of a large
+    list once typed, so a large estate is never held twice; the slow path then parses anew."""
     if raw is None:
         raw = {}
     if isinstance(raw, dict):
@@ -101,11 +113,13 @@ def facts_from_data(
             evidence = _evidence(raw["evidence"]) if raw.get("evidence") is not None else []
             skipped = _skipped(raw["skipped"]) if raw.get("skipped") is not None else []
             facts = {k: v for k, v in raw.items() if k not in NOT_FACTS} if _meta(raw) else raw
-            doc.data = converter(vocabulary)(facts)
+            doc.data = converter(vocabulary, consume=reparse is not None)(facts)
             doc.evidence, doc.skipped = evidence, skipped
             return doc
         except _Invalid:
-            pass  # the slow path below finds and words the problem
+            if reparse is not None:
+                raw = reparse()  # the converter may have consumed part of it
+                raw = {} if raw is None else raw
     if not isinstance(raw, dict):
         raise DiagnosticError(
             [

@@ -152,20 +152,22 @@ class _Invalid(Exception):
 
 
 Convert = Callable[[Any], Any]
-_CONVERTERS: dict[int, tuple[Type, Convert]] = {}
+_CONVERTERS: dict[tuple[int, bool], tuple[Type, Convert]] = {}
 
 
-def converter(vocabulary: Type) -> Convert:
+def converter(vocabulary: Type, consume: bool = False) -> Convert:
     """A function that validates and types a document in one pass, or raises `_Invalid`.
-    It accepts exactly what normalising + the schema + typing accept, and returns the same."""
-    cached = _CONVERTERS.get(id(vocabulary))
+    It accepts exactly what normalising + the schema + typing accept, and returns the same.
+    `consume`: each item of a list is dropped from the parsed document once typed (the
+    document is then of no further use, even when `_Invalid` is raised)."""
+    cached = _CONVERTERS.get((id(vocabulary), consume))
     if cached is None or cached[0] is not vocabulary:
-        cached = (vocabulary, _convert(vocabulary))
-        _CONVERTERS[id(vocabulary)] = cached
+        cached = (vocabulary, _convert(vocabulary, consume))
+        _CONVERTERS[(id(vocabulary), consume)] = cached
     return cached[1]
 
 
-def _convert(t: Type) -> Convert:
+def _convert(t: Type, consume: bool = False) -> Convert:
     match t.kind:
         case "bool":
             return _bool
@@ -181,10 +183,10 @@ def _convert(t: Type) -> Convert:
         case "enum":
             return _enum(frozenset(t.values))
         case "record":
-            return _record(t)
+            return _record(t, consume)
         case "list":
             key = key_field(t.item) if t.item is not None and t.item.kind == "record" else None
-            return _list(_convert(t.item) if t.item else _string, key)
+            return _list(_convert(t.item, consume) if t.item else _string, key, consume)
     raise _Invalid(t.kind)
 
 
@@ -282,8 +284,8 @@ def _enum(values: frozenset[str]) -> Convert:
     return convert
 
 
-def _record(t: Type) -> Convert:
-    fields = {name: _convert(f.type) for name, f in t.fields.items()}
+def _record(t: Type, consume: bool) -> Convert:
+    fields = {name: _convert(f.type, consume) for name, f in t.fields.items()}
     required = tuple(name for name, f in t.fields.items() if f.key)
 
     def convert(v: Any) -> Any:
@@ -308,11 +310,17 @@ def _record(t: Type) -> Convert:
 _LIST_LIMIT = [0]  # `max_list_items()`, read once per document by `facts_from_data`
 
 
-def _list(item: Convert, key: str | None) -> Convert:
+def _list(item: Convert, key: str | None, consume: bool) -> Convert:
     def convert(v: Any) -> Any:
         if type(v) is not list or len(v) > _LIST_LIMIT[0]:
             raise _Invalid
-        out = [item(x) for x in v]
+        if consume:
+            out = []
+            for i, x in enumerate(v):
+                out.append(item(x))
+                v[i] = None  # the parsed item goes now, not with the whole document
+        else:
+            out = [item(x) for x in v]
         if key is not None and len({x[key] for x in out}) != len(out):
             raise _Invalid  # two items share a key: the slow path names them
         return out

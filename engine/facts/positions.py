@@ -41,7 +41,8 @@ class _JsonIndex:
         self.source = Source("", text)
         self.decode = json.JSONDecoder(parse_int=_int_of).raw_decode
         self.lists: dict[int, list[int]] = {}  # offset of a `[` → offsets of its items
-        self.objects: dict[int, dict[str, tuple[int, int]]] = {}  # `{` → key → offsets
+        # `{` → (key → offsets, of the members read so far; where to read on, None at the end)
+        self.objects: dict[int, tuple[dict[str, tuple[int, int]], int | None]] = {}
         self.found: dict[str, tuple[int, int] | None] = {}
 
     def position(self, json_path: str) -> tuple[int, int] | None:
@@ -85,26 +86,38 @@ class _JsonIndex:
         return self.lists[at]
 
     def _member(self, at: int, key: str) -> tuple[int, int] | None:
-        """(offset of the key, offset of its value) in the object at `at`."""
-        if at not in self.objects:
-            self.objects[at] = self._members(at)
-        return self.objects[at].get(key)
+        """(offset of the key, offset of its value) in the object at `at`. Members are read
+        up to the one asked for, and its value is not skipped until a later member is asked
+        for: skipping decodes it, and it may be a whole estate's list of systems."""
+        members, resume = self.objects.get(at) or ({}, self._first_member(at))
+        while key not in members and resume is not None:
+            resume = self._next_member(resume, members)
+        self.objects[at] = (members, resume)
+        return members.get(key)
 
-    def _members(self, at: int) -> dict[str, tuple[int, int]]:
-        text = self.text
-        members: dict[str, tuple[int, int]] = {}
-        if text[at] != "{":
+    def _first_member(self, at: int) -> int | None:
+        if self.text[at] != "{":
             raise ValueError("not an object")
-        i = _WS.match(text, at + 1).end()  # type: ignore[union-attr]
-        while text[i] != "}":
-            name, after = self.decode(text, i)
-            value = _WS.match(text, _WS.match(text, after).end() + 1).end()  # type: ignore[union-attr]
-            members.setdefault(name, (i, value))
-            _, i = self.decode(text, value)
+        i = _WS.match(self.text, at + 1).end()  # type: ignore[union-attr]
+        return None if self.text[i] == "}" else -i  # negative: a member starts there
+
+    def _next_member(self, i: int, members: dict[str, tuple[int, int]]) -> int | None:
+        """From `i` (negative: a member starts at `-i`; else the value of the last member read
+        starts there, to be skipped), read the next member into `members`; the offset of its
+        value, or None after the last member."""
+        text = self.text
+        if i >= 0:
+            _, i = self.decode(text, i)
             i = _WS.match(text, i).end()  # type: ignore[union-attr]
-            if text[i] == ",":
-                i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
-        return members
+            if text[i] != ",":
+                return None
+            i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
+        else:
+            i = -i
+        name, after = self.decode(text, i)
+        value = _WS.match(text, _WS.match(text, after).end() + 1).end()  # type: ignore[union-attr]
+        members.setdefault(name, (i, value))
+        return value
 
 
 def _positions(text: str) -> dict[str, tuple[int, int]]:

@@ -105,7 +105,9 @@ class Roadmap:
 def roadmap(
     compiled: CompiledPolicy, facts: FactsDocument, as_of: dt.date, to_level: int | None = None
 ) -> Roadmap:
-    before = compiled.evaluate(facts, as_of, explain="fails")
+    # `full`: compact explanations name only the first few unknown items of a quantifier, and
+    # every one of them is a fact to plan for.
+    before = compiled.evaluate(facts, as_of, explain="full")
     levels = sorted(compiled.standard.levels)
     goal = to_level if to_level is not None else min(before.overall_level + 1, levels[-1])
     planner = _Planner(compiled, facts, as_of, goal)
@@ -209,7 +211,7 @@ class _Planner:
             if change.value is not None:
                 set_path(data, change.json_path, change.value)
         doc = FactsDocument(self.facts.path, data, "", self.facts.evidence)
-        return self.compiled.evaluate(doc, self.as_of, explain="fails")
+        return self.compiled.evaluate(doc, self.as_of, explain="full")
 
     def _type(self, json_path: str) -> Type | None:
         t: Type | None = self.compiled.vocabulary

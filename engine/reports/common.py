@@ -21,6 +21,7 @@ from aicxs.aicxs_dsl.source import Span
 from aicxs.engine import provenance
 from aicxs.engine.explain import quantifier_summary
 from aicxs.engine.facts import FactsDocument
+from aicxs.engine.missing import MissingFacts
 from aicxs.engine.outcome import Report, Result, Status
 from aicxs.engine.render import result_lines
 from aicxs.engine.values import UNKNOWN, Node, Read, render_value, source_text
@@ -113,7 +114,7 @@ def _detail(result: Result) -> str:
     if result.status is Status.BLOCKED or (result.reason and status is not Status.FAIL):
         return result.reason
     if status is Status.UNKNOWN and result.missing:
-        return "missing facts: " + names(result.missing)
+        return "missing facts: " + missing_names(result.missing)
     if result.kind == "key_requirement":
         return result.reason
     if status is Status.FAIL and result.node is not None:
@@ -159,6 +160,13 @@ def _own_reads(node: Node) -> list[Read]:
 def names(items: Sequence[str], limit: int = MAX_NAMES) -> str:
     shown = ", ".join(items[:limit])
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def missing_names(missing: MissingFacts, limit: int = MAX_NAMES) -> str:
+    """The first missing fact paths, as `names` gives them, without listing every one."""
+    first = missing.bounded_paths(limit)[:limit]
+    more = len(missing) - len(first)
+    return ", ".join(first) + (f" and {more} more" if more > 0 else "")
 
 
 def explanation_text(report: Report, result: Result, mode: str) -> str:

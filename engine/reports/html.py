@@ -25,7 +25,7 @@ from markupsafe import Markup
 from aicxs.engine.explain import LABEL, node_json
 from aicxs.engine.outcome import Report, Result, Status
 from aicxs.engine.provenance import provenance
-from aicxs.engine.render import STATUS_LABEL, VERDICT_WORD, evidence_text, level_name
+from aicxs.engine.render import STATUS_LABEL, VERDICT_WORD, evidence_text, level_name, missing_on
 from aicxs.engine.reports.common import (
     COVERAGE_ORDER,
     checked_status,
@@ -190,7 +190,8 @@ def _view(report: Report, compiled: CompiledPolicy, mode: str) -> dict[str, Any]
         "pillars": _pillars(report, compiled, mode),
         "findings": report.findings,
         "tailoring": t,
-        "missing": _missing(report),
+        "missing": _missing(report, mode),
+        "missing_count": len(report.missing_facts),
         "crosswalk": frameworks,
         "coverage_order": COVERAGE_ORDER,
     }
@@ -266,7 +267,9 @@ def _details(report: Report, r: Result, mode: str) -> dict[str, Any]:
         "covers": [{"id": c, "status": s.value, "label": STATUS_LABEL[s]} for c, s in r.covers],
         "blocked_by": r.blocked_by,
         "tree": tree,
-        "missing": r.missing,
+        "missing": [
+            f"{g.fact}{' on ' if g.items else ''}{missing_on(g, mode)}" for g in r.missing.groups
+        ],
         "evidence": [evidence_text(ev) for ev in r.evidence],
     }
 
@@ -304,14 +307,24 @@ def _at(data: Any, json_path: str) -> Any:
     return current
 
 
-def _missing(report: Report) -> list[dict[str, Any]]:
-    needed: dict[str, list[str]] = {path: [] for path in report.missing_facts}
+def _missing(report: Report, mode: str) -> list[dict[str, Any]]:
+    """Each missing fact with its question, the items that miss it and the results it
+    leaves unknown."""
+    needed: dict[str, list[str]] = {g.fact: [] for g in report.missing_facts.groups}
     for r in report.results:
         for sub in (r, *r.rules):
-            for path in sub.missing:
-                if path in needed and sub.id not in needed[path]:
-                    needed[path].append(sub.id)
-    return [{"path": path, "needed_by": ids} for path, ids in needed.items()]
+            for g in sub.missing.groups:
+                if g.fact in needed and sub.id not in needed[g.fact]:
+                    needed[g.fact].append(sub.id)
+    return [
+        {
+            "fact": g.fact,
+            "question": g.question,
+            "on": missing_on(g, mode),
+            "needed_by": needed[g.fact],
+        }
+        for g in report.missing_facts.groups
+    ]
 
 
 def truth_label(truth: str) -> str:

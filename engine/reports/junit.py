@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING
 
 from aicxs.engine.outcome import Report, Result, Status, Verdict
 from aicxs.engine.render import VERDICT_WORD
-from aicxs.engine.reports.common import PHRASE, checked_status, explanation_text, headline, names
+from aicxs.engine.reports.common import (
+    PHRASE,
+    checked_status,
+    explanation_text,
+    headline,
+    missing_names,
+)
 
 if TYPE_CHECKING:
     from aicxs.engine.loader import CompiledPolicy
@@ -170,7 +176,7 @@ def _case(
 def _skip_message(r: Result) -> str:
     word = SKIPPED[r.status]
     if r.status is Status.UNKNOWN and r.missing:
-        return f"{word}: missing facts: {names(r.missing)}"
+        return f"{word}: missing facts: {missing_names(r.missing)}"
     if r.status is Status.WAIVED:
         return f"{word} (its check {PHRASE[checked_status(r)]}): {r.reason}"
     return f"{word}: {r.reason}" if r.reason else word

@@ -284,7 +284,7 @@ def _result_properties(r: Result) -> dict[str, Any]:
     if r.blocked_by:
         props["blocked_by"] = r.blocked_by
     if r.missing:
-        props["missing_facts"] = r.missing
+        props["missing_facts"] = list(r.missing)
     if r.reason:
         props["reason"] = r.reason
     return props

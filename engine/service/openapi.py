@@ -66,9 +66,14 @@ PROBLEMS = {
     "not-found": "404: no endpoint at this path",
     "method-not-allowed": "405: the endpoint does not take this method",
     "body-too-large": "413: the body exceeds the server's `--max-body`",
+    "work-too-large": "413: the facts' lists are so long that evaluating them would exceed "
+    "the server's work per request (`AICXS_MAX_REQUEST_WORK`)",
     "unsupported-media-type": "415: the body is not `application/json` in UTF-8",
     "invalid-facts": "422: the facts do not fit the policy's vocabulary (see `diagnostics`)",
+    "response-too-large": "422: the report would exceed the server's `AICXS_MAX_RESPONSE_BYTES`",
     "internal-error": "500: a bug in aicxs; the server log has the traceback",
+    "busy": "503: every evaluation slot is taken and enough requests wait; retry after "
+    "`Retry-After` seconds",
     "http-error": "another HTTP error, as its status says",
 }
 
@@ -217,9 +222,16 @@ def _paths() -> dict[str, Any]:
             "200": _ok("The report: verdict, maturity, every result explained.", "Report"),
             "400": _problem("The body is not JSON, or a field is missing or wrong."),
             "404": _problem("No policy with this id is being served."),
-            "413": _problem("The body is larger than the server's limit."),
+            "413": _problem(
+                "The body is larger than the server's limit, or its facts would take more "
+                "work than one request may."
+            ),
             "415": _problem("The body is not `application/json`."),
-            "422": _problem("The facts do not fit the policy's vocabulary (with diagnostics)."),
+            "422": _problem(
+                "The facts do not fit the policy's vocabulary (with diagnostics), or the "
+                "report would be larger than the server sends."
+            ),
+            "503": _problem("Every evaluation slot is taken; retry after `Retry-After` seconds."),
             "default": _OTHER,
         },
     }

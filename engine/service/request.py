@@ -2,7 +2,8 @@
 
 What is wrong with a request becomes a `Problem`, which the server turns into an RFC 9457
 `application/problem+json` response: the body too large (413), not JSON (415, 400), a field
-missing or of the wrong kind (400), each named with what to write instead.
+missing or of the wrong kind (400), each named with what to write instead; and what the
+service will not take on (too much work, a report too large, too busy: limits.py).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Problem(Exception):
             detail,
             extra,
         )
+        self.headers: dict[str, str] = {}  # e.g. `Retry-After`
 
     def response(self, headers: dict[str, str] | None = None) -> Response:
         body = {

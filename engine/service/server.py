@@ -14,7 +14,7 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +29,11 @@ from starlette.routing import BaseRoute, Route
 
 from aicxs import spec
 from aicxs.aicxs_dsl.diagnostics import DiagnosticError, did_you_mean, render_text
+from aicxs.aicxs_dsl.limits import MAX_REQUEST_WORK, MAX_RESPONSE_BYTES
 from aicxs.aicxs_dsl.words import count
 from aicxs.engine.loader import CompiledPolicy, load_standard
-from aicxs.engine.render import report_json
+from aicxs.engine.service import limits
+from aicxs.engine.service.limits import Slots, check_work, too_large
 from aicxs.engine.service.metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
 from aicxs.engine.service.openapi import openapi_document
 from aicxs.engine.service.registry import Change, PolicyRegistry
@@ -59,6 +61,9 @@ class Service:
     metrics: Metrics
     max_body: int
     standards: list[dict[str, Any]]
+    max_work: int = MAX_REQUEST_WORK  # item evaluations per request
+    max_response: int = MAX_RESPONSE_BYTES
+    slots: Slots = field(default_factory=lambda: Slots(1))  # evaluations at once
 
     def record(self, changes: list[Change], counted: bool = True) -> None:
         """Log what a refresh did and count it; update the gauges."""
@@ -96,11 +101,18 @@ def _log_change(change: Change) -> None:
 # ---- evaluation -----------------------------------------------------------------------------
 
 
-def evaluate(compiled: CompiledPolicy, request: EvaluateRequest) -> tuple[bytes, str]:
+def evaluate(
+    compiled: CompiledPolicy,
+    request: EvaluateRequest,
+    max_work: int = MAX_REQUEST_WORK,
+    max_response: int = MAX_RESPONSE_BYTES,
+) -> tuple[bytes, str]:
     """The report's bytes (as `aicxs check --format json` prints them) and the verdict.
 
     The facts go back to JSON text so that the facts parser validates them exactly as it
-    would a file, and diagnostics and explanations can give lines in `request.json`."""
+    would a file, and diagnostics and explanations can give lines in `request.json`. The
+    work is bounded before anything is evaluated, the report while it is written."""
+    check_work(compiled.plan.costs, request.facts, request.explain, max_work)
     text = json.dumps(request.facts, indent=2, ensure_ascii=False) + "\n"
     try:
         text.encode("utf-8")
@@ -120,9 +132,14 @@ def evaluate(compiled: CompiledPolicy, request: EvaluateRequest) -> tuple[bytes,
             diagnostics=[d.as_dict() for d in err.diagnostics],
         ) from None
     report = compiled.evaluate(facts, request.as_of, explain=request.explain)
-    data = report_json(report, request.explain)
-    body = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    return body.encode("utf-8"), report.verdict
+    parts, size = [], 0
+    for chunk in report.json_chunks(request.explain):
+        part = chunk.encode("utf-8")
+        size += len(part)
+        if size > max_response:
+            raise too_large(max_response, request.explain)
+        parts.append(part)
+    return b"".join(parts), report.verdict
 
 
 # ---- the endpoints --------------------------------------------------------------------------
@@ -136,7 +153,13 @@ def _service(request: Request) -> Service:
 async def post_evaluate(request: Request) -> Response:
     service = _service(request)
     check_content_type(request)
-    wanted = parse_request(parse_json(await read_body(request, service.max_body)))
+    body = await read_body(request, service.max_body)
+    async with service.slots.held():  # the facts take memory from here on
+        return await _evaluate(request, service, body)
+
+
+async def _evaluate(request: Request, service: Service, body: bytes) -> Response:
+    wanted = parse_request(parse_json(body))
     compiled = service.registry.get(wanted.policy)
     if compiled is None:
         served = sorted(service.registry.by_id)
@@ -149,7 +172,9 @@ async def post_evaluate(request: Request) -> Response:
             policies=served,
         )
     try:
-        body, verdict = await anyio.to_thread.run_sync(evaluate, compiled, wanted)
+        report, verdict = await anyio.to_thread.run_sync(
+            evaluate, compiled, wanted, service.max_work, service.max_response
+        )
     except Problem:
         raise
     except Exception as exc:
@@ -157,7 +182,7 @@ async def post_evaluate(request: Request) -> Response:
         # responds, and the server may then reset the connection before the client reads the 500.
         return await _on_error(request, exc)
     service.metrics.evaluations.labels(wanted.policy, verdict).inc()
-    return Response(body, media_type="application/json")
+    return Response(report, media_type="application/json")
 
 
 def _policy_hint(registry: PolicyRegistry, wanted: str) -> str:
@@ -220,7 +245,7 @@ ROUTES = [
 
 async def _on_problem(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Problem)
-    return exc.response()
+    return exc.response(exc.headers or None)
 
 
 async def _on_http_error(request: Request, exc: Exception) -> Response:
@@ -287,11 +312,23 @@ def create_app(
     max_body: int = MAX_BODY_BYTES,
     reload_interval: float = RELOAD_INTERVAL,
     mounts: Sequence[BaseRoute] = (),
+    max_work: int | None = None,
+    max_response: int | None = None,
+    evaluations: int | None = None,
 ) -> Starlette:
     """The decision service for the policy files in `folder`, compiled now. `mounts` are more
-    routes served beside the API (the web assessment and the Evolve pages, wired by the CLI)."""
+    routes served beside the API (the web assessment and the Evolve pages, wired by the CLI).
+    The limits of a request not given are read from the environment (service/limits.py)."""
     registry = PolicyRegistry(folder)
-    service = Service(registry, Metrics(), max_body, bundled_standards())
+    service = Service(
+        registry,
+        Metrics(),
+        max_body,
+        bundled_standards(),
+        limits.max_work() if max_work is None else max_work,
+        limits.max_response() if max_response is None else max_response,
+        Slots(limits.evaluations() if evaluations is None else evaluations),
+    )
     service.record(registry.refresh(), counted=False)
 
     @contextlib.asynccontextmanager
