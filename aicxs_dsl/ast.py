@@ -219,12 +219,14 @@ class Attr:
     """One attribute line: `level 2`, `owner cx_leader`, `check <expr>`, ...
 
     `name` is the keyword; `values` are its arguments as written (strings for text, ids and
-    names, ints for numbers, dates, expressions for `check`, `default`, `bounds` and `set`).
+    names, ints for numbers, dates, expressions for `check`, `default`, `bounds` and `set`);
+    `because` is the reason written after a `level` or a `covers` line, if any.
     """
 
     name: str
     values: tuple[AttrValue, ...]
     span: Span = _span()
+    because: str | None = None
 
 
 AttrValue = str | int | dt.date | Expr

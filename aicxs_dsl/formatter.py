@@ -195,7 +195,8 @@ class _Writer:
     def _attr(self, attr: ast.Attr, depth: int) -> None:
         name, values = attr.name, attr.values
         line = attr.span.end_line
-        if name in ("text", "erratum") and isinstance(values[0], str) and "\n" in values[0]:
+        multiline = name in ("text", "erratum", "rationale")
+        if multiline and isinstance(values[0], str) and "\n" in values[0]:
             self.emit(depth, f'{name} """', attr.span.line)
             self._trailing(attr.span.line)
             for text_line in values[0].split("\n"):
@@ -211,11 +212,18 @@ class _Writer:
                 self.emit(depth if i == 0 else 0, text, line)
         else:
             text = _simple_attr(attr)
-            if len(INDENT * depth) + len(text) > WIDTH and name in _LISTS:
-                for i, part in enumerate(_wrap_list(attr, len(INDENT * depth))):
+            column = len(INDENT * depth)
+            because = f"because {_string(attr.because)}" if attr.because is not None else ""
+            if column + len(text) > WIDTH and name in _LISTS:
+                for i, part in enumerate(_wrap_list(attr, column)):
                     self.emit(depth if i == 0 else 0, part, line)
+            elif because and column + len(text) + 1 + len(because) <= WIDTH:
+                text, because = f"{text} {because}", ""
+                self.emit(depth, text, line)
             else:
                 self.emit(depth, text, line)
+            if because:  # `level 2` / `covers ...` with a reason too long for the line
+                self.emit(depth + 1, because, line)
         self._trailing(line)
 
 
@@ -251,6 +259,10 @@ def _simple_attr(attr: ast.Attr) -> str:
             return f"{name} " + ", ".join(str(v) for v in values)
         case "level" | "owner" | "stricter" | "expires":
             return f"{name} {_scalar(values[0])}"
+        case "source":
+            return (
+                f"source {_string(str(values[1]))}" if len(values) == 2 else f"source {values[0]}"
+            )
     return f"{name} " + ", ".join(_string(str(v)) for v in values)
 
 

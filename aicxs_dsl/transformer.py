@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+from dataclasses import dataclass
 from typing import Any
 
 from lark import Token, Transformer, v_args
@@ -47,10 +48,22 @@ def _attr(name: str) -> Any:
     """A transformer method for an attribute rule: its tokens become `Attr.values`."""
 
     def method(self: AstBuilder, meta: Meta, children: list[Any]) -> ast.Attr:
-        values = tuple(self._value(c) for c in children if c is not None)  # [optional] parts
-        return ast.Attr(name, values, span=self._span(meta))
+        reasons = [c.text for c in children if isinstance(c, _Because)]
+        values = tuple(  # [optional] parts left out
+            self._value(c) for c in children if c is not None and not isinstance(c, _Because)
+        )
+        return ast.Attr(
+            name, values, span=self._span(meta), because=reasons[0] if reasons else None
+        )
 
     return v_args(meta=True)(method)
+
+
+@dataclass(frozen=True, slots=True)
+class _Because:
+    """The `because "..."` after a `level` or `covers` line, until its attribute takes it."""
+
+    text: str
 
 
 def _compare(op: str) -> Any:
@@ -256,6 +269,18 @@ class AstBuilder(Transformer[Token, ast.Module]):
     justification_attr = _attr("justification")
     approver_attr = _attr("approver")
     expires_attr = _attr("expires")
+
+    @v_args(meta=True)
+    def source_attr(self, meta: Meta, c: list[Token]) -> ast.Attr:
+        """`source seed` → ("seed",); `source "<document>"` → ("document", "<document>")."""
+        token = c[0]
+        values = ("document", unquote(token)) if token.type == "STRING" else (str(token),)
+        return ast.Attr("source", values, span=self._span(meta))
+
+    rationale_attr = _attr("rationale")
+
+    def because(self, c: list[Token]) -> _Because:
+        return _Because(unquote(c[0]))
 
     def direction(self, c: list[Token]) -> str:
         return str(c[0])

@@ -16,6 +16,7 @@ from aicxs.aicxs_dsl.diagnostics import Diagnostic
 from aicxs.aicxs_dsl.source import Span
 from aicxs.aicxs_dsl.words import with_article
 from aicxs.engine.model import (
+    SOURCES,
     Clause,
     Exclusion,
     Framework,
@@ -24,6 +25,7 @@ from aicxs.engine.model import (
     Parameter,
     Pillar,
     Policy,
+    Provenance,
     Role,
     Rule,
     Scope,
@@ -38,13 +40,20 @@ from aicxs.engine.vocabulary import type_of
 # For each kind of block: its attributes, and whether each is (r)equired, (o)ptional once,
 # or (m)any times.
 ATTRIBUTES: dict[str, dict[str, str]] = {
-    "standard": {"title": "r", "text": "o", "erratum": "m", "least_scope": "o"},
+    "standard": {"title": "r", "text": "o", "erratum": "m", "least_scope": "o", "source": "o"},
     "level": {"text": "r"},
     "role": {"text": "o"},
     "stage": {"text": "r"},
-    "parameter": {"text": "r", "default": "r", "bounds": "o", "stricter": "o"},
+    "parameter": {
+        "text": "r",
+        "default": "r",
+        "bounds": "o",
+        "stricter": "o",
+        "source": "o",
+        "rationale": "o",
+    },
     "framework": {"text": "o", "ref": "m"},
-    "pillar": {"text": "o", "erratum": "m"},
+    "pillar": {"text": "o", "erratum": "m", "source": "o", "rationale": "o"},
     "clause": {
         "level": "r",
         "owner": "r",
@@ -53,8 +62,17 @@ ATTRIBUTES: dict[str, dict[str, str]] = {
         "requires": "m",
         "crosswalk": "m",
         "check": "o",
+        "source": "o",
+        "rationale": "o",
     },
-    "key requirement": {"mandatory": "o", "text": "o", "covers": "m", "check": "o"},
+    "key requirement": {
+        "mandatory": "o",
+        "text": "o",
+        "covers": "m",
+        "check": "o",
+        "source": "o",
+        "rationale": "o",
+    },
     "policy": {"title": "o", "text": "o", "target": "r", "scope": "o", "set": "m", "exclude": "m"},
     "waiver": {"justification": "r", "approver": "r", "expires": "r"},
     "rule": {"text": "o", "owner": "o", "evidence": "m", "check": "r"},
@@ -68,6 +86,7 @@ class _Attrs:
         self, kind: str, block: str, attrs: tuple[ast.Attr, ...], span: Span, out: list[Diagnostic]
     ) -> None:
         self.by_name: dict[str, list[ast.Attr]] = {}
+        self.out = out
         allowed = ATTRIBUTES[kind]
         for attr in attrs:
             if attr.name not in allowed:
@@ -121,6 +140,39 @@ class _Attrs:
         value = self.first(name, "")
         return value if isinstance(value, str) else ""
 
+    def because(self, name: str) -> str:
+        """The reasons written after `because` on the `name` lines, joined; a blank one is
+        reported."""
+        for line in self.lines(name):
+            if line.because is not None:
+                _said(line.because, line.span, f"the reason after `{name} ... because`", self.out)
+        return " ".join(line.because for line in self.lines(name) if line.because)
+
+    def provenance(self) -> Provenance:
+        """The block's `source` and `rationale`; an unknown source word or a blank text is
+        reported."""
+        source = ""
+        if lines := self.lines("source"):
+            line = lines[0]
+            if len(line.values) == 2:  # `source "<document>"`
+                source = str(line.values[1])
+                _said(source, line.span, "the `source` document", self.out)
+            elif str(line.values[0]) in SOURCES:
+                source = str(line.values[0])
+            else:
+                self.out.append(
+                    Diagnostic(
+                        "aicxs_unknown_source",
+                        f"`{line.values[0]}` is not a source",
+                        line.span,
+                        "write `source seed` (the standard's own words), `source interpretation`"
+                        ' (a reading of them) or `source "<document>"` (taken from a document)',
+                    )
+                )
+        if rationale := self.lines("rationale"):
+            _said(self.text("rationale"), rationale[0].span, "the `rationale`", self.out)
+        return Provenance(str(source), self.text("rationale").strip())
+
 
 def build_standard(module: ast.Module, out: list[Diagnostic]) -> Standard | None:
     """The standard declared in `module`, or None (with a diagnostic) if it declares none."""
@@ -155,6 +207,7 @@ def build_standard(module: ast.Module, out: list[Diagnostic]) -> Standard | None
         head.span,
         module=module,
     )
+    std.seed = a.provenance().document
     if line := a.lines("least_scope"):
         std.least_scope = _scope(line[0], "the standard's `least scope`", out)
     for decl in module.decls:
@@ -260,6 +313,8 @@ def _add_decl(std: Standard, decl: ast.Decl, out: list[Diagnostic]) -> None:
                 _ids(a.lines("covers")),
                 _expr(a.first("check")),
                 decl.span,
+                a.provenance(),
+                a.because("covers"),
             )
             _put(std.key_requirements, decl.id, kr, "key requirement", out)
         case ast.PolicyDecl():
@@ -286,6 +341,7 @@ def _parameter(decl: ast.ParameterDecl, out: list[Diagnostic]) -> Parameter:
         pair,
         str(stricter) if stricter else None,
         decl.span,
+        a.provenance(),
     )
 
 
@@ -298,6 +354,7 @@ def _add_pillar(std: Standard, decl: ast.PillarDecl, out: list[Diagnostic]) -> N
         tuple(str(v) for v in a.all("erratum")),
         tuple(c.id for c in decl.clauses),
         decl.span,
+        a.provenance(),
     )
     _put(std.pillars, decl.id, pillar, "pillar", out)
     for c in decl.clauses:
@@ -321,6 +378,8 @@ def _add_pillar(std: Standard, decl: ast.PillarDecl, out: list[Diagnostic]) -> N
             _expr(ca.first("check")),
             c.span,
             ca.spans(),
+            ca.provenance(),
+            ca.because("level"),
         )
         _put(std.clauses, c.id, clause, "clause", out)
 

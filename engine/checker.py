@@ -16,6 +16,7 @@ from aicxs.aicxs_dsl.source import Span
 from aicxs.aicxs_dsl.words import with_article
 from aicxs.engine.cost import check_cost
 from aicxs.engine.graph import requires_cycles
+from aicxs.engine.interpretation import check_provenance
 from aicxs.engine.model import Clause, KeyRequirement, Pillar, Rule, Scope, Standard, _header
 from aicxs.engine.typecheck import Env, check_condition, compatible, infer
 from aicxs.engine.types import BOOL, Duration, FactField, Type
@@ -309,6 +310,7 @@ STAGES: list[tuple[str, Stage]] = [
     ("check_types", check_types),
     ("check_costs", check_costs),
     ("check_clauses_have_checks", check_clauses_have_checks),
+    ("check_provenance", check_provenance),
 ]
 
 

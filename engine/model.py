@@ -16,6 +16,28 @@ from aicxs.engine.types import Duration, Type
 Value = bool | int | float | str | dt.date | Duration | tuple[object, ...]
 
 
+SOURCES = ("seed", "interpretation")  # a `source` is one of these, or a named document
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a statement of the standard comes from (`source seed`, `source interpretation` or
+    `source "<document>"`; empty when not stated) and why it says what it says (`rationale`)."""
+
+    source: str = ""
+    rationale: str = ""
+
+    @property
+    def interpretation(self) -> bool:
+        """Not the seed's words: our reading of it, or a rule taken from another document."""
+        return self.source not in ("", "seed")
+
+    @property
+    def document(self) -> str:
+        """The named document a statement is taken from ("" for the seed or an interpretation)."""
+        return "" if self.source in ("", *SOURCES) else self.source
+
+
 @dataclass
 class Level:
     number: int
@@ -50,6 +72,7 @@ class Parameter:
     bounds: tuple[ast.Expr, ast.Expr] | None
     stricter: str | None  # `lower` or `higher`: the direction a policy may move it
     span: Span
+    provenance: Provenance = Provenance()
 
 
 @dataclass
@@ -74,6 +97,8 @@ class Clause:
     check: ast.Expr | None
     span: Span
     spans: dict[str, Span] = field(default_factory=dict)  # attribute → its first line
+    provenance: Provenance = Provenance()
+    level_because: str = ""  # why the clause has its maturity level (`level 2 because "..."`)
 
 
 @dataclass
@@ -84,6 +109,7 @@ class Pillar:
     errata: tuple[str, ...]
     clauses: tuple[str, ...]
     span: Span
+    provenance: Provenance = Provenance()
 
 
 @dataclass
@@ -95,6 +121,8 @@ class KeyRequirement:
     covers: tuple[tuple[str, Span], ...]
     check: ast.Expr | None
     span: Span
+    provenance: Provenance = Provenance()
+    covers_because: str = ""  # why it covers those clauses (`covers P3.1, P3.2 because "..."`)
 
 
 @dataclass
@@ -117,6 +145,7 @@ class Standard:
     key_requirements: dict[str, KeyRequirement] = field(default_factory=dict)
     least_scope: Scope | None = None  # the items no policy may leave out of its scope
     module: ast.Module | None = None
+    seed: str = ""  # the source text the standard encodes (its `source "..."`)
 
     @property
     def name(self) -> str:

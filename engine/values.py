@@ -100,7 +100,7 @@ class Node:
         for r in self.reads:
             if r.value is UNKNOWN:
                 yield (r.fact or r.path), r.item
-        for child in self.children:
+        for child in self.relevant_children():
             yield from child.missing_pairs(decided_too)
         for item in self.items or ():
             if item.truth is UNKNOWN:
@@ -112,6 +112,21 @@ class Node:
         for fact, items in (self.absent or {}).items():
             for name in items:
                 yield fact, name
+
+    def relevant_children(self) -> Sequence[Node]:
+        """The operands whose missing facts matter: all of them, except where the node holds
+        whatever the others are: an `or` with a true operand (only the true ones count) and an
+        `implies` with a false first part or a true second part (only that part counts). So
+        `s.kind == "generative_assistant" implies s.disclosure.synthetic_content_marked` asks
+        nothing of a voice assistant."""
+        if self.value is not True or not self.children:
+            return self.children
+        if isinstance(self.expr, ast.Implies):
+            first, second = self.children
+            return (first,) if first.value is False else (second,)
+        if isinstance(self.expr, ast.Or):
+            return [c for c in self.children if c.value is True]
+        return self.children
 
     def _decides(self, item: Item) -> bool:
         """Whether a decided item decides its quantifier: false in `all`, true in `any` and
@@ -139,7 +154,7 @@ class Node:
         for r in self.reads:
             if r.value is UNKNOWN:
                 found.setdefault(r.fact or r.path, set()).add(interned.setdefault(r.item, r.item))
-        for child in self.children:
+        for child in self.relevant_children():
             child.missing_sets(found, interned, decided_too)
         for item in self.items or ():
             if item.truth is not UNKNOWN and self._decides(item) and item.body is not None:

@@ -18,6 +18,18 @@ from aicxs.engine.outcome import PillarMaturity, Result, Status, Verdict
 from aicxs.engine.plan import Plan
 from aicxs.engine.values import UNKNOWN, EvalError, kleene_and
 
+# What `aicxs docs` states as the certification rule: the seed's "Certify" stage names no rule,
+# so this is the engine's reading, and the one `verdict` below applies.
+CERTIFICATION_RULE = (
+    'the source text\'s certification stage says only "Achieve formal certification". An '
+    "organisation is certified to its policy's target level when every mandatory key "
+    "requirement passes (none may be waived or excluded) and every clause of every pillar "
+    "expected at or below the target level is met (passes, is waived, does not apply, or is "
+    "excluded with a reason) for the systems in scope. A missing fact decides nothing: when the "
+    "answer depends on facts not given, the verdict is undetermined, never certified; an empty "
+    "estate certifies nothing."
+)
+
 _TRUTH = {
     Status.PASS: True,
     Status.FAIL: False,

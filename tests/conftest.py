@@ -62,3 +62,27 @@ def tmp_spec(tmp_path: Path, spec_text: str) -> Iterator[Path]:
     path = tmp_path / "aicxs-2024.aicx"
     path.write_text(spec_text, "utf-8")
     yield path
+
+
+_LAWFUL_BASIS = re.compile(r"consent: \{basis: [a-z_]+, recorded: true\}")
+
+
+def consented(name: str) -> str:
+    """An example's facts with the customers' consent recorded for every AI system.
+
+    Key requirement KR5 asks for clear consent, as the standard writes it; the retail bank, so
+    changed, is certified at level 3 (its recorded facts rely on contract and legal obligation).
+    """
+    text = (ROOT / "policies" / f"{name}.facts.yaml").read_text("utf-8")
+    changed = _LAWFUL_BASIS.sub(
+        "consent: {basis: consent, recorded: true, withdrawable: true}", text
+    )
+    assert changed != text, f"{name} records no lawful basis to change"
+    return changed
+
+
+def with_consent(name: str, folder: Path) -> Path:
+    """`consented(name)` written to `folder`, for the command line."""
+    path = folder / f"{name}.facts.yaml"
+    path.write_text(consented(name), "utf-8")
+    return path

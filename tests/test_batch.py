@@ -14,13 +14,14 @@ import pytest
 import yaml
 
 from aicxs.engine.service.batch import Document, Outcome, run
-from tests.conftest import AS_OF, ROOT, run_cli
+from tests.conftest import AS_OF, ROOT, consented, run_cli
 
 POLICY = "policies/retail-bank.aicx"
 
 
 def bank_facts() -> dict[str, Any]:
-    text = (ROOT / "policies" / "retail-bank.facts.yaml").read_text("utf-8")
+    """The bank's facts with the customers' consent recorded: certified at level 3."""
+    text = consented("retail-bank")
     data: dict[str, Any] = json.loads(json.dumps(yaml.safe_load(text), default=str))
     return data
 

@@ -148,7 +148,10 @@ def test_every_command_of_the_snippet_runs_and_writes_what_it_uploads(
         run = subprocess.run(
             [AICXS, *argv[1:]], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
         )
-        assert run.returncode == 0, f"`{command}` exited {run.returncode}:\n{run.stderr}"
+        # The bank is not certified as recorded (KR5 as written): its `check` steps exit 1, the
+        # gate failing the job, and still write their reports; everything else exits 0.
+        expected = 1 if argv[1] == "check" else 0
+        assert run.returncode == expected, f"`{command}` exited {run.returncode}:\n{run.stderr}"
     uploaded = (
         [
             s["with"]["sarif_file"]

@@ -202,7 +202,7 @@ def test_the_bank_no_longer_loads_and_its_touched_tailoring_is_named(full: dict[
     assert (error["code"], error["file"], error["line"], error["column"]) == (
         "aicxs_unknown_clause",
         "policies/retail-bank.aicx",
-        34,
+        38,
         3,
     )
     assert bank["diagnostics"]["old"] == []

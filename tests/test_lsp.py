@@ -423,8 +423,10 @@ async def test_a_policy_reads_an_open_standard_and_shows_its_problems(
     client: LanguageClient, folder: Path
 ) -> None:
     broken = BUNDLED.read_text("utf-8").replace(
-        'clause P4.2 "Escalation protocols" {\n    level 2\n    owner cx_leader',
-        'clause P4.2 "Escalation protocols" {\n    level 2\n    owner cx_leadr',
+        'clause P4.2 "Escalation protocols" {\n    level 2 because "mandatory KR2 rests on it"\n'
+        "    owner cx_leader",
+        'clause P4.2 "Escalation protocols" {\n    level 2 because "mandatory KR2 rests on it"\n'
+        "    owner cx_leadr",
     )
     std_uri = await open_document(client, folder / "standard.aicx", broken)
     (d,) = client.diagnostics[std_uri]

@@ -404,7 +404,10 @@ def test_requires_suggestion_is_never_the_clause_itself(spec_text: str) -> None:
 
 
 def test_unknown_owner_role(spec_text: str, snapshot: object) -> None:
-    anchor = '  clause P1.1 "AI strategy aligned to CX objectives" {\n    level 2\n    owner '
+    anchor = (
+        '  clause P1.1 "AI strategy aligned to CX objectives" {\n'
+        '    level 2 because "it is basic governance"\n    owner '
+    )
     text = edit(spec_text, anchor + "chief_ai_officer", anchor + "chief_ai_oficer")
     d = only(load_errors(text))
     assert (d.code, d.message) == ("aicxs_unknown_role", "unknown role `chief_ai_oficer`")
@@ -415,7 +418,10 @@ def test_unknown_owner_role(spec_text: str, snapshot: object) -> None:
 
 
 def test_unknown_role_without_a_close_name_lists_the_roles(spec_text: str) -> None:
-    anchor = '  clause P1.1 "AI strategy aligned to CX objectives" {\n    level 2\n    owner '
+    anchor = (
+        '  clause P1.1 "AI strategy aligned to CX objectives" {\n'
+        '    level 2 because "it is basic governance"\n    owner '
+    )
     text = edit(spec_text, anchor + "chief_ai_officer", anchor + "marketing")
     d = only(load_errors(text))
     assert d.message == "unknown role `marketing`"
@@ -452,7 +458,9 @@ def test_duplicate_clause_id(spec_text: str, snapshot: object) -> None:
 
 
 def test_unknown_attribute_in_a_clause(spec_text: str, snapshot: object) -> None:
-    anchor = '  clause P1.2 "Governance structures" {\n    level 2\n'
+    anchor = (
+        '  clause P1.2 "Governance structures" {\n    level 2 because "it is basic governance"\n'
+    )
     text = edit(spec_text, anchor, anchor + "    mandatory\n")
     d = only(load_errors(text))
     assert d.code == "aicxs_unknown_attribute"
@@ -460,14 +468,15 @@ def test_unknown_attribute_in_a_clause(spec_text: str, snapshot: object) -> None
     assert at(d) == position(text, "mandatory\n", text.index(anchor))
     assert d.span is not None and d.span.text() == "mandatory"
     assert d.help == (
-        "clause blocks take: `level`, `owner`, `text`, `evidence`, `requires`, `crosswalk`, `check`"
+        "clause blocks take: `level`, `owner`, `text`, `evidence`, `requires`, `crosswalk`, `check`,"
+        " `source`, `rationale`"
     )
     assert render_text([d]) == snapshot
 
 
 def test_missing_required_attribute(spec_text: str, snapshot: object) -> None:
     anchor = '  clause P1.2 "Governance structures" {\n'
-    text = edit(spec_text, anchor + "    level 2\n", anchor)
+    text = edit(spec_text, anchor + '    level 2 because "it is basic governance"\n', anchor)
     d = only(load_errors(text))
     assert (d.code, d.message) == ("aicxs_missing_attribute", "clause `P1.2` has no `level`")
     assert at(d) == position(text, anchor.strip())
@@ -481,7 +490,7 @@ def test_unknown_maturity_level(spec_text: str, snapshot: object) -> None:
     text = edit(spec_text, anchor + "2", anchor + "5")
     d = only(load_errors(text))
     assert (d.code, d.message) == ("aicxs_unknown_level", "unknown level `5`")
-    assert d.span is not None and d.span.text() == "level 5"
+    assert d.span is not None and d.span.text() == 'level 5 because "it is basic governance"'
     assert d.help == "known levels: `1`, `2`, `3`, `4`"
     assert render_text([d]) == snapshot
 

@@ -31,7 +31,7 @@ FLAGS = [
 EXAMPLES = sorted(p.stem for p in (ROOT / "policies").glob("*.aicx"))
 # A result to open in each example: one that does not pass, and a fact its explanation shows.
 OPEN = {
-    "insurer": ("P3.6", "claims-fnol"),
+    "insurer": ("P3.6", "claims-triage"),
     "retail-bank": ("P2.4", "systems[voice-ivr].model_documentation.model_card"),
     "startup": ("P1.1", "organisation.strategy.last_reviewed"),
     "telecom": ("P4.2", "voice-ivr"),

@@ -13,7 +13,7 @@ import yaml
 
 from aicxs.engine.onboarding.roadmap import Need, resolve, set_path
 from aicxs.engine.types import Duration, Type
-from tests.conftest import AS_OF, run_cli
+from tests.conftest import AS_OF, run_cli, with_consent
 
 DAY = dt.date.fromisoformat(AS_OF)
 
@@ -113,10 +113,35 @@ def test_startup_unknowns_are_answered_first() -> None:
     assert not [c for s in plan["steps"] for c in s["changes"] if not c["missing"]]
 
 
-def test_nothing_to_do_when_the_goal_is_reached() -> None:
-    code, out = roadmap("retail-bank", "--to-level", "3")
-    assert code == 0
-    assert out.endswith("Nothing to do: the goal is reached.\n")
+def test_nothing_to_do_when_the_goal_is_reached(tmp_path: Path) -> None:
+    r = run_cli(
+        "roadmap",
+        "policies/retail-bank.aicx",
+        "--facts",
+        str(with_consent("retail-bank", tmp_path)),
+        "--as-of",
+        AS_OF,
+        "--to-level",
+        "3",
+    )
+    assert r.exit_code == 0
+    assert r.stdout.endswith("Nothing to do: the goal is reached.\n")
+
+
+def test_the_bank_is_told_that_kr5_needs_consent() -> None:
+    """KR5's own check (clear consent) is a step of its own, after the clauses it covers."""
+    code, out = roadmap("retail-bank", "--to-level", "3", "--format", "json")
+    plan = json.loads(out)
+    assert code == 1 and [s["id"] for s in plan["steps"]][-1] == "KR5"
+    kr5 = plan["steps"][-1]
+    assert kr5["owner"] == "chief_data_officer"
+    changed = {c["fact"]: c["value"] for c in kr5["changes"]}
+    assert changed["systems[fraud-scoring].consent.basis"] == "consent"
+    assert plan["check"] == {"level": 3, "verdict": "certified", "reached": True}
+    text = roadmap("retail-bank", "--to-level", "3")[1]
+    assert "Then fix: 1 key requirement, numbered prerequisites first" in text
+    assert "KR5 Customer data used for AI must have clear consent" in text
+    assert "FAIL · mandatory key requirement" in text
 
 
 def test_unknown_level_is_refused() -> None:

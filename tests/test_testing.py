@@ -116,7 +116,7 @@ def test_run_option_on_the_command_line() -> None:
     r = run_cli("test", "policies/", "--run", "certified at level", "-v")
     assert r.exit_code == 0
     assert "2 cases in 2 files: 2 passed" in r.stdout
-    assert "  PASS  as recorded, the bank is certified at level 3" in r.stdout
+    assert "  PASS  with the customers' consent recorded for every system, the bank is" in r.stdout
 
 
 def test_run_pattern_mistakes_exit_2() -> None:
@@ -124,7 +124,7 @@ def test_run_pattern_mistakes_exit_2() -> None:
     assert bad.exit_code == 2 and "is not a regular expression" in bad.stderr
     none = run_cli("test", "policies/", "--run", "no such case")
     assert none.exit_code == 2
-    assert "no case matches `no such case` (of 38 cases in 4 files)" in none.stderr
+    assert "no case matches `no such case` (of 40 cases in 4 files)" in none.stderr
 
 
 # ---- fact overrides -------------------------------------------------------------------------

@@ -34,7 +34,7 @@ KEYWORDS = {
     "pillar clause requirement waive rule refines facts",
     "keyword.other.attribute.aicx": "title text erratum owner evidence requires crosswalk check "
     "mandatory covers default bounds stricter ref target least scope set exclude because "
-    "justification approver expires",
+    "justification approver expires source rationale",
     "keyword.control.quantifier.aicx": "all any none",
     "keyword.control.count.aicx": "count",
     "keyword.control.where.aicx": "where",
@@ -89,6 +89,7 @@ NAME_SCOPE = {  # by the rule a NAME belongs to; `path` is handled apart (head, 
     "count": VARIABLE,
     "scope_attr": VARIABLE,
     "least_scope_attr": VARIABLE,
+    "source_attr": "constant.language.source.aicx",  # `source seed`, `source interpretation`
 }
 ID_SCOPE = {
     "standard_decl": "entity.name.type.standard.aicx",
@@ -298,7 +299,7 @@ EXCERPTS = [  # (text that starts the excerpt, lines; None = through the block's
     ("      characteristics_tested: list of string", 1),
     ('pillar P3 "Data Privacy & Consent" {', 6),
     ("  clause P1.1 ", None),
-    ("    # At least quarterly", 5),
+    ("  # As written: consent", 7),
     ("  clause P5.1 ", None),
     ("    check ((any s in systems", 4),
     ("key requirement KR1 ", None),

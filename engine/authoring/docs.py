@@ -22,7 +22,8 @@ from aicxs.aicxs_dsl.escape import printable
 from aicxs.aicxs_dsl.formatter import expr_text
 from aicxs.engine import catalogue
 from aicxs.engine.markdown import md_cell, md_code, md_fence, md_lines
-from aicxs.engine.model import Clause, Standard
+from aicxs.engine.model import Clause, Provenance, Standard
+from aicxs.engine.verdict import CERTIFICATION_RULE
 
 FORMATS = {"markdown": "standard.md.j2", "html": "standard.html.j2"}
 _CODE = re.compile(r"`([^`]+)`")
@@ -76,7 +77,21 @@ def _context(std: Standard) -> dict[str, Any]:
         "clause_title": {c.id: c.title for c in std.clauses.values()},
         "heading": {**_headings(std.clauses.values()), **_kr_headings(std)},
         "crosswalk_of": _crosswalk_of,
+        "seed": std.seed,
+        "interpretations": _interpretations(std),
+        "certification_rule": CERTIFICATION_RULE,
     }
+
+
+def _interpretations(std: Standard) -> dict[str, int]:
+    """How many statements of each kind are marked as interpretations."""
+    groups: dict[str, list[Provenance]] = {
+        "clauses": [c.provenance for c in std.clauses.values()],
+        "parameters": [p.provenance for p in std.parameters.values()],
+        "key_requirements": [k.provenance for k in std.key_requirements.values()],
+        "pillars": [p.provenance for p in std.pillars.values()],
+    }
+    return {kind: sum(p.interpretation for p in marks) for kind, marks in groups.items()}
 
 
 def _errata(std: Standard) -> list[tuple[str, str]]:

@@ -151,7 +151,8 @@ class _Planner:
 
     def blocking(self, report: Report) -> list[Result]:
         """Unmet clauses up to the goal level, of failing mandatory key requirements, and
-        their unmet prerequisites."""
+        their unmet prerequisites; then the failing mandatory key requirements whose own
+        check is not met (KR5 reads each system's basis of processing itself)."""
         std = self.compiled.standard
         by_id = {r.id: r for r in report.results if r.kind == "clause"}
         wanted = {c for c, r in by_id.items() if std.clauses[c].level <= self.goal}
@@ -164,18 +165,33 @@ class _Planner:
             if c not in seen:
                 seen.add(c)
                 todo += [r for r, _ in std.clauses[c].requires if not by_id[r].status.satisfied]
-        return [by_id[c] for c in evaluation_order(self.compiled.standard, seen)]
+        clauses = [by_id[c] for c in evaluation_order(self.compiled.standard, seen)]
+        own = [
+            r for r in _failed_mandatory(report) if r.node is not None and r.node.value is not True
+        ]
+        return clauses + own
 
     def steps(self, before: Report) -> list[Step]:
-        order = evaluation_order(self.compiled.standard, self.first)
+        """Clauses, prerequisites first; then key requirements' own checks, each after the
+        clauses it covers and owned by the owner of the first of them."""
+        std = self.compiled.standard
+        clauses = evaluation_order(std, [c for c in self.first if c in std.clauses])
+        krs = sorted(k for k in self.first if k in std.key_requirements)
         out = []
-        for n, clause_id in enumerate(order, start=1):
-            result = self.first[clause_id]
-            clause = self.compiled.standard.clauses[clause_id]
-            requires = [r for r, _ in clause.requires if r in self.first]
-            changes = [c for c in self.changes() if clause_id in c.clauses]
+        for n, step_id in enumerate(clauses + krs, start=1):
+            if step_id in std.clauses:
+                clause = std.clauses[step_id]
+                requires = [r for r, _ in clause.requires if r in self.first]
+                owner = clause.owner
+            else:
+                covers = [c for c, _ in std.key_requirements[step_id].covers]
+                requires = [c for c in covers if c in self.first]
+                owner = std.clauses[covers[0]].owner if covers else ""
+            changes = [c for c in self.changes() if step_id in c.clauses]
             out.append(
-                Step(n, result, clause.owner, requires, self.failing.get(clause_id, []), changes)
+                Step(
+                    n, self.first[step_id], owner, requires, self.failing.get(step_id, []), changes
+                )
             )
         return out
 

@@ -48,7 +48,10 @@ def _text(plan: Roadmap) -> Iterator[str]:
         for c in answers:
             yield from _wrap(f"  {c.fact}: {_value(c)}  ({_why(c)})", 4)
         yield ""
-    yield f"Then fix: {count(len(plan.steps), 'clause')}, numbered prerequisites first, by owner"
+    krs = sum(1 for s in plan.steps if s.result.kind == "key_requirement")
+    parts = [(len(plan.steps) - krs, "clause"), (krs, "key requirement")]
+    what = " and ".join(count(n, word) for n, word in parts if n) or count(0, "clause")
+    yield f"Then fix: {what}, numbered prerequisites first, by owner"
     for owner, title in plan.owners.items():
         yield ""
         yield f"{title} ({owner})"
@@ -86,7 +89,8 @@ def _step(plan: Roadmap, step: Step) -> Iterator[str]:
         numbers = {s.result.id: s.number for s in plan.steps}
         after = ", ".join(f"{b} (step {numbers[b]})" if b in numbers else b for b in r.blocked_by)
         status = f"{status} by {after}"
-    yield f"     {status} · level {r.level}{feeds}"
+    where = f"level {r.level}" if r.level is not None else "mandatory key requirement"
+    yield f"     {status} · {where}{feeds}"
     for f in step.failing:
         where = f"{f.item}: " if f.item else ""
         shown = f"{where}{f.condition} is {f.truth}"

@@ -23,6 +23,7 @@ import jinja2
 from markupsafe import Markup
 
 from aicxs.engine.explain import LABEL, node_json
+from aicxs.engine.model import Clause
 from aicxs.engine.outcome import Report, Result, Status
 from aicxs.engine.provenance import provenance
 from aicxs.engine.render import STATUS_LABEL, VERDICT_WORD, evidence_text, level_name, missing_on
@@ -247,8 +248,25 @@ def _row(report: Report, compiled: CompiledPolicy, r: Result, mode: str) -> Row:
         evidence_expected=r.evidence_expected,
         key_requirements=r.trace.key_requirements if r.trace else [],
         outcome=outcome(r),
-        details=_details(report, r, mode),
+        details={**_details(report, r, mode), "interpretation": _interpretation(compiled, r)},
     )
+
+
+def _interpretation(compiled: CompiledPolicy, r: Result) -> dict[str, str] | None:
+    """What the standard marks as its reading of the source text, for a clause or a key
+    requirement: the rationale (with the document it is taken from) and the reason for the
+    clause's level or the key requirement's clauses."""
+    std = compiled.standard
+    item = std.clauses.get(r.id) if r.kind == "clause" else std.key_requirements.get(r.id)
+    if item is None or not item.provenance.interpretation:
+        return None
+    because = item.level_because if isinstance(item, Clause) else item.covers_because
+    return {
+        "after": item.provenance.document,
+        "rationale": " ".join(item.provenance.rationale.split()),
+        "because": " ".join(because.split()),
+        "because_of": "level" if isinstance(item, Clause) else "covers",
+    }
 
 
 def _details(report: Report, r: Result, mode: str) -> dict[str, Any]:

@@ -108,6 +108,10 @@ def _param(p: Parameter) -> dict[str, Any]:
     }
     if p.stricter:
         out["props"].append(_prop("stricter", p.stricter))
+    if p.provenance.source:
+        out["props"].append(_prop("source", p.provenance.source))
+    if p.provenance.rationale:
+        out["guidelines"] = [{"prose": prose(p.provenance.rationale)}]
     if p.default is not None:
         out["values"] = [source_text(p.default)]
     if p.bounds is not None:
@@ -150,6 +154,7 @@ def _control(std: Standard, clause: Clause, krs: list[str]) -> dict[str, Any]:
         _prop("owner", clause.owner),
         *(_prop("key-requirement", kr) for kr in krs),
         *(_prop("crosswalk", ref, cls=fw) for fw, ref, _ in clause.crosswalk),
+        *([_prop("source", clause.provenance.source)] if clause.provenance.source else []),
     ]
     links = [
         {"href": f"#{stable_uuid('crosswalk', fw, ref)}", "rel": "reference", "text": f"{fw} {ref}"}
@@ -159,6 +164,17 @@ def _control(std: Standard, clause: Clause, krs: list[str]) -> dict[str, Any]:
     parts: list[dict[str, Any]] = [
         {"id": f"{clause.id}_smt", "name": "statement", "prose": _with_params(std, clause.text)}
     ]
+    if clause.provenance.interpretation:
+        why = " ".join(clause.provenance.rationale.split())
+        level = " ".join(clause.level_because.split())
+        parts.append(
+            {
+                "id": f"{clause.id}_interpretation",
+                "name": "interpretation",
+                "ns": NS,
+                "prose": why + (f"\n\nExpected at level {clause.level}: {level}." if level else ""),
+            }
+        )
     if clause.check is not None:
         parts.append(
             {
