@@ -488,3 +488,19 @@ def test_graph_impact_dot_highlights_the_clause(snapshot: object) -> None:
         in run.stdout
     )
     assert run.stdout == snapshot
+
+
+def test_a_policy_rule_cannot_carry_a_crosswalk(tmp_path: Path) -> None:
+    """A rule refines a clause, and reports cite that clause's crosswalk: the grammar reads a
+    `crosswalk` line anywhere, the policy's rule refuses it, located, exit 2."""
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "policies" / "retail-bank.aicx").read_text("utf-8")
+    head = '  rule NB-1 refines P4.2 "Voice callers reach a human within 45 seconds" {\n'
+    assert text.count(head) == 1
+    policy = tmp_path / "bank.aicx"
+    policy.write_text(text.replace(head, head + '    crosswalk GDPR "Art. 22(3)" related to\n'))
+    run = run_cli("lint", str(policy), "--spec", str(root / "spec" / "aicxs-2024.aicx"))
+    assert run.exit_code == 2, run.stdout + run.stderr
+    assert "aicxs_unknown_attribute: `crosswalk` is not an attribute of rule `NB-1`" in (
+        run.stdout + run.stderr
+    )
