@@ -229,7 +229,21 @@ class Attr:
     because: str | None = None
 
 
-AttrValue = str | int | dt.date | Expr
+@dataclass(frozen=True, slots=True)
+class CrosswalkRef:
+    """One reference of a `crosswalk` line, e.g. `"Art. 10" related to applies to "providers"`.
+
+    `relationship` is as written, its words joined by one space (`"subset of"`), or None;
+    `applicability` is the text after `applies to`, or None.
+    """
+
+    ref: str
+    relationship: str | None
+    applicability: str | None
+    span: Span = _span()
+
+
+AttrValue = str | int | dt.date | Expr | CrosswalkRef
 
 # ---- declarations -----------------------------------------------------------------------
 

@@ -234,12 +234,31 @@ def _wrap_list(attr: ast.Attr, column: int) -> list[str]:
     """A long comma-separated attribute with one value per line, aligned under the first."""
     head = f"{attr.name} " + (f"{attr.values[0]} " if attr.name == "crosswalk" else "")
     values = attr.values[1:] if attr.name == "crosswalk" else attr.values
-    quoted = [str(v) if attr.name in ("requires", "covers") else _string(str(v)) for v in values]
+    quoted = [
+        str(v)
+        if attr.name in ("requires", "covers")
+        else _crosswalk_ref(v)
+        if attr.name == "crosswalk"
+        else _string(str(v))
+        for v in values
+    ]
     pad = " " * (column + len(head))
-    return [
+    lines = [
         head + quoted[0] + ("," if len(quoted) > 1 else ""),
         *(pad + q + ("," if i < len(quoted) - 2 else "") for i, q in enumerate(quoted[1:])),
     ]
+    if attr.name == "crosswalk":  # a long applicability goes on a line of its own
+        lines = [part for text in lines for part in _split_applies(text, column, pad)]
+    return lines
+
+
+def _split_applies(text: str, column: int, pad: str) -> list[str]:
+    """`"Art. 10" related to applies to "..."` past the line length: `applies to` on the next
+    line, indented under the reference."""
+    at = text.find(' applies to "', len(pad) if text.startswith(pad) else 0)
+    if column + len(text) <= WIDTH or at < 0:
+        return [text]
+    return [text[:at], pad + INDENT + text[at + 1 :]]
 
 
 def _simple_attr(attr: ast.Attr) -> str:
@@ -250,7 +269,7 @@ def _simple_attr(attr: ast.Attr) -> str:
         case "target":
             return f"target level {values[0]}"
         case "crosswalk":
-            return f"crosswalk {values[0]} " + ", ".join(_string(str(v)) for v in values[1:])
+            return f"crosswalk {values[0]} " + ", ".join(_crosswalk_ref(v) for v in values[1:])
         case "ref":
             return f"ref {_string(str(values[0]))} {_string(str(values[1]))}"
         case "exclude":
@@ -424,8 +443,19 @@ def _chain(e: ast.Expr, kind: type) -> list[ast.Expr]:
 
 def _e(value: ast.AttrValue) -> ast.Expr:
     """An attribute value that the grammar guarantees is an expression."""
-    assert not isinstance(value, str | int | dt.date), value
+    assert not isinstance(value, str | int | dt.date | ast.CrosswalkRef), value
     return value
+
+
+def _crosswalk_ref(value: ast.AttrValue) -> str:
+    """`"Art. 10" related to applies to "providers of high-risk AI systems"`."""
+    assert isinstance(value, ast.CrosswalkRef), value
+    out = _string(value.ref)
+    if value.relationship is not None:
+        out += f" {value.relationship}"
+    if value.applicability is not None:
+        out += f" applies to {_string(value.applicability)}"
+    return out
 
 
 def _type(t: ast.TypeRef) -> str:

@@ -381,11 +381,30 @@ def _syntax_diagnostic(source: Source, err: UnexpectedInput) -> Diagnostic:
             f"`{keyword.text()}` expression ({help})",
         )
     keywords = [t.strip("`") for t in expected if t.startswith("`") and t[1:2].isalpha()]
+    if token.type == "NAME" and "equal" in keywords and "applies" in keywords:
+        return _bad_relationship(token, span)
     if token.type in ("NAME", "ID") and (hint := closest(str(token), keywords)):
         help = f"did you mean `{hint}`? ({help})"
     what = "keyword" if _is_keyword(token) else _TERMINAL_WORDS.get(token.type, "symbol")
     what = what.split(" such as")[0].removeprefix("a ").removeprefix("an ")
     return Diagnostic("aicxs_parse_error", f"unexpected {what} `{_shorten(token)}`", span, help)
+
+
+RELATIONSHIPS = ("equal", "subset of", "superset of", "intersects with", "related to")
+
+
+def _bad_relationship(token: Token, span: Span) -> Diagnostic:
+    """A word after a crosswalk reference that is no relationship (`"Art. 10" supports`)."""
+    hint = closest(str(token), [r.split()[0] for r in RELATIONSHIPS])
+    listed = ", ".join(f"`{r}`" for r in RELATIONSHIPS)
+    return Diagnostic(
+        "aicxs_parse_error",
+        f"`{_shorten(str(token))}` is not a crosswalk relationship",
+        span,
+        (f"did you mean `{next(r for r in RELATIONSHIPS if r.startswith(hint))}`? " if hint else "")
+        + f"a reference may be followed by one of {listed} (NIST IR 8477), then "
+        '`applies to "..."`, or a `,` and the next reference',
+    )
 
 
 def _closer_line(source: Source, block: Span) -> int | None:

@@ -285,6 +285,15 @@ class AstBuilder(Transformer[Token, ast.Module]):
     def direction(self, c: list[Token]) -> str:
         return str(c[0])
 
+    @v_args(meta=True)
+    def crosswalk_ref(self, meta: Meta, c: list[Any]) -> ast.CrosswalkRef:
+        ref, relationship, applies = c
+        applicability = unquote(applies) if applies is not None else None
+        return ast.CrosswalkRef(unquote(ref), relationship, applicability, span=self._span(meta))
+
+    def relationship(self, c: list[Token]) -> str:
+        return " ".join(str(t) for t in c)
+
     # ---- expressions ----------------------------------------------------------------------
     @v_args(meta=True)
     def quantifier(self, meta: Meta, c: list[Any]) -> ast.Quantifier:

@@ -132,8 +132,16 @@ def _nothing_in_scope(plan: Plan, systems: dict[str, int]) -> str:
 def _trace(plan: Plan, clause: Clause, refines: str | None = None) -> Trace:
     std = plan.standard
     crosswalk = tuple(
-        Crosswalk(fw, ref, std.frameworks[fw].refs.get(ref, "") if fw in std.frameworks else "")
-        for fw, ref, _ in clause.crosswalk
+        Crosswalk(
+            x.framework,
+            x.ref,
+            std.frameworks[x.framework].refs.get(x.ref, "")
+            if x.framework in std.frameworks
+            else "",
+            x.relationship,
+            x.applicability,
+        )
+        for x in clause.crosswalk
     )
     return Trace(
         clause.id,

@@ -18,6 +18,7 @@ from aicxs.aicxs_dsl.words import with_article
 from aicxs.engine.model import (
     SOURCES,
     Clause,
+    CrosswalkRef,
     Exclusion,
     Framework,
     KeyRequirement,
@@ -361,9 +362,12 @@ def _add_pillar(std: Standard, decl: ast.PillarDecl, out: list[Diagnostic]) -> N
         ca = _Attrs("clause", f"clause `{c.id}`", c.attrs, c.span, out)
         level = ca.first("level", 0)
         crosswalk = tuple(
-            (str(line.values[0]), str(ref), line.span)
+            CrosswalkRef(
+                str(line.values[0]), x.ref, x.relationship, x.applicability, x.span, line.span
+            )
             for line in ca.lines("crosswalk")
-            for ref in line.values[1:]
+            for x in line.values[1:]
+            if isinstance(x, ast.CrosswalkRef)
         )
         clause = Clause(
             c.id,

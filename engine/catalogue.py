@@ -98,8 +98,8 @@ def citations(std: Standard) -> dict[tuple[str, str], list[str]]:
     """(framework, reference) → the clauses that cite it, in clause order."""
     out: dict[tuple[str, str], list[str]] = {}
     for clause in std.clauses.values():
-        for framework, ref, _ in clause.crosswalk:
-            cited = out.setdefault((framework, ref), [])
+        for x in clause.crosswalk:
+            cited = out.setdefault((x.framework, x.ref), [])
             if clause.id not in cited:
                 cited.append(clause.id)
     return out

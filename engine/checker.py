@@ -17,7 +17,17 @@ from aicxs.aicxs_dsl.words import with_article
 from aicxs.engine.cost import check_cost
 from aicxs.engine.graph import requires_cycles
 from aicxs.engine.interpretation import check_provenance
-from aicxs.engine.model import Clause, KeyRequirement, Pillar, Rule, Scope, Standard, _header
+from aicxs.engine.model import (
+    RELATIONSHIPS,
+    Clause,
+    CrosswalkRef,
+    KeyRequirement,
+    Pillar,
+    Rule,
+    Scope,
+    Standard,
+    _header,
+)
 from aicxs.engine.typecheck import Env, check_condition, compatible, infer
 from aicxs.engine.types import BOOL, Duration, FactField, Type
 
@@ -122,16 +132,17 @@ def resolve_refs(std: Standard) -> list[Diagnostic]:
     return out
 
 
-def _crosswalk(std: Standard, refs: tuple[tuple[str, str, Span], ...]) -> Iterator[Diagnostic]:
+def _crosswalk(std: Standard, refs: tuple[CrosswalkRef, ...]) -> Iterator[Diagnostic]:
     reported: set[tuple[str, Span]] = set()
-    for fw_id, ref, span in refs:
+    for x in refs:
+        fw_id, ref, span = x.framework, x.ref, x.span
         fw = std.frameworks.get(fw_id)
-        if fw is None and (fw_id, span) not in reported:  # once per line, not per reference
-            reported.add((fw_id, span))
+        if fw is None and (fw_id, x.line) not in reported:  # once per line, not per reference
+            reported.add((fw_id, x.line))
             yield _unknown(
                 "framework",
                 fw_id,
-                span,
+                x.line,
                 std.frameworks,
                 "aicxs_bad_crosswalk",
             )
@@ -300,6 +311,25 @@ def check_clauses_have_checks(std: Standard) -> list[Diagnostic]:
     ]
 
 
+def check_crosswalk_strength(std: Standard) -> list[Diagnostic]:
+    """Every crosswalk reference says how its clause relates to it (NIST IR 8477): a bare
+    reference lets a reader take a loose mapping for an equivalence."""
+    listed = ", ".join(f"`{r}`" for r in RELATIONSHIPS)
+    return [
+        Diagnostic(
+            "aicxs_crosswalk_no_relationship",
+            f"clause `{c.id}` cites `{x.framework} {x.ref}` without saying how it relates to it",
+            x.span,
+            f'write one of {listed} after the reference (e.g. `"{x.ref}" related to`); add '
+            '`applies to "..."` when the reference binds only some parties',
+            Severity.WARNING,
+        )
+        for c in std.clauses.values()
+        for x in c.crosswalk
+        if x.relationship is None
+    ]
+
+
 STAGES: list[tuple[str, Stage]] = [
     ("check_levels", check_levels),
     ("resolve_refs", resolve_refs),
@@ -311,6 +341,7 @@ STAGES: list[tuple[str, Stage]] = [
     ("check_costs", check_costs),
     ("check_clauses_have_checks", check_clauses_have_checks),
     ("check_provenance", check_provenance),
+    ("check_crosswalk_strength", check_crosswalk_strength),
 ]
 
 

@@ -83,6 +83,44 @@ class Framework:
     span: Span
 
 
+@dataclass(frozen=True)
+class CrosswalkRef:
+    """One crosswalk reference of a clause: the framework's reference, how the clause relates
+    to it (`relationship`, NIST IR 8477: the clause is `equal` to, a `subset of`, a `superset
+    of` the reference, `intersects with` it or is `related to` it; None when not stated) and
+    whom the reference binds (`applicability`, free text, None when it binds all)."""
+
+    framework: str
+    ref: str
+    relationship: str | None
+    applicability: str | None
+    span: Span  # the reference, from its opening quote
+    line: Span  # the whole `crosswalk` line
+
+
+# How a clause relates to a crosswalk reference, in the set terms of NIST IR 8477, read as
+# "the clause is ... the reference". `related to` makes no set claim (IR 8477's supportive
+# relationships): the reference is on the same subject, or one helps meet the other.
+RELATIONSHIPS: dict[str, str] = {
+    "equal": "the clause and the reference ask for the same thing: meeting one meets the other",
+    "subset of": "the reference asks for everything the clause does and more: meeting the "
+    "reference meets the clause, not the other way round",
+    "superset of": "the clause asks for everything the reference does and more: meeting the "
+    "clause meets the reference",
+    "intersects with": "they share some obligations and each has others: meeting one meets "
+    "part of the other",
+    "related to": "no claim of overlap: the reference is on the same subject, or helps meet the "
+    "clause (or the clause helps meet it)",
+}
+
+
+def strength(relationship: str | None, applicability: str | None) -> str:
+    """A reference's relationship and applicability in words: `related to, applies to
+    providers of high-risk AI systems`; empty when neither is stated."""
+    parts = [relationship or "", f"applies to {applicability}" if applicability else ""]
+    return ", ".join(p for p in parts if p)
+
+
 @dataclass
 class Clause:
     id: str
@@ -93,7 +131,7 @@ class Clause:
     text: str
     evidence: tuple[str, ...]
     requires: tuple[tuple[str, Span], ...]
-    crosswalk: tuple[tuple[str, str, Span], ...]  # (framework id, reference id, where)
+    crosswalk: tuple[CrosswalkRef, ...]
     check: ast.Expr | None
     span: Span
     spans: dict[str, Span] = field(default_factory=dict)  # attribute → its first line

@@ -22,6 +22,7 @@ from aicxs.aicxs_dsl.source import Span
 from aicxs.engine.explain import node_json
 from aicxs.engine.facts import FactsDocument
 from aicxs.engine.missing import EMPTY, SHOWN_ITEMS, MissingFacts
+from aicxs.engine.model import strength
 from aicxs.engine.provenance import Provenance
 from aicxs.engine.values import Node
 
@@ -71,9 +72,20 @@ _SUMMARY_ORDER = tuple(Status)
 
 @dataclass(frozen=True)
 class Crosswalk:
+    """A crosswalk reference as a report carries it: `relationship` (NIST IR 8477: how the
+    clause relates to the reference) and `applicability` (whom it binds) are None when the
+    standard does not state them."""
+
     framework: str
     ref: str
     title: str
+    relationship: str | None = None
+    applicability: str | None = None
+
+    def phrase(self) -> str:
+        """`GDPR Art. 22(3) (related to, applies to solely automated decisions)`."""
+        detail = strength(self.relationship, self.applicability)
+        return f"{self.framework} {self.ref}" + (f" ({detail})" if detail else "")
 
 
 @dataclass(frozen=True)
@@ -264,7 +276,14 @@ def result_json(report: Report, r: Result, mode: str, only: str | None = None) -
             "pillar_title": t.pillar_title,
             "key_requirements": list(t.key_requirements),
             "crosswalk": [
-                {"framework": x.framework, "ref": x.ref, "title": x.title} for x in t.crosswalk
+                {
+                    "framework": x.framework,
+                    "ref": x.ref,
+                    "title": x.title,
+                    "relationship": x.relationship,
+                    "applicability": x.applicability,
+                }
+                for x in t.crosswalk
             ],
             "refines": t.refines,
         }

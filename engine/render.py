@@ -216,7 +216,7 @@ def result_lines(
         t = r.trace
         feeds = f" · feeds {', '.join(t.key_requirements)}" if t.key_requirements else ""
         yield f"        pillar {t.pillar} {_clip(t.pillar_title, 40)}{feeds}"
-        xs = [f"{x.framework} {x.ref}" for x in t.crosswalk]
+        xs = [x.phrase() for x in t.crosswalk]
         if xs:
             yield from _wrap("crosswalk: " + "; ".join(xs))
         if t.refines:

@@ -204,11 +204,12 @@ def test_lint_exits_1_on_warnings_only(tmp_spec: Path, spec_text: str) -> None:
 
 # ---- crosswalks ------------------------------------------------------------------------------
 
+ISO_LINE = 'crosswalk ISO_42001 "5.2" related to, "6.2" intersects with'
+GDPR_LINE = 'crosswalk GDPR "Art. 6" intersects with, "Art. 7" intersects with'
+
 
 def test_crosswalk_to_an_unknown_framework(spec_text: str, snapshot: object) -> None:
-    text = edited(
-        spec_text, ('crosswalk ISO_42001 "5.2", "6.2"', 'crosswalk ISO42001 "5.2", "6.2"')
-    )
+    text = edited(spec_text, (ISO_LINE, ISO_LINE.replace("ISO_42001", "ISO42001")))
     found = errors(text)
     assert found, "an unknown framework must be reported"
     d = found[0]
@@ -222,17 +223,13 @@ def test_crosswalk_to_an_unknown_framework(spec_text: str, snapshot: object) -> 
 def test_unknown_framework_is_reported_once_per_line_not_once_per_reference(
     spec_text: str,
 ) -> None:
-    text = edited(
-        spec_text, ('crosswalk ISO_42001 "5.2", "6.2"', 'crosswalk ISO42001 "5.2", "6.2"')
-    )
+    text = edited(spec_text, (ISO_LINE, ISO_LINE.replace("ISO_42001", "ISO42001")))
     found = errors(text)
     assert len(found) == 1, render_text(found)
 
 
 def test_malformed_crosswalk_reference(spec_text: str, snapshot: object) -> None:
-    text = edited(
-        spec_text, ('crosswalk GDPR "Art. 6", "Art. 7"', 'crosswalk GDPR "Art 6", "Art. 7"')
-    )
+    text = edited(spec_text, (GDPR_LINE, GDPR_LINE.replace('"Art. 6"', '"Art 6"')))
     d = only(errors(text))
     assert d.code == "aicxs_bad_crosswalk"
     assert d.message == "`Art 6` is not a reference of framework `GDPR`"
@@ -242,10 +239,102 @@ def test_malformed_crosswalk_reference(spec_text: str, snapshot: object) -> None
 
 
 def test_crosswalk_reference_far_from_any_says_how_to_declare_it(spec_text: str) -> None:
-    text = edited(spec_text, ('crosswalk GDPR "Art. 6", "Art. 7"', 'crosswalk GDPR "Recital 71"'))
+    text = edited(spec_text, (GDPR_LINE, 'crosswalk GDPR "Recital 71" related to'))
     d = only(errors(text))
     assert d.message == "`Recital 71` is not a reference of framework `GDPR`"
     assert d.help == "declare it in framework `GDPR` with `ref`"
+
+
+def test_a_reference_without_a_relationship_is_a_located_warning(
+    spec_text: str, snapshot: object
+) -> None:
+    text = edited(spec_text, (GDPR_LINE, 'crosswalk GDPR "Art. 6" intersects with, "Art. 7"'))
+    d = only(load(text).warnings)  # a warning: the standard still loads
+    assert (d.code, d.severity) == ("aicxs_crosswalk_no_relationship", Severity.WARNING)
+    assert d.message == "clause `P3.2` cites `GDPR Art. 7` without saying how it relates to it"
+    assert d.span is not None and d.span.text() == '"Art. 7"'
+    assert d.span.line == line_of(text, 'crosswalk GDPR "Art. 6" intersects with, "Art. 7"')
+    assert d.help.startswith("write one of `equal`, `subset of`, `superset of`, ")
+    assert render_text([d]) == snapshot
+
+
+def test_an_applicability_without_a_relationship_is_still_warned(spec_text: str) -> None:
+    line = 'crosswalk GDPR "Art. 6" applies to "controllers", "Art. 7" related to'
+    d = only(load(edited(spec_text, (GDPR_LINE, line))).warnings)
+    assert d.message == "clause `P3.2` cites `GDPR Art. 6` without saying how it relates to it"
+
+
+def test_lint_exits_1_on_a_reference_without_a_relationship(tmp_spec: Path, spec_text: str) -> None:
+    tmp_spec.write_text(
+        edited(spec_text, (GDPR_LINE, 'crosswalk GDPR "Art. 6", "Art. 7"')), "utf-8"
+    )
+    run = run_cli("lint", str(tmp_spec))
+    assert run.exit_code == 1, run.stdout + run.stderr
+    assert run.stdout.count("aicxs_crosswalk_no_relationship (warning)") == 2
+    assert run.stdout.rstrip().endswith("1 file checked: 0 errors, 2 warnings")
+
+
+@pytest.mark.parametrize("name", ["aicxs-2024.aicx", "aicxs-2025-draft.aicx"])
+def test_every_crosswalk_reference_of_the_standard_states_its_relationship(name: str) -> None:
+    path = Path(__file__).resolve().parent.parent / "spec" / name
+    loaded = load(path.read_text("utf-8"))
+    assert loaded.warnings == ()
+    refs = [x for c in loaded.standard.clauses.values() for x in c.crosswalk]
+    assert len(refs) > 80
+    assert all(x.relationship is not None for x in refs)
+
+
+def _strength(name: str, clause: str, framework: str) -> dict[str, tuple[str | None, str | None]]:
+    path = Path(__file__).resolve().parent.parent / "spec" / name
+    std = load(path.read_text("utf-8")).standard
+    return {
+        x.ref: (x.relationship, x.applicability)
+        for x in std.clauses[clause].crosswalk
+        if x.framework == framework
+    }
+
+
+PROVIDERS = "providers of high-risk AI systems"
+ART22 = "solely automated decisions with legal or similarly significant effects"
+
+
+@pytest.mark.parametrize("name", ["aicxs-2024.aicx", "aicxs-2025-draft.aicx"])
+def test_the_mappings_the_audit_found_wrong_or_weak_are_fixed(name: str) -> None:
+    """P4.2 no longer claims GDPR Art. 22(3) (a chat handover is not the safeguard for solely
+    automated decisions); P3.1 is only related to AI Act Art. 10, which binds providers of
+    high-risk systems; P2.2 → ISO A.8.5 and P5.5 (P4.7 in the draft) → GDPR Art. 21 are
+    `related to`; P3.6 no longer cites ISO A.7.2, and the reference is gone with it."""
+    assert "Art. 22(3)" not in _strength(name, "P4.2", "GDPR")
+    assert _strength(name, "P3.1", "EU_AI_ACT") == {"Art. 10": ("related to", PROVIDERS)}
+    assert _strength(name, "P2.2", "ISO_42001") == {"A.8.5": ("related to", None)}
+    opt_out = _strength(name, "P4.7" if "2025" in name else "P5.5", "GDPR")
+    assert opt_out["Art. 21"][0] == "related to"
+    assert opt_out["Art. 22(3)"] == ("intersects with", ART22)
+    assert _strength(name, "P3.6", "ISO_42001") == {}
+    path = Path(__file__).resolve().parent.parent / "spec" / name
+    assert "A.7.2" not in load(path.read_text("utf-8")).standard.frameworks["ISO_42001"].refs
+
+
+def test_the_draft_relates_p3_5_to_the_fundamental_rights_impact_assessment_only() -> None:
+    ((relationship, applicability),) = _strength(
+        "aicxs-2025-draft.aicx", "P3.5", "EU_AI_ACT"
+    ).values()
+    assert relationship == "related to"
+    assert applicability is not None and "public" in applicability
+
+
+def test_eu_ai_act_references_say_whom_they_bind() -> None:
+    """Articles 9 to 15 bind providers of high-risk systems, 26 their deployers: every such
+    reference of the 2024 standard says so."""
+    path = Path(__file__).resolve().parent.parent / "spec" / "aicxs-2024.aicx"
+    std = load(path.read_text("utf-8")).standard
+    for x in (x for c in std.clauses.values() for x in c.crosswalk):
+        if x.framework == "EU_AI_ACT" and x.ref.split("(")[0] in {
+            f"Art. {n}" for n in range(9, 16)
+        }:
+            assert x.applicability == PROVIDERS, x
+        if x.framework == "EU_AI_ACT" and x.ref.startswith("Art. 26"):
+            assert x.applicability is not None and x.applicability.startswith("deployers"), x
 
 
 # ---- all diagnostics, sorted -----------------------------------------------------------------
@@ -258,7 +347,7 @@ def test_all_diagnostics_are_reported_sorted_by_location(spec_text: str) -> None
         ('pillar P3 "Data Privacy & Consent"', 'pillar P3 "Algorithmic Transparency"'),
         add_requires(P2_3, "P2.5"),
         add_requires(P2_5, "P2.3"),
-        ('crosswalk GDPR "Art. 6", "Art. 7"', 'crosswalk GDPR "Art 6", "Art. 7"'),
+        (GDPR_LINE, GDPR_LINE.replace('"Art. 6"', '"Art 6"')),
         ('s.augmentation.mode == "automate"', 's.augmentation.mode == "automated"'),
         (
             'owner cx_leader\n    text """\n      Customers shall be told',
@@ -403,3 +492,19 @@ def test_graph_impact_dot_highlights_the_clause(snapshot: object) -> None:
         in run.stdout
     )
     assert run.stdout == snapshot
+
+
+def test_a_policy_rule_cannot_carry_a_crosswalk(tmp_path: Path) -> None:
+    """A rule refines a clause, and reports cite that clause's crosswalk: the grammar reads a
+    `crosswalk` line anywhere, the policy's rule refuses it, located, exit 2."""
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "policies" / "retail-bank.aicx").read_text("utf-8")
+    head = '  rule NB-1 refines P4.2 "Voice callers reach a human within 45 seconds" {\n'
+    assert text.count(head) == 1
+    policy = tmp_path / "bank.aicx"
+    policy.write_text(text.replace(head, head + '    crosswalk GDPR "Art. 22(3)" related to\n'))
+    run = run_cli("lint", str(policy), "--spec", str(root / "spec" / "aicxs-2024.aicx"))
+    assert run.exit_code == 2, run.stdout + run.stderr
+    assert "aicxs_unknown_attribute: `crosswalk` is not an attribute of rule `NB-1`" in (
+        run.stdout + run.stderr
+    )

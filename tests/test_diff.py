@@ -169,7 +169,9 @@ def test_level_prerequisite_owner_and_crosswalk_changes(full: dict[str, Any]) ->
     assert "blocked" in prereq["reason"]
     owner = change(full, "clause_owner_changed", "P5.4")
     assert (owner["old"], owner["new"]) == ("compliance_officer", "cx_leader")
-    assert change(full, "clause_crosswalk_changed", "P3.5")["new"][0] == "EU_AI_ACT Art. 27"
+    art27 = change(full, "clause_crosswalk_changed", "P3.5")
+    assert art27["new"][0].startswith("EU_AI_ACT Art. 27 (related to, applies to deployers ")
+    assert art27["summary"] == "P3.5 crosswalk + EU_AI_ACT Art. 27"
     text = change(full, "clause_text_changed", "P1.1")
     assert "did not change" in text["reason"]  # wording only, same check
     assert change(full, "fact_retyped", "systems[].kind")["summary"].endswith("`ai_agent`")
@@ -436,3 +438,23 @@ def test_changes_that_cannot_break_a_policy_are_classed_safe(
         ("fact_question_changed", "organisation.strategy.last_reviewed"): False,
     }
     assert code == 0  # nothing breaks
+
+
+def test_a_changed_relationship_is_a_crosswalk_change(tmp_path: Path) -> None:
+    """The same reference cited with another strength is reported, old and new side by side."""
+    line = 'crosswalk GDPR "Art. 6" intersects with, "Art. 7" intersects with'
+    text = (ROOT / OLD).read_text("utf-8")
+    assert text.count(line) == 1
+    weaker = tmp_path / "weaker.aicx"
+    weaker.write_text(
+        text.replace(line, line.replace('"Art. 7" intersects with', '"Art. 7" related to'))
+    )
+    code, data = diff_json(OLD, str(weaker))
+    assert code == 0  # a safe change only
+    found = change(data, "clause_crosswalk_changed", "P3.2")
+    assert found["summary"] == "P3.2 crosswalk ~ GDPR Art. 7: intersects with → related to"
+    assert found["breaking"] is False
+    assert (found["old"][1], found["new"][1]) == (
+        "GDPR Art. 7 (intersects with)",
+        "GDPR Art. 7 (related to)",
+    )

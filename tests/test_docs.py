@@ -73,7 +73,7 @@ pillar T1 "Humans & AI" {
     owner cx_leader
     text "A customer shall reach a human within `max_wait`."
     evidence "Wait-time report"
-    crosswalk GDPR "Art. 22(3)"
+    crosswalk GDPR "Art. 22(3)" related to applies to "solely automated <decisions>"
     check all s in systems: s.escalation.max_wait <= param max_wait
   }
 
@@ -135,8 +135,12 @@ def test_the_kept_document_shows_every_clause_level_key_requirement_and_crosswal
         assert " ".join(c.text.split()) in " ".join(body.split())
         assert f"level {c.level} ({std.levels[c.level].name})" in body
         assert std.roles[c.owner].title in body
-        for framework, ref, _ in c.crosswalk:
-            assert f"  - {framework} {ref}: {std.frameworks[framework].refs[ref]}" in body
+        for x in c.crosswalk:
+            title = std.frameworks[x.framework].refs[x.ref]
+            line = f"  - {x.framework} {x.ref}: {title} ({x.relationship}"
+            assert line in body, f"{c.id}: {line!r}"
+            if x.applicability:
+                assert f"applies to {x.applicability})" in body
         for target, _ in c.requires:
             assert f"[{target} {std.clauses[target].title}]" in body
         if c.check is not None:
@@ -156,10 +160,21 @@ def test_the_kept_document_shows_every_clause_level_key_requirement_and_crosswal
             assert row is not None, f"{fw.id} {ref} has no row in its crosswalk table"
             assert title in row
             cited = [
-                c.id for c in std.clauses.values() if (fw.id, ref) in {x[:2] for x in c.crosswalk}
+                (c.id, x.relationship)
+                for c in std.clauses.values()
+                for x in c.crosswalk
+                if (x.framework, x.ref) == (fw.id, ref)
             ]
-            for cid in cited:
+            for cid, relationship in cited:
                 assert f"[{cid}](#" in row
+                assert f"({relationship}" in row.split(f"[{cid}](#")[1]
+
+
+def test_the_document_says_what_each_relationship_means() -> None:
+    crosswalk = sections(DOC.read_text("utf-8"), "##")["Crosswalk"]
+    assert "NIST IR 8477" in crosswalk
+    for name in ("equal", "subset of", "superset of", "intersects with", "related to"):
+        assert re.search(rf"^\| {name} \| \w", crosswalk, re.MULTILINE), name
 
 
 def test_the_document_shows_every_fact_with_its_question_and_every_parameter() -> None:
@@ -252,6 +267,7 @@ def test_html_is_well_formed_self_contained_and_complete() -> None:
         block = page.split(f'<section id="crosswalk-{fw.id}">')[1].split("</section>")[0]
         for ref in fw.refs:
             assert f"<tr><td>{ref}</td>" in block
+    assert '<em class="relationship">(related to, applies to providers of high-risk AI' in page
     assert "Compliance &amp; Governance Officers" in page  # text is escaped
 
 
@@ -270,6 +286,7 @@ def test_markdown_of_a_small_standard(tiny: Path, tmp_path: Path, snapshot: obje
     assert "| Art. 99 | Entry into force \\| application | none |" in out  # `|` escaped in cells
     assert "- **Check:** none (always unknown)" in out
     assert "#### T1.2 Hand over \\| with &lt;context&gt;" in out  # not read as an HTML tag
+    assert "(related to, applies to solely automated &lt;decisions&gt;)" in out
     assert "[T1.2](#t12-hand-over--with-context)" in out
 
 
@@ -279,6 +296,7 @@ def test_html_of_a_small_standard(tiny: Path, tmp_path: Path, snapshot: object) 
     body = out.split("</style>", 1)[1]  # the stylesheet is not worth a snapshot
     assert body.replace(str(tmp_path), "<tmp>") == snapshot
     assert "<h4>T1.2 Hand over | with &lt;context&gt;</h4>" in out
+    assert "(related to, applies to solely automated &lt;decisions&gt;)</em>" in out
 
 
 def test_output_file_is_written_and_said_on_stderr(tiny: Path, tmp_path: Path) -> None:

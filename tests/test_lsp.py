@@ -185,7 +185,8 @@ async def test_hover_on_a_clause_shows_its_text_level_owner_and_key_requirement(
         "Key requirements: KR2 Customers must have the right to human escalation (mandatory)"
         in text
     )
-    assert "Crosswalk: GDPR Art. 22(3) (Automated decisions:" in text
+    assert "Crosswalk: NIST_AI_RMF MANAGE 4.1 (Post-deployment monitoring plans" in text
+    assert "are implemented): related to" in text  # the reference's relationship
     assert text.endswith("In policy `velocity_telecom`: refined by VT-2")
     assert hover.range == lsp.Range(
         start=at(LOOSER, "refines P4.2", 8), end=at(LOOSER, "refines P4.2", 4 + 8)

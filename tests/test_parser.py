@@ -435,8 +435,8 @@ def test_crosswalk_reference_not_declared_in_its_framework(
     d = only(load_errors(text))
     assert d.code == "aicxs_bad_crosswalk"
     assert d.message == "`MAP 1.33` is not a reference of framework `NIST_AI_RMF`"
-    assert at(d) == position(text, 'crosswalk NIST_AI_RMF "MAP 1.33"')
-    assert d.span is not None and '"MAP 1.33"' in d.span.text()
+    assert at(d) == position(text, '"MAP 1.33"')  # the reference itself, not its line
+    assert d.span is not None and d.span.text() == '"MAP 1.33" intersects with'
     assert d.help == "did you mean `MAP 1.3`?"
     assert render_text([d]) == snapshot
 
@@ -698,7 +698,8 @@ pillar P1 "Governance" {
     evidence "a", "b"
     evidence "c"
     requires P1.2, P1.3
-    crosswalk GDPR "Art. 6", "Art. 7"
+    crosswalk GDPR "Art. 6", "Art. 7" subset of,
+                   "Art. 13" related to applies to "controllers"
   }
 }
 
@@ -727,7 +728,16 @@ def test_declarations_and_attribute_values() -> None:
                         attr("evidence", ("a", "b"), span=S),
                         attr("evidence", ("c",), span=S),
                         attr("requires", ("P1.2", "P1.3"), span=S),
-                        attr("crosswalk", ("GDPR", "Art. 6", "Art. 7"), span=S),
+                        attr(
+                            "crosswalk",
+                            (
+                                "GDPR",
+                                ast.CrosswalkRef("Art. 6", None, None, span=S),
+                                ast.CrosswalkRef("Art. 7", "subset of", None, span=S),
+                                ast.CrosswalkRef("Art. 13", "related to", "controllers", span=S),
+                            ),
+                            span=S,
+                        ),
                     ),
                     span=S,
                 ),
@@ -748,12 +758,16 @@ def test_nodes_carry_1_based_spans_into_their_source() -> None:
     pillar = module.decls[0]
     assert isinstance(pillar, ast.PillarDecl)
     clause = pillar.clauses[0]
-    assert (clause.span.line, clause.span.col, clause.span.end_line) == (8, 3, 15)
+    assert (clause.span.line, clause.span.col, clause.span.end_line) == (8, 3, 16)
     assert clause.span.text().startswith('clause P1.1 "Strategy" {')
     assert clause.span.location() == "standards/x.aicx:8:3"
     requires = clause.attrs[4]
     assert (requires.span.line, requires.span.col) == (13, 5)
     assert requires.span.text() == "requires P1.2, P1.3"
+    last = clause.attrs[5].values[-1]  # a crosswalk reference spans its relationship too
+    assert isinstance(last, ast.CrosswalkRef)
+    assert (last.span.line, last.span.col) == (15, 20)
+    assert last.span.text() == '"Art. 13" related to applies to "controllers"'
 
 
 def test_comments_are_collected_with_their_lines() -> None:
@@ -777,3 +791,69 @@ def test_the_bundled_spec_parses_into_six_pillars_of_clauses(spec_text: str) -> 
     assert sum(len(p.clauses) for p in pillars) == 31
     keys = [d.id for d in module.decls if isinstance(d, ast.KeyRequirementDecl)]
     assert keys == ["KR1", "KR2", "KR3", "KR4", "KR5", "KR6"]
+
+
+# ---- crosswalk relationships (NIST IR 8477) and applicability --------------------------------
+
+CROSSWALK_CLAUSE = """\
+pillar P1 "Governance" {
+  clause P1.1 "Strategy" {
+    crosswalk GDPR "Art. 22(3)" intersects with, "Art. 13(2)(f)" related to
+    crosswalk EU_AI_ACT "Art. 10" related to applies to "providers of high-risk AI systems"
+    crosswalk ISO_42001 "5.2" equal, "6.2" subset of, "7.1" superset of
+  }
+}
+"""
+
+
+def _crosswalk_refs(text: str) -> list[tuple[str, str | None, str | None]]:
+    (pillar,) = parse_text(text).decls
+    assert isinstance(pillar, ast.PillarDecl)
+    return [
+        (v.ref, v.relationship, v.applicability)
+        for a in pillar.clauses[0].attrs
+        for v in a.values
+        if isinstance(v, ast.CrosswalkRef)
+    ]
+
+
+def test_each_crosswalk_reference_carries_its_relationship_and_applicability() -> None:
+    assert _crosswalk_refs(CROSSWALK_CLAUSE) == [
+        ("Art. 22(3)", "intersects with", None),
+        ("Art. 13(2)(f)", "related to", None),
+        ("Art. 10", "related to", "providers of high-risk AI systems"),
+        ("5.2", "equal", None),
+        ("6.2", "subset of", None),
+        ("7.1", "superset of", None),
+    ]
+
+
+def test_relationship_words_still_name_facts_in_checks() -> None:
+    """The new keywords are keywords only after a crosswalk reference."""
+    text = 'pillar P1 "G" {\n  clause P1.1 "S" {\n    check related.to and equal.with\n  }\n}\n'
+    (pillar,) = parse_text(text).decls
+    assert isinstance(pillar, ast.PillarDecl)
+    (check,) = pillar.clauses[0].attrs
+    assert isinstance(check.values[0], ast.And)
+
+
+def test_an_unknown_relationship_names_the_five(snapshot: object) -> None:
+    text = CROSSWALK_CLAUSE.replace('"Art. 22(3)" intersects with', '"Art. 22(3)" supports')
+    d = only(syntax_errors(text))
+    assert d.code == "aicxs_parse_error"
+    assert d.message == "`supports` is not a crosswalk relationship"
+    assert at(d) == position(text, "supports")
+    assert "`equal`, `subset of`, `superset of`, `intersects with`, `related to`" in d.help
+    assert render_text([d]) == snapshot
+
+
+def test_a_misspelt_relationship_suggests_the_closest() -> None:
+    text = CROSSWALK_CLAUSE.replace('"Art. 22(3)" intersects with', '"Art. 22(3)" intersect')
+    d = only(syntax_errors(text))
+    assert d.help.startswith("did you mean `intersects with`? ")
+
+
+def test_a_half_relationship_says_the_word_it_lacks() -> None:
+    text = CROSSWALK_CLAUSE.replace('"6.2" subset of', '"6.2" subset to')
+    d = only(syntax_errors(text))
+    assert (d.message, d.help) == ("unexpected keyword `to`", "expected `of`")

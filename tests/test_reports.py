@@ -191,7 +191,9 @@ def test_sarif_rules_carry_the_standard() -> None:
     assert p42["name"] == "EscalationProtocols"
     assert p42["shortDescription"]["text"] == "Escalation protocols"
     assert p42["fullDescription"]["text"].startswith("Every customer-facing AI system shall let")
-    assert "GDPR Art. 22(3)" in p42["help"]["text"]
+    assert "NIST_AI_RMF MANAGE 4.1 (Post-deployment monitoring" in p42["help"]["text"]
+    assert "are implemented): related to" in p42["help"]["text"]
+    assert p42["properties"]["crosswalk"] == ["NIST_AI_RMF MANAGE 4.1 (related to)"]
     assert p42["properties"] | {"tags": None} == p42["properties"] | {
         "kind": "clause", "pillar": "P4", "level": 2, "owner": "cx_leader",
         "key_requirements": ["KR2"], "tags": None,
@@ -443,8 +445,10 @@ def test_catalog_maps_the_standard() -> None:
     resources = {r["uuid"]: r["title"] for r in cat["back-matter"]["resources"]}
     cited = [resources[link["href"][1:]] for link in p42["links"] if link["rel"] == "reference"]
     assert cited == [
-        "GDPR Art. 22(3): Automated decisions: right to human intervention, to express a view and to contest",
         "NIST_AI_RMF MANAGE 4.1: Post-deployment monitoring plans, including appeal and override, are implemented",
+    ]
+    assert [link["text"] for link in p42["links"] if link["rel"] == "reference"] == [
+        "NIST_AI_RMF MANAGE 4.1 (related to)"
     ]
     p41 = next(c for g in cat["groups"] for c in g["controls"] if c["id"] == "P4.1")
     assert {"href": "#P4.4", "rel": "required"} in p41["links"]
@@ -581,7 +585,10 @@ def test_csv_cells_read_well() -> None:
     }  # fmt: skip
     assert rows["P6.5"]["status"] == "not_applicable"
     assert rows["P6.5"]["reason"].startswith("Northbridge runs no A/B experiments")
-    assert rows["P4.2"]["crosswalk"] == "GDPR Art. 22(3); NIST_AI_RMF MANAGE 4.1"
+    assert rows["P4.2"]["crosswalk"] == "NIST_AI_RMF MANAGE 4.1 (related to)"
+    assert rows["P3.1"]["crosswalk"].startswith(
+        "EU_AI_ACT Art. 10 (related to, applies to providers of high-risk AI systems); "
+    )
     startup = {r["id"]: r for r in csv.DictReader(io.StringIO(report_text("startup", "csv")))}
     assert startup["P1.1"]["missing_facts"] == "organisation.strategy.last_reviewed"
 
@@ -668,7 +675,11 @@ def test_html_shows_the_verdict_the_waivers_and_the_crosswalk() -> None:
     assert "the waiver of P3.6 expired on 2026-09-30" in text
     assert "Marcus Reid, General Counsel 2026-09-30 EXPIRED" in text
     assert "monitoring_interval 30 days 14 days" in text
-    assert "Art. 5(1)(e) Storage limitation P3.6 NOT MET" in text
+    assert "Art. 5(1)(e) Storage limitation P3.6 intersects with NOT MET" in text
+    assert (
+        "Art. 9 Risk management system P1.4 intersects with, applies to providers of high-risk "
+        "AI systems MET" in text
+    )
     bank = " ".join(" ".join(page(report_text("retail-bank", "html")).text).split())
     assert "P6.5 A/B testing frameworks Northbridge runs no A/B experiments" in bank
     # Behind KR5's failure (a contract is no consent), withdrawal is not recorded: once the
@@ -684,3 +695,53 @@ def test_html_escapes_everything() -> None:
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
     assert sum(t == "script" for t, _ in page(html).tags) == 1
+
+
+def test_catalog_carries_each_references_relationship_and_applicability() -> None:
+    """Per reference, OSCAL props tied by a `group`: the reference, its NIST IR 8477
+    relationship and whom it binds (a link cannot carry props; `rel` is a token)."""
+    cat = json.loads(catalog_text())["catalog"]
+    p31 = next(c for g in cat["groups"] for c in g["controls"] if c["id"] == "P3.1")
+    groups: dict[str, dict[str, str]] = {}
+    for prop in p31["props"]:
+        if prop["name"].startswith("crosswalk"):
+            assert prop["ns"] == "https://aicxs.example/ns/oscal"
+            groups.setdefault(prop["group"], {})[prop["name"]] = prop["value"]
+            groups[prop["group"]]["class"] = prop["class"]
+    assert groups["crosswalk-1"] == {
+        "crosswalk": "Art. 10",
+        "class": "EU_AI_ACT",
+        "crosswalk-relationship": "related to",
+        "crosswalk-applicability": "providers of high-risk AI systems",
+    }
+    assert groups["crosswalk-2"] == {
+        "crosswalk": "Art. 5(1)(b)",
+        "class": "GDPR",
+        "crosswalk-relationship": "intersects with",
+    }
+    links = [link["text"] for link in p31["links"] if link["rel"] == "reference"]
+    assert (
+        links[0] == "EU_AI_ACT Art. 10 (related to, applies to providers of high-risk AI systems)"
+    )
+
+
+def test_report_json_carries_each_references_relationship_and_applicability() -> None:
+    results = json.loads(report_text("retail-bank", "json"))["results"]
+    p31 = next(r for r in results if r["id"] == "P3.1")
+    assert p31["trace"]["crosswalk"][0] == {
+        "framework": "EU_AI_ACT",
+        "ref": "Art. 10",
+        "title": "Data and data governance",
+        "relationship": "related to",
+        "applicability": "providers of high-risk AI systems",
+    }
+    p33 = next(r for r in results if r["id"] == "P3.3")
+    assert p33["trace"]["crosswalk"] == [
+        {
+            "framework": "GDPR",
+            "ref": "Art. 5(1)(c)",
+            "title": "Data minimisation",
+            "relationship": "intersects with",
+            "applicability": None,
+        }
+    ]

@@ -568,7 +568,7 @@ def test_too_much_work_is_refused_before_evaluating(folder: Path) -> None:
 
 
 def test_a_report_too_large_is_refused(folder: Path) -> None:
-    with serving(folder, reload_interval=0.1, max_response=50_000) as c:
+    with serving(folder, reload_interval=0.1, max_response=60_000) as c:
         response = evaluate(c, policy="retail_bank", facts=only_ids(50), as_of=AS_OF)
         decisions = evaluate(
             c, policy="velocity_telecom", facts=facts_json("telecom"), explain="none"
@@ -576,7 +576,7 @@ def test_a_report_too_large_is_refused(folder: Path) -> None:
     assert response.status_code == 422
     problem = response.json()
     assert problem["type"].endswith("/response-too-large")
-    assert "limit of 50,000 bytes; ask for explain `none`" in problem["detail"]
+    assert "limit of 60,000 bytes; ask for explain `none`" in problem["detail"]
     assert decisions.status_code == 200
 
 

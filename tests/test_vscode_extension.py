@@ -35,6 +35,7 @@ KEYWORDS = {
     "keyword.other.attribute.aicx": "title text erratum owner evidence requires crosswalk check "
     "mandatory covers default bounds stricter ref target least scope set exclude because "
     "justification approver expires source rationale",
+    "keyword.other.relationship.aicx": "equal subset superset intersects with related to applies",
     "keyword.control.quantifier.aicx": "all any none",
     "keyword.control.count.aicx": "count",
     "keyword.control.where.aicx": "where",
@@ -55,6 +56,7 @@ CONTEXTUAL = {
     ("key", "flag_key"): "storage.modifier.aicx",
     ("level", "level_decl"): "keyword.other.declaration.aicx",
     ("level", None): "keyword.other.attribute.aicx",  # level_attr, target_attr
+    ("of", "relationship"): "keyword.other.relationship.aicx",  # `subset of`, not `list of`
 }
 PUNCTUATION = {
     "{": "punctuation.section.block.begin.aicx",

@@ -21,7 +21,7 @@ from aicxs.engine.authoring.diff_change import (
 )
 from aicxs.engine.graph import dependents, natural_key
 from aicxs.engine.loader import LoadedStandard
-from aicxs.engine.model import Clause, KeyRequirement
+from aicxs.engine.model import Clause, CrosswalkRef, KeyRequirement, strength
 
 # ---- clauses -------------------------------------------------------------------------------
 
@@ -218,22 +218,38 @@ def _prerequisites(d: StandardDiff, old: Clause, new: Clause) -> Iterator[Change
     )
 
 
+def _cited(refs: tuple[CrosswalkRef, ...]) -> dict[str, str]:
+    """`framework reference` → its relationship and applicability in words (first citing)."""
+    out: dict[str, str] = {}
+    for x in refs:
+        out.setdefault(f"{x.framework} {x.ref}", strength(x.relationship, x.applicability))
+    return out
+
+
 def _crosswalk(d: StandardDiff, old: Clause, new: Clause) -> Iterator[Change]:
-    before = [f"{f} {r}" for f, r in dict.fromkeys((f, r) for f, r, _ in old.crosswalk)]
-    after = [f"{f} {r}" for f, r in dict.fromkeys((f, r) for f, r, _ in new.crosswalk)]
-    added = [x for x in after if x not in before]
-    removed = [x for x in before if x not in after]
-    if added or removed:
-        parts = ([f"+ {', '.join(added)}"] if added else []) + (
-            [f"- {', '.join(removed)}"] if removed else []
+    """References added or removed, and those whose relationship or applicability changed
+    (`~ GDPR Art. 21: intersects with → related to`)."""
+    was, now = _cited(old.crosswalk), _cited(new.crosswalk)
+    added = [x for x in now if x not in was]
+    removed = [x for x in was if x not in now]
+    changed = [
+        f"{x}: {was[x] or 'no relationship'} → {now[x]}"
+        for x in now
+        if was.get(x, now[x]) != now[x]
+    ]
+    if added or removed or changed:
+        parts = (
+            ([f"+ {', '.join(added)}"] if added else [])
+            + ([f"- {', '.join(removed)}"] if removed else [])
+            + [f"~ {c}" for c in changed]
         )
         yield _safe(
             "clause_crosswalk_changed",
             new.id,
             f"{new.id} crosswalk {'; '.join(parts)}",
             "traceability only: reports cite different references",
-            before,
-            after,
+            [f"{x} ({how})" if how else x for x, how in was.items()],
+            [f"{x} ({how})" if how else x for x, how in now.items()],
         )
 
 

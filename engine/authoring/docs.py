@@ -22,7 +22,7 @@ from aicxs.aicxs_dsl.escape import printable
 from aicxs.aicxs_dsl.formatter import expr_text
 from aicxs.engine import catalogue
 from aicxs.engine.markdown import md_cell, md_code, md_fence, md_lines
-from aicxs.engine.model import Clause, Provenance, Standard
+from aicxs.engine.model import RELATIONSHIPS, Clause, Provenance, Standard, strength
 from aicxs.engine.verdict import CERTIFICATION_RULE
 
 FORMATS = {"markdown": "standard.md.j2", "html": "standard.html.j2"}
@@ -80,6 +80,8 @@ def _context(std: Standard) -> dict[str, Any]:
         "seed": std.seed,
         "interpretations": _interpretations(std),
         "certification_rule": CERTIFICATION_RULE,
+        "strengths": _strengths(std),
+        "relationships": RELATIONSHIPS,
     }
 
 
@@ -109,13 +111,23 @@ def _kr_headings(std: Standard) -> dict[str, str]:
     return {kr.id: f"{kr.id} {kr.title}" for kr in std.key_requirements.values()}
 
 
-def _crosswalk_of(clause: Clause) -> list[tuple[str, str]]:
-    """A clause's crosswalk as (framework, reference), without repeats, in its order."""
-    seen: list[tuple[str, str]] = []
-    for framework, ref, _ in clause.crosswalk:
-        if (framework, ref) not in seen:
-            seen.append((framework, ref))
-    return seen
+def _crosswalk_of(clause: Clause) -> list[tuple[str, str, str]]:
+    """A clause's crosswalk as (framework, reference, relationship and applicability in
+    words), without repeats, in its order."""
+    seen: dict[tuple[str, str], str] = {}
+    for x in clause.crosswalk:
+        seen.setdefault((x.framework, x.ref), strength(x.relationship, x.applicability))
+    return [(framework, ref, how) for (framework, ref), how in seen.items()]
+
+
+def _strengths(std: Standard) -> dict[tuple[str, str, str], str]:
+    """(framework, reference, clause) → how the clause relates to the reference, in words."""
+    out: dict[tuple[str, str, str], str] = {}
+    for clause in std.clauses.values():
+        for x in clause.crosswalk:
+            key = (x.framework, x.ref, clause.id)
+            out.setdefault(key, strength(x.relationship, x.applicability))
+    return out
 
 
 # ---- filters ------------------------------------------------------------------------------

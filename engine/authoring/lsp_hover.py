@@ -13,7 +13,7 @@ from aicxs.aicxs_dsl.words import count
 from aicxs.engine.authoring.docs import oneline
 from aicxs.engine.authoring.lsp_analysis import Analysis
 from aicxs.engine.authoring.lsp_index import FACT, ID, PARAMETER, ROLE
-from aicxs.engine.model import Clause, KeyRequirement, Parameter, Policy, Standard
+from aicxs.engine.model import Clause, KeyRequirement, Parameter, Policy, Standard, strength
 from aicxs.engine.types import FactField, Type
 
 _MARKUP = re.compile(r"[\\*_\[\]<>#|~]")
@@ -86,9 +86,15 @@ def _clause(c: Clause, std: Standard, policy: Policy | None) -> str:
     pillar = std.pillars.get(c.pillar)
     krs = [kr for kr in std.key_requirements.values() if any(cid == c.id for cid, _ in kr.covers)]
     crosswalk = []
-    for fw, ref, _ in c.crosswalk:
-        title = std.frameworks[fw].refs.get(ref, "") if fw in std.frameworks else ""
-        crosswalk.append(f"{fw} {_md(ref)}" + (f" ({_md(title)})" if title else ""))
+    for x in c.crosswalk:
+        fw = std.frameworks.get(x.framework)
+        title = fw.refs.get(x.ref, "") if fw is not None else ""
+        detail = strength(x.relationship, x.applicability)
+        crosswalk.append(
+            f"{x.framework} {_md(x.ref)}"
+            + (f" ({_md(title)})" if title else "")
+            + (f": {_md(detail)}" if detail else "")
+        )
     return _lines(
         f"**{c.id} {_md(c.title)}**"
         + (f" (pillar {c.pillar} {_md(pillar.title)})" if pillar else ""),

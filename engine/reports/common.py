@@ -22,6 +22,7 @@ from aicxs.engine import provenance
 from aicxs.engine.explain import quantifier_summary
 from aicxs.engine.facts import FactsDocument
 from aicxs.engine.missing import MissingFacts
+from aicxs.engine.model import strength
 from aicxs.engine.outcome import Report, Result, Status
 from aicxs.engine.render import result_lines
 from aicxs.engine.values import UNKNOWN, Node, Read, render_value, source_text
@@ -324,18 +325,32 @@ def tailoring(compiled: CompiledPolicy, as_of: dt.date) -> Tailoring:
 COVERAGE_ORDER = ("not met", "undetermined", "met", "not applicable")
 
 
+@dataclass(frozen=True)
+class Citation:
+    """A clause citing a reference, with its status and how it relates to the reference."""
+
+    clause: str
+    status: Status
+    relationship: str | None
+    applicability: str | None
+
+    @property
+    def strength(self) -> str:
+        return strength(self.relationship, self.applicability)
+
+
 @dataclass
 class Reference:
     ref: str
     title: str
-    clauses: list[tuple[str, Status]]
+    clauses: list[Citation]
 
     @property
     def coverage(self) -> str:
         """`met` when every citing clause is met (and one is in scope), `not met` when one
         definitely is not, `undetermined` when one is unknown, `not applicable` when every
         citing clause is excluded."""
-        statuses = [s for _, s in self.clauses]
+        statuses = [c.status for c in self.clauses]
         if all(s is Status.NOT_APPLICABLE for s in statuses):
             return "not applicable"
         if any(s in (Status.FAIL, Status.ERROR, Status.BLOCKED) for s in statuses):
@@ -361,11 +376,12 @@ def crosswalk(report: Report, compiled: CompiledPolicy) -> list[Framework]:
     status = {r.id: r.status for r in report.results if r.kind == "clause"}
     out = []
     for fw in std.frameworks.values():
-        cited: dict[str, list[tuple[str, Status]]] = {}
+        cited: dict[str, list[Citation]] = {}
         for clause in std.clauses.values():
-            for fw_id, ref, _ in clause.crosswalk:
-                if fw_id == fw.id and clause.id in status:
-                    cited.setdefault(ref, []).append((clause.id, status[clause.id]))
+            for x in clause.crosswalk:
+                if x.framework == fw.id and clause.id in status:
+                    how = Citation(clause.id, status[clause.id], x.relationship, x.applicability)
+                    cited.setdefault(x.ref, []).append(how)
         refs = [Reference(ref, fw.refs.get(ref, ""), cited[ref]) for ref in fw.refs if ref in cited]
         refs += [Reference(ref, "", cl) for ref, cl in cited.items() if ref not in fw.refs]
         out.append(Framework(fw.id, fw.title, refs))

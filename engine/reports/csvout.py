@@ -58,7 +58,7 @@ def _row(r: Result) -> list[str]:
         r.reason,
         "; ".join(r.missing),
         "; ".join(t.key_requirements) if t else "",
-        "; ".join(f"{x.framework} {x.ref}" for x in t.crosswalk) if t else "",
+        "; ".join(x.phrase() for x in t.crosswalk) if t else "",
         (t.refines or "") if t else "",
         r.span.location(),
     ]

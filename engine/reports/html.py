@@ -279,7 +279,7 @@ def _details(report: Report, r: Result, mode: str) -> dict[str, Any]:
         "source": r.span.location(),
         "pillar": f"{t.pillar} {t.pillar_title}" if t else "",
         "refines": t.refines if t else None,
-        "crosswalk": [f"{x.framework} {x.ref}" for x in t.crosswalk] if t else [],
+        "crosswalk": [x.phrase() for x in t.crosswalk] if t else [],
         "reason": r.reason,
         "checked": checked_status(r).value if r.status is Status.WAIVED else "",
         "covers": [{"id": c, "status": s.value, "label": STATUS_LABEL[s]} for c, s in r.covers],

@@ -193,7 +193,7 @@ def _details(r: Result) -> str:
         if t.key_requirements:
             lines.append("feeds: " + ", ".join(t.key_requirements))
         if t.crosswalk:
-            lines.append("crosswalk: " + "; ".join(f"{x.framework} {x.ref}" for x in t.crosswalk))
+            lines.append("crosswalk: " + "; ".join(x.phrase() for x in t.crosswalk))
     if r.covers:
         lines.append("covers: " + ", ".join(f"{c} ({s.value})" for c, s in r.covers))
     return "\n".join(lines)

@@ -14,11 +14,19 @@ from typing import TYPE_CHECKING, Any
 
 from aicxs.aicxs_dsl.escape import json_dumps
 from aicxs.aicxs_dsl.words import with_article
+from aicxs.engine.model import strength
 from aicxs.engine.reports.common import prose, stable_uuid, timestamp
 from aicxs.engine.values import source_text
 
 if TYPE_CHECKING:
-    from aicxs.engine.model import Clause, KeyRequirement, Parameter, Pillar, Standard
+    from aicxs.engine.model import (
+        Clause,
+        CrosswalkRef,
+        KeyRequirement,
+        Parameter,
+        Pillar,
+        Standard,
+    )
 
 OSCAL_VERSION = "1.1.3"
 NS = "https://aicxs.example/ns/oscal"  # the namespace of every prop OSCAL does not define
@@ -153,12 +161,17 @@ def _control(std: Standard, clause: Clause, krs: list[str]) -> dict[str, Any]:
         _prop("maturity-level", clause.level),
         _prop("owner", clause.owner),
         *(_prop("key-requirement", kr) for kr in krs),
-        *(_prop("crosswalk", ref, cls=fw) for fw, ref, _ in clause.crosswalk),
+        *(p for i, x in enumerate(clause.crosswalk, 1) for p in _crosswalk_props(x, i)),
         *([_prop("source", clause.provenance.source)] if clause.provenance.source else []),
     ]
     links = [
-        {"href": f"#{stable_uuid('crosswalk', fw, ref)}", "rel": "reference", "text": f"{fw} {ref}"}
-        for fw, ref, _ in clause.crosswalk
+        {
+            "href": f"#{stable_uuid('crosswalk', x.framework, x.ref)}",
+            "rel": "reference",
+            "text": f"{x.framework} {x.ref}"
+            + (f" ({how})" if (how := strength(x.relationship, x.applicability)) else ""),
+        }
+        for x in clause.crosswalk
     ]
     links += [{"href": f"#{req}", "rel": "required"} for req, _ in clause.requires]
     parts: list[dict[str, Any]] = [
@@ -209,6 +222,19 @@ def _control(std: Standard, clause: Clause, krs: list[str]) -> dict[str, Any]:
     if links:
         out["links"] = links
     out["parts"] = parts
+    return out
+
+
+def _crosswalk_props(x: CrosswalkRef, n: int) -> list[dict[str, Any]]:
+    """A crosswalk reference as props sharing a `group` (OSCAL's way to tie props together):
+    the reference (its framework as `class`), its NIST IR 8477 relationship and whom it binds.
+    A link cannot carry props, and `rel` is a token (no spaces), so the strength is here."""
+    group = {"group": f"crosswalk-{n}"}
+    out = [_prop("crosswalk", x.ref, cls=x.framework) | group]
+    if x.relationship:
+        out.append(_prop("crosswalk-relationship", x.relationship, cls=x.framework) | group)
+    if x.applicability:
+        out.append(_prop("crosswalk-applicability", x.applicability, cls=x.framework) | group)
     return out
 
 

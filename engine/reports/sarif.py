@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aicxs.aicxs_dsl.escape import json_dumps
+from aicxs.engine.model import strength
 from aicxs.engine.outcome import Report, Result, Status
 from aicxs.engine.render import level_name
 from aicxs.engine.reports.common import (
@@ -115,8 +116,14 @@ def _clause_rule(report: Report, compiled: CompiledPolicy, clause: Clause) -> di
     std = compiled.standard
     krs = compiled.plan.feeds.get(clause.id, ())
     crosswalk = [
-        (fw, ref, std.frameworks[fw].refs.get(ref, "") if fw in std.frameworks else "")
-        for fw, ref, _ in clause.crosswalk
+        (
+            f"{x.framework} {x.ref}",
+            std.frameworks[x.framework].refs.get(x.ref, "")
+            if x.framework in std.frameworks
+            else "",
+            strength(x.relationship, x.applicability),
+        )
+        for x in clause.crosswalk
     ]
     role = std.roles.get(clause.owner)
     owner = f"{role.title} (`{clause.owner}`)" if role else f"`{clause.owner}`"
@@ -124,7 +131,10 @@ def _clause_rule(report: Report, compiled: CompiledPolicy, clause: Clause) -> di
     lines = [
         f"Expected at maturity level {level}; owner: {owner}.",
         "Evidence expected: " + "; ".join(clause.evidence) + "." if clause.evidence else "",
-        "Crosswalk: " + "; ".join(f"{fw} {ref} ({title})" for fw, ref, title in crosswalk)
+        "Crosswalk: "
+        + "; ".join(
+            f"{ref} ({title})" + (f": {how}" if how else "") for ref, title, how in crosswalk
+        )
         if crosswalk
         else "",
         "Feeds the key requirements " + ", ".join(krs) + "." if krs else "",
@@ -157,7 +167,7 @@ def _clause_rule(report: Report, compiled: CompiledPolicy, clause: Clause) -> di
             "owner": clause.owner,
             "evidence_expected": list(clause.evidence),
             "key_requirements": list(krs),
-            "crosswalk": [f"{fw} {ref}" for fw, ref, _ in crosswalk],
+            "crosswalk": [ref + (f" ({how})" if how else "") for ref, _, how in crosswalk],
             "tags": ["aicxs", clause.pillar, f"level-{clause.level}", *krs],
         },
     }
