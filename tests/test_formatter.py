@@ -228,7 +228,10 @@ WORD = st.lists(
     min_size=1,
     max_size=8,
 ).map("".join)
-UNITS = ["second", "seconds", "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks"]
+UNITS = [
+    *("second", "seconds", "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks"),
+    *("month", "months", "year", "years"),
+]
 
 
 @st.composite

@@ -23,6 +23,7 @@ from aicxs.aicxs_dsl.formatter import expr_text
 from aicxs.engine import catalogue
 from aicxs.engine.markdown import md_cell, md_code, md_fence, md_lines
 from aicxs.engine.model import Clause, Standard
+from aicxs.engine.types import length_note
 
 FORMATS = {"markdown": "standard.md.j2", "html": "standard.html.j2"}
 _CODE = re.compile(r"`([^`]+)`")
@@ -107,8 +108,9 @@ def _crosswalk_of(clause: Clause) -> list[tuple[str, str]]:
 
 
 def _code(value: ast.Expr | None) -> str:
-    """A check, default or bound as the language writes it, on one line."""
-    return expr_text(value) if value is not None else ""
+    """A check, default or bound as the language writes it, on one line (with the lengths of
+    a month and a year, when it counts in them)."""
+    return expr_text(value) + length_note(value) if value is not None else ""
 
 
 def oneline(text: str) -> str:
