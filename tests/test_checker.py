@@ -359,6 +359,16 @@ def test_graph_impact_lists_what_depends_on_a_clause() -> None:
     }
 
 
+def test_graph_help_says_what_impact_gives_in_each_format(snapshot: object) -> None:
+    """`--impact` said "as a list" while its default output is JSON (issue 15, item 14)."""
+    shown = run_cli("graph", "--help").stdout
+    assert "as a list" not in shown
+    assert "JSON by default" in " ".join(shown.split())
+    assert shown == snapshot
+    listed = run_cli("graph", SPEC_NAME, "--impact", "P4.2", "--format", "list")
+    assert listed.stdout.startswith('P4.2 "Escalation protocols": 3 depend on it\n')
+
+
 def test_graph_impact_follows_requires_transitively() -> None:
     run = run_cli("graph", SPEC_NAME, "--impact", "P6.1")
     out = json.loads(run.stdout)
