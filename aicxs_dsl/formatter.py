@@ -3,7 +3,17 @@
 The layout is fixed (so diffs show only real changes) and idempotent: formatting formatted
 text changes nothing, and `parse(format(x)) == parse(x)`. Blank lines the author put between
 items are kept (one at most); comments stay with the item that follows them, or at the end of
-the line they ended. Long checks break before `and` / `or`, and after a quantifier's `:`.
+the line they ended. Long checks wrap at `WIDTH`: they break before `and` / `or` / `implies`,
+after a quantifier's `:` and inside a long `where`, continuation lines aligned under the start of
+the expression (as spec/aicxs-2024.aicx is written).
+
+Comments inside an attribute stay where they were written. Each line break the layout could make
+(before an operand of `and` / `or`, before `implies`' right side, before a quantifier's body,
+before each item of a list, before `because`) is an anchor. A comment on a line of its own is
+put before the first anchor after it; a comment at the end of a line goes at the end of the line
+before that anchor; the layout breaks at the anchors the comments chose (and wherever the width
+asks). The comment then stands just before its anchor, so formatting again chooses the same
+anchor: idempotent.
 """
 
 from __future__ import annotations
@@ -11,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from aicxs.aicxs_dsl import ast
 from aicxs.aicxs_dsl.source import Span
@@ -21,6 +32,29 @@ INDENT = "  "
 
 # Binding strength: a child needs brackets when it binds more loosely than its place allows.
 _QUANT, _IMPLIES, _OR, _AND, _NOT, _CMP, _SUM, _PRODUCT, _UNARY, _ATOM = range(10)
+
+# A line of an attribute: its text (continuation lines carry their own indentation) and the
+# source offset of the first thing on it (where the author's comments are placed from).
+Line = tuple[str, int]
+# What lies between the items of a list attribute: strings (skipped whole), comments, commas.
+_LIST_LEXEME = re.compile(r'"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*|,')
+_SPACE_AND_COMMENTS = re.compile(r"(?:\s|#[^\n]*)*")
+
+
+@dataclass(frozen=True, slots=True)
+class _Breaks:
+    """Where the layout must break: at these source offsets (anchors a comment chose), or
+    everywhere it can (to find the anchors)."""
+
+    at: frozenset[int] = frozenset()
+    everywhere: bool = False
+
+    def must(self, e: ast.Expr) -> bool:
+        return self.everywhere or any(e.span.start < p < e.span.end for p in self.at)
+
+
+_NONE = _Breaks()
+_ALL = _Breaks(everywhere=True)
 
 
 def format_module(module: ast.Module) -> str:
@@ -35,6 +69,14 @@ class _Writer:
         self.comments = sorted(module.comments, key=lambda c: c.line)
         self.next_comment = 0
         self.text_lines = module.span.source.text.split("\n") if module.span.end else []
+        starts = module.span.source.line_starts if module.span.end else []
+        # Where each comment starts: it runs to the end of its line.
+        self.offsets = [
+            starts[c.line - 1] + len(self.text_lines[c.line - 1].rstrip()) - len(c.text)
+            if c.line <= len(starts)
+            else 0
+            for c in self.comments
+        ]
 
     def run(self) -> str:
         for i, decl in enumerate(self.module.decls):
@@ -207,30 +249,53 @@ class _Writer:
             self.emit(depth, '"""', line)
             self._trailing(line)
             return
-        if name in ("check", "default", "set", "bounds", "scope", "least_scope"):
-            for i, text in enumerate(_expr_attr(attr, len(INDENT * depth))):
-                self.emit(depth if i == 0 else 0, text, line)
-        else:
-            text = _simple_attr(attr)
-            column = len(INDENT * depth)
-            because = f"because {_string(attr.because)}" if attr.because is not None else ""
-            if column + len(text) > WIDTH and name in _LISTS:
-                for i, part in enumerate(_wrap_list(attr, column)):
-                    self.emit(depth if i == 0 else 0, part, line)
-            elif because and column + len(text) + 1 + len(because) <= WIDTH:
-                text, because = f"{text} {because}", ""
-                self.emit(depth, text, line)
-            else:
-                self.emit(depth, text, line)
-            if because:  # `level 2` / `covers ...` with a reason too long for the line
-                self.emit(depth + 1, because, line)
+        column = len(INDENT * depth)
+        inner = self._inner_comments(attr.span)
+        placed: list[tuple[ast.Comment, int | None]] = []
+        if inner:
+            anchors = sorted(off for _, off in _attr_lines(attr, column, _ALL)[1:])
+            for c, offset in inner:
+                after = next((a for a in anchors if a > offset), None)
+                if after is None and not c.trailing:
+                    before = [a for a in anchors if a <= offset]
+                    after = before[-1] if before else None  # None: above the attribute
+                placed.append((c, after))
+            breaks = _Breaks(frozenset(a for _, a in placed if a is not None))
+        lines = _attr_lines(attr, column, breaks if inner else _NONE)
+        for c, anchor in placed:
+            if anchor is None and not c.trailing:
+                self.emit(depth, c.text, c.line)
+        for i, (text, offset) in enumerate(lines):
+            if i:
+                indent = " " * (len(text) - len(text.lstrip()))
+                for c, anchor in placed:
+                    if anchor == offset and not c.trailing:
+                        self.emit(0, indent + c.text, 0)
+            self.emit(0 if i else depth, text, line if i == len(lines) - 1 else 0)
+            following = lines[i + 1][1] if i + 1 < len(lines) else None
+            for c, anchor in placed:
+                if c.trailing and anchor == following:
+                    self.lines[-1] += f"  {c.text}"
         self._trailing(line)
+
+    def _inner_comments(self, span: Span) -> list[tuple[ast.Comment, int]]:
+        """The comments written inside an attribute (between its first and last token), each
+        with its offset; taken, so that no other item places them."""
+        found = []
+        while (
+            self.next_comment < len(self.comments)
+            and self.comments[self.next_comment].line <= span.end_line
+            and span.start < self.offsets[self.next_comment] < span.end
+        ):
+            found.append((self.comments[self.next_comment], self.offsets[self.next_comment]))
+            self.next_comment += 1
+        return found
 
 
 _LISTS = ("evidence", "requires", "covers", "crosswalk")
 
 
-def _wrap_list(attr: ast.Attr, column: int) -> list[str]:
+def _wrap_list(attr: ast.Attr, column: int, split: bool = True) -> list[str]:
     """A long comma-separated attribute with one value per line, aligned under the first."""
     head = f"{attr.name} " + (f"{attr.values[0]} " if attr.name == "crosswalk" else "")
     values = attr.values[1:] if attr.name == "crosswalk" else attr.values
@@ -247,9 +312,17 @@ def _wrap_list(attr: ast.Attr, column: int) -> list[str]:
         head + quoted[0] + ("," if len(quoted) > 1 else ""),
         *(pad + q + ("," if i < len(quoted) - 2 else "") for i, q in enumerate(quoted[1:])),
     ]
-    if attr.name == "crosswalk":  # a long applicability goes on a line of its own
+    if attr.name == "crosswalk" and split:  # a long applicability goes on a line of its own
         lines = [part for text in lines for part in _split_applies(text, column, pad)]
     return lines
+
+
+def _split_crosswalk(attr: ast.Attr, line: str, column: int) -> list[str]:
+    """One line of a wrapped list; for a crosswalk, its long `applies to` on a line of its own."""
+    if attr.name != "crosswalk":
+        return [line]
+    pad = " " * (column + len(f"crosswalk {attr.values[0]} "))
+    return _split_applies(line, column, pad)
 
 
 def _split_applies(text: str, column: int, pad: str) -> list[str]:
@@ -289,23 +362,79 @@ def _scalar(value: object) -> str:
     return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
-def _expr_attr(attr: ast.Attr, column: int) -> list[str]:
-    values = attr.values
+def _attr_lines(attr: ast.Attr, column: int, breaks: _Breaks) -> list[Line]:
+    """An attribute (not a `\"\"\"` text) as lines: the first starts at `column`."""
+    if attr.name in ("check", "default", "set", "bounds", "scope", "least_scope"):
+        return _expr_attr(attr, column, breaks)
+    text = _simple_attr(attr)
+    if attr.name in _LISTS and (breaks.at or breaks.everywhere or column + len(text) > WIDTH):
+        lines = [
+            (part, offset)
+            for line, offset in zip(
+                _wrap_list(attr, column, split=False), _item_offsets(attr), strict=True
+            )
+            for part in _split_crosswalk(attr, line, column)
+        ]
+    else:
+        lines = [(text, attr.span.start)]
+    return _with_because(attr, column, lines)
+
+
+def _with_because(attr: ast.Attr, column: int, lines: list[Line]) -> list[Line]:
+    """`level 2` / `covers ...` with its `because "..."`: on the line when it fits, else on a
+    line of its own, indented under the attribute."""
+    if attr.because is None:
+        return lines
+    because = f"because {_string(attr.because)}"
+    last, offset = lines[-1]
+    if len(lines) == 1 and column + len(last) + 1 + len(because) <= WIDTH:
+        return [(f"{last} {because}", offset)]
+    source = attr.span.source.text
+    at = source.rfind("because", attr.span.start, attr.span.end)
+    return [*lines, (f"{' ' * column}{INDENT}{because}", at if at >= 0 else offset)]
+
+
+def _item_offsets(attr: ast.Attr) -> list[int]:
+    """Where each line of `_wrap_list` starts in the source: the attribute, then the item
+    after each comma (past the spaces and comments that follow the comma)."""
+    span = attr.span
+    text = span.source.text
+    offsets = [span.start]
+    for m in _LIST_LEXEME.finditer(text, span.start, span.end):
+        if m.group() == ",":
+            offsets.append(_SPACE_AND_COMMENTS.match(text, m.end()).end())  # type: ignore[union-attr]
+    count = len(attr.values) - (1 if attr.name == "crosswalk" else 0)
+    return (offsets + [span.start] * count)[:count]
+
+
+def _expr_attr(attr: ast.Attr, column: int, breaks: _Breaks) -> list[Line]:
+    values, start = attr.values, attr.span.start
     match attr.name:
         case "set":
-            return [f"set {values[0]} = {expr_text(_e(values[1]))}"]
+            head = f"set {values[0]} = "
         case "bounds":
-            return [f"bounds {expr_text(_e(values[0]))} .. {expr_text(_e(values[1]))}"]
+            return [(f"bounds {expr_text(_e(values[0]))} .. {expr_text(_e(values[1]))}", start)]
         case "scope" | "least_scope":
-            where = expr_text(_e(values[2]))
             keyword = "least scope" if attr.name == "least_scope" else "scope"
-            head = f"{keyword} {values[0]} in {expr_text(_e(values[1]))} where {where}"
-            reason = values[3] if len(values) > 3 else None
-            because = f"{' ' * column}{INDENT}because {_string(str(reason))}"
-            return [head] if reason is None else [head, because]
-    head = f"{attr.name} "
-    lines = _wrap(_e(values[0]), column + len(head), _QUANT)
-    return [head + lines[0], *lines[1:]]
+            # On one line, as the example policies write it (their lines are pinned by the
+            # reports that cite them): a scope's condition is a short list of properties.
+            where = _e(values[2])
+            out = [
+                (
+                    f"{keyword} {values[0]} in {expr_text(_e(values[1]))} where {expr_text(where)}",
+                    start,
+                )
+            ]
+            if len(values) > 3 and values[3] is not None:
+                text = attr.span.source.text
+                because = _SPACE_AND_COMMENTS.match(text, where.span.end).end()  # type: ignore[union-attr]
+                out.append((f"{' ' * column}{INDENT}because {_string(str(values[3]))}", because))
+            return out
+        case _:
+            head = f"{attr.name} "
+    expr = _e(values[-1])
+    lines = _wrap(expr, column + len(head), _QUANT, breaks)
+    return [(head + lines[0][0], start), *lines[1:]]
 
 
 # ---- expressions ------------------------------------------------------------------------
@@ -392,43 +521,67 @@ def _quantifier_head(q: ast.Quantifier) -> str:
     return f"{q.kind} {q.var} in {'.'.join(q.source.parts)}{filt}:"
 
 
-def _wrap(e: ast.Expr, column: int, need: int) -> list[str]:
+def _wrap(
+    e: ast.Expr, column: int, need: int, breaks: _Breaks = _NONE, tail: int = 0
+) -> list[Line]:
     """`e` as lines: the first continues the current line at `column`; the rest are indented
-    to start at `column` too (continuation lines carry their own indentation)."""
+    to start at `column` too (continuation lines carry their own indentation). `tail`: how
+    many characters will follow on the last line."""
     flat = _one(e, need)
-    if column + len(flat) <= WIDTH:
-        return [flat]
+    if not breaks.must(e) and column + len(flat) + tail <= WIDTH:
+        return [(flat, e.span.start)]
     bracket = _prec(e) < need
-    inner_col = column + 1 if bracket else column
-    lines = _wrap_bare(e, inner_col)
+    lines = _wrap_bare(e, column + 1 if bracket else column, breaks, tail + bracket)
     if bracket:
-        lines[0] = "(" + lines[0]
-        lines[-1] += ")"
+        lines[0] = ("(" + lines[0][0], lines[0][1])
+        lines[-1] = (lines[-1][0] + ")", lines[-1][1])
     return lines
 
 
-def _wrap_bare(e: ast.Expr, column: int) -> list[str]:
+def _wrap_bare(e: ast.Expr, column: int, breaks: _Breaks, tail: int) -> list[Line]:
     pad = " " * column
     if isinstance(e, ast.And | ast.Or):
         op = "and" if isinstance(e, ast.And) else "or"
         operands = _chain(e, type(e))
         strength = _AND if op == "and" else _OR
-        first = _wrap(operands[0], column, strength)
-        lines = list(first)
-        for operand in operands[1:]:
-            part = _wrap(operand, column + len(op) + 1, strength + 1)
-            lines.append(f"{pad}{op} {part[0]}")
+        lines = _wrap(operands[0], column, strength, breaks)
+        for i, operand in enumerate(operands[1:], 2):
+            last = tail if i == len(operands) else 0
+            part = _wrap(operand, column + len(op) + 1, strength + 1, breaks, last)
+            lines.append((f"{pad}{op} {part[0][0]}", part[0][1]))
             lines.extend(part[1:])
         return lines
     if isinstance(e, ast.Quantifier):
-        body_col = column + 2
-        body = _wrap(e.body, body_col, _QUANT)
-        return [_quantifier_head(e), " " * body_col + body[0], *body[1:]]
+        head = f"{e.kind} {e.var} in {'.'.join(e.source.parts)}"
+        lines = [(head + ":", e.span.start)]
+        if e.where is not None:
+            where = _wrap(e.where, column + len(head) + 7, _IMPLIES, breaks, 1)
+            lines = [(f"{head} where {where[0][0]}", e.span.start), *where[1:]]
+            lines[-1] = (lines[-1][0] + ":", lines[-1][1])
+        body = _wrap(e.body, column + 2, _QUANT, breaks, tail)
+        return [*lines, (" " * (column + 2) + body[0][0], body[0][1]), *body[1:]]
     if isinstance(e, ast.Implies):
-        left = _wrap(e.left, column, _AND)
-        right = _wrap(e.right, column + len("implies "), _IMPLIES)
-        return [*left, f"{pad}implies {right[0]}", *right[1:]]
-    return [_bare(e)]
+        left = _wrap(e.left, column, _AND, breaks)
+        right = _wrap(e.right, column + len("implies "), _IMPLIES, breaks, tail)
+        return [*left, (f"{pad}implies {right[0][0]}", right[0][1]), *right[1:]]
+    if isinstance(e, ast.Not):
+        inner = _wrap(e.operand, column + 4, _NOT, breaks, tail)
+        return [("not " + inner[0][0], e.span.start), *inner[1:]]
+    if isinstance(e, ast.Compare):
+        after = f" {e.op} {_one(e.right, _SUM)}"
+        lines = _wrap(e.left, column, _SUM, breaks, len(after) + tail)
+        text, offset = lines[-1]
+        at = (column if len(lines) == 1 else 0) + len(text) + len(e.op) + 2
+        right = _wrap(e.right, at, _SUM, breaks, tail)
+        lines[-1] = (f"{text} {e.op} {right[0][0]}", offset)
+        return [*lines, *right[1:]]
+    if isinstance(e, ast.Count) and e.where is not None:
+        head = f"count({e.var} in {'.'.join(e.source.parts)} where "
+        where = _wrap(e.where, column + len(head), _IMPLIES, breaks, tail + 1)
+        lines = [(head + where[0][0], e.span.start), *where[1:]]
+        lines[-1] = (lines[-1][0] + ")", lines[-1][1])
+        return lines
+    return [(_bare(e), e.span.start)]
 
 
 def _chain(e: ast.Expr, kind: type) -> list[ast.Expr]:

@@ -32,6 +32,7 @@ from aicxs.aicxs_dsl.reading import read_limited
 from aicxs.aicxs_dsl.source import Source, Span
 from aicxs.aicxs_dsl.tables import load_parser
 from aicxs.aicxs_dsl.transformer import AstBuilder, BadLiteral
+from aicxs.aicxs_dsl.words import DURATION_UNITS, UNIT_LENGTHS
 
 __all__ = ["MAX_FILE_BYTES", "MAX_NESTING", "decode", "parse_file", "parse_text"]
 
@@ -371,6 +372,8 @@ def _syntax_diagnostic(source: Source, err: UnexpectedInput) -> Diagnostic:
             f"add the missing `}}` before this line to close the block at {block.line}:{block.col}",
             notes=(f"the block opens at {block.location()}",),
         )
+    if token.type in ("NAME", "ID") and "`days`" in expected and _after_number(source, span.start):
+        return _unknown_unit(token, span, [w.strip("`") for w in expected if w.endswith("s`")])
     help = f"expected {listed}"
     if (keyword := _keyword_before(source, span.start)) is not None:
         return Diagnostic(
@@ -404,6 +407,26 @@ def _bad_relationship(token: Token, span: Span) -> Diagnostic:
         (f"did you mean `{next(r for r in RELATIONSHIPS if r.startswith(hint))}`? " if hint else "")
         + f"a reference may be followed by one of {listed} (NIST IR 8477), then "
         '`applies to "..."`, or a `,` and the next reference',
+    )
+
+
+_NUMBER_BEFORE = re.compile(r"[0-9]\s+$")
+
+
+def _after_number(source: Source, offset: int) -> bool:
+    """Whether a whole number (and a space) stands just before `offset`: `2 fortnights`."""
+    return _NUMBER_BEFORE.search(source.text, max(0, offset - 64), offset) is not None
+
+
+def _unknown_unit(token: Token, span: Span, units: list[str]) -> Diagnostic:
+    """A duration with a unit the language does not know (`2 fortnights`, `3 mins`)."""
+    hint = closest(str(token).lower(), units)
+    return Diagnostic(
+        "aicxs_unknown_unit",
+        f"unknown unit `{_shorten(token)}`: use {DURATION_UNITS}",
+        span,
+        (f"did you mean `{hint}`? " if hint else "")
+        + f"a duration is a whole number and a unit, e.g. `90 days` or `6 months`; {UNIT_LENGTHS}",
     )
 
 

@@ -8,6 +8,10 @@ Lives in `aicxs_dsl` so that the language's own messages can use it too.
 
 from __future__ import annotations
 
+# The units of a duration, as messages list them, and how long the calendar-like ones are.
+DURATION_UNITS = "seconds, minutes, hours, days, weeks, months or years"
+UNIT_LENGTHS = "a month counts as 30 days 10 hours (a twelfth of a year) and a year as 365 days"
+
 # Nouns whose plural is not the noun + "s" (or "es" after s, x, ch, sh; "ies" after a
 # consonant and y), as messages use them.
 _IRREGULAR = {"criterion": "criteria", "child": "children", "person": "people"}

@@ -173,6 +173,49 @@ def check_cycles(std: Standard) -> list[Diagnostic]:
     return out
 
 
+def check_requires_levels(std: Standard) -> list[Diagnostic]:
+    """A clause expected at level N that requires a clause expected only at a higher level:
+    it cannot be met before that higher level is, so level N asks for more than it says. A
+    warning at the `requires` reference; not on a cycle, whose error asks to remove one."""
+    out = []
+    for c in std.clauses.values():
+        for target, span in c.requires:
+            needed = std.clauses.get(target)
+            if needed is None or needed.level <= c.level:
+                continue
+            if c.level not in std.levels or needed.level not in std.levels:
+                continue  # `aicxs_unknown_level` reports it
+            if c.id in _required_by(std, target):
+                continue  # a `requires` cycle: `aicxs_cycle` reports it
+            out.append(
+                Diagnostic(
+                    "aicxs_requires_higher_level",
+                    f"clause `{c.id}` (level {c.level}) requires clause `{target}` (level "
+                    f"{needed.level}): a level-{c.level} clause cannot be met before level "
+                    f"{needed.level} is",
+                    span,
+                    f"require only clauses at level {c.level} or lower, or expect `{c.id}` at "
+                    f"level {needed.level}",
+                    Severity.WARNING,
+                    notes=(f"`{target}` is declared at {needed.span.location()}",),
+                )
+            )
+    return out
+
+
+def _required_by(std: Standard, start: str) -> set[str]:
+    """The clauses `start` requires, directly or through others."""
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        clause = std.clauses.get(todo.pop())
+        for target, _ in clause.requires if clause else ():
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
 def check_levels(std: Standard) -> list[Diagnostic]:
     numbers = sorted(std.levels)
     if numbers and numbers != list(range(1, len(numbers) + 1)):
@@ -335,6 +378,7 @@ STAGES: list[tuple[str, Stage]] = [
     ("resolve_refs", resolve_refs),
     ("check_titles", check_titles),
     ("check_cycles", check_cycles),
+    ("check_requires_levels", check_requires_levels),
     ("check_parameters", check_parameters),
     ("check_vocabulary", check_vocabulary),
     ("check_types", check_types),

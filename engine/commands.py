@@ -354,8 +354,14 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> int:
     type=click.Choice(["json", "dot", "mermaid", "list"]),
     default="json",
     show_default=True,
+    help="JSON (nodes and edges), Graphviz DOT, a Mermaid diagram, or a plain-text list.",
 )
-@click.option("--impact", metavar="ID", help="Only what depends on this clause, as a list.")
+@click.option(
+    "--impact",
+    metavar="ID",
+    help="Only this clause and what depends on it, in the chosen --format: JSON by default "
+    "(the clause, its `dependents`, nodes and edges); `--format list` for plain text.",
+)
 @output_options("the graph")
 @guarded
 def graph(path: str, fmt: str, impact: str | None, output: str | None) -> int:

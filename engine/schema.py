@@ -13,7 +13,7 @@ from typing import Any
 
 from aicxs.engine.types import Type
 
-DURATION_PATTERN = r"^[0-9]{1,9} (second|minute|hour|day|week)s?$"
+DURATION_PATTERN = r"^[0-9]{1,9} (second|minute|hour|day|week|month|year)s?$"
 SCHEMA_ID = "https://aicxs.example/schemas/facts.json"
 
 EVIDENCE_SCHEMA: dict[str, Any] = {

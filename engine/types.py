@@ -9,10 +9,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from aicxs.aicxs_dsl import ast
-from aicxs.aicxs_dsl.words import noun
+from aicxs.aicxs_dsl.words import DURATION_UNITS, UNIT_LENGTHS, noun
+
+__all__ = ["DURATION_UNITS", "UNIT_LENGTHS"]
 
 SCALARS = ("bool", "int", "number", "string", "date", "duration")
-UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800}
+DAY = 86400
+# Durations are fixed lengths, not calendar arithmetic: a duration is a value compared with
+# other durations (a fact's "90 days", a parameter's bounds) before any date is known. A year is
+# 365 days and a month a twelfth of it (30 days 10 hours), so `12 months` is `1 year`.
+YEAR = 365 * DAY
+MONTH = YEAR // 12
+UNIT_SECONDS = {
+    "second": 1,
+    "minute": 60,
+    "hour": 3600,
+    "day": DAY,
+    "week": 7 * DAY,
+    "month": MONTH,
+    "year": YEAR,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +90,21 @@ def key_field(record: Type) -> str | None:
     return next((f.name for f in record.fields.values() if f.key), None)
 
 
+def length_note(expr: ast.Expr | None) -> str:
+    """` (a month counts as ...)` when the expression writes a duration in months or years
+    (whose lengths are fixed by the language, not by a calendar); otherwise empty."""
+    stack: list[object] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.DurationLit) and node.unit.removesuffix("s") in ("month", "year"):
+            return f" ({UNIT_LENGTHS})"
+        if isinstance(node, tuple):
+            stack.extend(node)
+        elif hasattr(node, "__dataclass_fields__"):
+            stack.extend(getattr(node, f) for f in node.__dataclass_fields__ if f != "span")
+    return ""
+
+
 class Duration(int):
     """A length of time in whole seconds. An `int`, so comparisons run at C speed."""
 
@@ -84,10 +115,14 @@ class Duration(int):
         return int(self)
 
     def __str__(self) -> str:
-        """Whole days as days, anything else in seconds (the units facts are kept in)."""
-        if self and self % 86400 == 0:
-            n = self // 86400
+        """Whole days as days, whole months (not whole days) as months, anything else in
+        seconds: the units facts are kept in, each read back as the same length."""
+        if self and self % DAY == 0:
+            n = self // DAY
             return f"{n} {noun(n, 'day')}"
+        if self and self % MONTH == 0:
+            n = self // MONTH
+            return f"{n} {noun(n, 'month')}"
         return f"{int(self)} {noun(int(self), 'second')}"
 
     def __repr__(self) -> str:
@@ -99,7 +134,7 @@ class Duration(int):
 
     @classmethod
     def parse(cls, text: str) -> Duration | None:
-        """`90 days`, `120 seconds`, `1 week`; None if the text is not a duration."""
+        """`90 days`, `120 seconds`, `1 week`, `6 months`; None if the text is not a duration."""
         amount, _, unit = text.strip().partition(" ")
         if not amount.isdigit() or len(amount) > 9 or unit.removesuffix("s") not in UNIT_SECONDS:
             return None

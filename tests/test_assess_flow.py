@@ -262,8 +262,8 @@ def test_every_mistake_of_an_answers_file_is_reported_at_once(tmp_path: Path) ->
     assert headers == [
         "<tmp>/a.yaml:1:35: aicxs_answers_invalid: `organisation.strategy.documented`: `perhaps` is not yes or no: answer yes or no, or skip",
         "<tmp>/a.yaml:2:1: aicxs_answers_unknown_fact: `organisation.strategy.documentd` is not a fact of the vocabulary",
-        "<tmp>/a.yaml:3:43: aicxs_answers_invalid: `organisation.governance.meeting_interval`: `fortnightly` is not a duration: write a number and a unit, e.g. 90 days or 120 seconds (units: seconds, minutes, hours, days, weeks)",
-        "<tmp>/a.yaml:5:35: aicxs_answers_invalid: `systems[web].escalation.max_wait`: `fast` is not a duration: write a number and a unit, e.g. 90 days or 120 seconds (units: seconds, minutes, hours, days, weeks)",
+        "<tmp>/a.yaml:3:43: aicxs_answers_invalid: `organisation.governance.meeting_interval`: `fortnightly` is not a duration: write a number and a unit, e.g. 90 days or 120 seconds (units: seconds, minutes, hours, days, weeks, months or years)",
+        "<tmp>/a.yaml:5:35: aicxs_answers_invalid: `systems[web].escalation.max_wait`: `fast` is not a duration: write a number and a unit, e.g. 90 days or 120 seconds (units: seconds, minutes, hours, days, weeks, months or years)",
         "<tmp>/a.yaml:6:20: aicxs_answers_invalid: `systems[web].risk`: `extreme` is not a choice: choose one of: low, medium, high",
     ]
     assert err.rstrip().endswith("5 errors; nothing was evaluated")

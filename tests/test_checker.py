@@ -7,6 +7,7 @@ checks run in their real setting. The graph tests run the CLI on the bundled sta
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 from aicxs.aicxs_dsl import ast, parse_text
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, render_text
 from aicxs.engine.loader import LoadedStandard, standard_from_module
-from tests.conftest import run_cli
+from tests.conftest import ROOT, run_cli
 
 SPEC_NAME = "spec/aicxs-2024.aicx"
 
@@ -192,6 +193,58 @@ def test_clause_without_a_check_is_a_warning(spec_text: str, snapshot: object) -
     assert d.span.line == line_of(text, 'clause P5.3 "')
     assert d.help == "add a `check` over the facts vocabulary"
     assert render_text([d]) == snapshot
+
+
+P4_2 = '  clause P4.2 "Escalation protocols" {'
+
+
+def test_a_clause_requiring_a_higher_level_clause_is_a_warning(
+    tmp_spec: Path, spec_text: str, snapshot: object
+) -> None:
+    """P4.2 is expected at level 2 and P4.1 only at level 3: with `requires P4.1`, level 2
+    could not be reached before level 3 is (issue 15, item 13; it linted clean)."""
+    text = edited(spec_text, add_requires(P4_2, "P4.1"))
+    d = only(load(text).warnings)
+    assert d.code == "aicxs_requires_higher_level"
+    assert d.severity is Severity.WARNING
+    assert d.message == (
+        "clause `P4.2` (level 2) requires clause `P4.1` (level 3): a level-2 clause cannot be "
+        "met before level 3 is"
+    )
+    assert d.span is not None and d.span.text() == "requires P4.1"
+    assert d.span.line == line_of(text, P4_2) + 1
+    assert render_text([d]) == snapshot
+    tmp_spec.write_text(text, "utf-8")
+    run = run_cli("lint", str(tmp_spec))
+    assert run.exit_code == 1, run.stdout + run.stderr
+    assert "aicxs_requires_higher_level (warning)" in run.stdout
+
+
+def test_requiring_a_clause_of_the_same_or_a_lower_level_is_fine(spec_text: str) -> None:
+    # P4.5 (level 2) requires P4.2 (level 2) already; P4.1 (level 3) requiring P4.2 is lower.
+    text = edited(spec_text, add_requires('  clause P4.1 "Human oversight requirements" {', "P4.2"))
+    assert load(text).warnings == ()
+
+
+def test_the_language_references_example_requires_no_higher_level(spec_text: str) -> None:
+    """docs/language.md's example had P4.2 (level 2) require P4.1 (level 3)."""
+    doc = (ROOT / "docs" / "language.md").read_text("utf-8")
+    levels = {c.id: c.level for c in load(spec_text).standard.clauses.values()}
+    found = 0
+    for clause, body in re.findall(r"clause (P[0-9.]+) \"[^\"]*\" \{(.*?)\n  \}", doc, re.S):
+        level = int(re.search(r"\n    level ([0-9]+)", body).group(1))  # type: ignore[union-attr]
+        for target in re.findall(r"\n    requires ([A-Z0-9., ]+)", body):
+            for t in target.replace(" ", "").split(","):
+                found += 1
+                assert levels[t] <= level, f"{clause} (level {level}) requires {t}"
+    assert found
+
+
+def test_the_standards_and_example_policies_lint_clean() -> None:
+    paths = ["spec/aicxs-2024.aicx", "spec/aicxs-2025-draft.aicx"]
+    paths += [f"policies/{n}.aicx" for n in ("retail-bank", "telecom", "startup", "insurer")]
+    run = run_cli("lint", *paths)
+    assert "aicxs_requires_higher_level" not in run.stdout
 
 
 def test_lint_exits_1_on_warnings_only(tmp_spec: Path, spec_text: str) -> None:
@@ -450,6 +503,16 @@ def test_graph_impact_lists_what_depends_on_a_clause() -> None:
         ("KR6", "P4.5", "covers"),
         ("P4.5", "P4.2", "requires"),
     }
+
+
+def test_graph_help_says_what_impact_gives_in_each_format(snapshot: object) -> None:
+    """`--impact` said "as a list" while its default output is JSON (issue 15, item 14)."""
+    shown = run_cli("graph", "--help").stdout
+    assert "as a list" not in shown
+    assert "JSON by default" in " ".join(shown.split())
+    assert shown == snapshot
+    listed = run_cli("graph", SPEC_NAME, "--impact", "P4.2", "--format", "list")
+    assert listed.stdout.startswith('P4.2 "Escalation protocols": 3 depend on it\n')
 
 
 def test_graph_impact_follows_requires_transitively() -> None:

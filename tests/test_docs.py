@@ -365,3 +365,17 @@ def test_markdown_cell_keeps_a_table_row_on_one_line() -> None:
 def test_rendering_is_deterministic() -> None:
     std = load_standard(SPEC).standard
     assert render_docs(std, "html") == render_docs(std, "html")
+
+
+def test_a_duration_in_months_is_shown_with_the_length_of_a_month(tmp_path: Path) -> None:
+    """Months and years have fixed lengths (issue 15, item 11): the document says them."""
+    path = tmp_path / "months.aicx"
+    path.write_text(
+        TINY.replace("default 120 seconds", "default 2 months").replace(
+            "bounds 0 seconds .. 600 seconds", "bounds 0 seconds .. 1 year"
+        ),
+        "utf-8",
+    )
+    markdown = docs(str(path))
+    row = next(line for line in markdown.split("\n") if line.startswith("| `max_wait`"))
+    assert "2 months (a month counts as 30 days 10 hours (a twelfth of a year) and a year" in row

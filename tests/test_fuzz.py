@@ -248,7 +248,9 @@ def facts_of(t: Type, depth: int = 0) -> st.SearchStrategy[Any]:
         case "date":
             return st.dates(dt.date(2000, 1, 1), dt.date(2035, 12, 31))
         case "duration":
-            units = st.sampled_from(["seconds", "minutes", "hours", "days", "weeks", "day"])
+            units = st.sampled_from(
+                ["seconds", "minutes", "hours", "days", "weeks", "day", "months", "year"]
+            )
             return st.builds(lambda n, u: f"{n} {u}", st.integers(0, 5000), units)
         case "enum":
             return st.sampled_from(t.values)

@@ -8,18 +8,23 @@ and types edit one line of a copy of the bundled standard, which is then loaded 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
 
+from aicxs import engine
 from aicxs.aicxs_dsl import ast, parse_text
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, DiagnosticError, render_text
 from aicxs.aicxs_dsl.parser import MAX_NESTING
 from aicxs.aicxs_dsl.source import Source, Span
 from aicxs.engine.loader import standard_from_module
-from tests.conftest import run_cli
+from aicxs.engine.schema import DURATION_PATTERN
+from aicxs.engine.types import Duration, length_note
+from tests.conftest import ROOT, run_cli
 
 SPEC_NAME = "spec/aicxs-2024.aicx"
+S0 = Span(Source("<test>", ""), 0, 0)  # spans do not take part in comparisons
 
 
 # ---- helpers ---------------------------------------------------------------------------------
@@ -857,3 +862,96 @@ def test_a_half_relationship_says_the_word_it_lacks() -> None:
     text = CROSSWALK_CLAUSE.replace('"6.2" subset of', '"6.2" subset to')
     d = only(syntax_errors(text))
     assert (d.message, d.help) == ("unexpected keyword `to`", "expected `of`")
+
+
+# ---- durations: months, years and unknown units (issue 15, item 11) -------------------------
+
+
+def test_a_parameter_default_in_months_loads(spec_text: str) -> None:
+    """`default 2 months` was a parse error that listed 36 tokens."""
+    text = edit(
+        spec_text,
+        "  default 90 days\n  bounds 1 day .. 365 days\n",
+        "  default 2 months\n  bounds 1 week .. 1 year\n",
+    )
+    loaded = standard_from_module(parse_text(text, SPEC_NAME))  # raises on any error
+    param = loaded.standard.parameters["bias_test_interval"]
+    assert param.default == ast.DurationLit(2, "months", span=S0)
+    assert param.bounds == (
+        ast.DurationLit(1, "week", span=S0),
+        ast.DurationLit(1, "year", span=S0),
+    )
+
+
+def test_months_and_years_have_fixed_documented_lengths() -> None:
+    """A year is 365 days and a month a twelfth of it, so `12 months` is `1 year`; a length
+    that is not whole days reads back in months, as facts files may write it."""
+    assert Duration.of(1, "year") == Duration.of(365, "days") == Duration.of(12, "months")
+    assert Duration.of(1, "month") == Duration.of(30, "days") + Duration.of(10, "hours")
+    assert str(Duration.of(2, "months")) == "2 months"
+    assert str(Duration.of(12, "months")) == "365 days"
+    for text in ("1 month", "6 months", "1 year", "3 years"):
+        value = Duration.parse(text)
+        assert value is not None and Duration.parse(str(value)) == value, text
+    assert re.fullmatch(DURATION_PATTERN.strip("^$"), "18 months")
+    assert Duration.parse("2 fortnights") is None
+    # `aicxs docs` and the editor's hover say how long they are wherever they are written
+    assert length_note(check_of("age(x) <= 1 year - 2 days")) == (
+        " (a month counts as 30 days 10 hours (a twelfth of a year) and a year as 365 days)"
+    )
+    assert length_note(check_of("age(x) <= 52 weeks")) == ""
+
+
+def test_age_against_months_counts_from_the_evaluation_date(tmp_path: Path) -> None:
+    """`age(d) <= 12 months` holds for a date 365 days before `--as-of`, not for 366."""
+    policy = (ROOT / "policies" / "startup.aicx").read_text("utf-8")
+    policy = policy.rstrip().removesuffix("}") + (
+        '  rule LL-1 refines P1.1 "Strategy reviewed within a year" {\n'
+        '    text "The strategy is reviewed at least every 12 months."\n'
+        "    owner chief_ai_officer\n"
+        "    check age(organisation.strategy.last_reviewed) <= 12 months\n  }\n}\n"
+    )
+    path = tmp_path / "startup.aicx"
+    path.write_text(policy, "utf-8")
+    compiled = engine.load_policy(path)
+    as_of = dt.date(2026, 3, 31)
+    statuses = {}
+    for days in (365, 366):
+        reviewed = (as_of - dt.timedelta(days=days)).isoformat()
+        doc = compiled.facts_from_data({"organisation": {"strategy": {"last_reviewed": reviewed}}})
+        report = compiled.evaluate(doc, as_of)
+        statuses[days] = next(r.status for c in report.results for r in c.rules if r.id == "LL-1")
+    assert [str(s) for s in statuses.values()] == ["pass", "fail"], statuses
+
+
+def test_a_facts_file_may_give_durations_in_months(tmp_path: Path) -> None:
+    facts = tmp_path / "facts.yaml"
+    facts.write_text("organisation:\n  governance:\n    meeting_interval: 3 months\n", "utf-8")
+    run = run_cli("check", "policies/startup.aicx", "--facts", str(facts), "--as-of", "2026-11-27")
+    assert run.exit_code in (0, 1), run.stderr
+    facts.write_text("organisation:\n  governance:\n    meeting_interval: 3 fortnights\n", "utf-8")
+    run = run_cli("check", "policies/startup.aicx", "--facts", str(facts), "--as-of", "2026-11-27")
+    assert run.exit_code == 2
+    assert "months or years" in run.stderr, run.stderr
+
+
+@pytest.mark.parametrize(("written", "unit"), [("2 fortnights", "fortnights"), ("3 mins", "mins")])
+def test_an_unknown_unit_is_named_with_the_units_there_are(written: str, unit: str) -> None:
+    text = STANDARD_HEAD + f'parameter p: duration {{\n  text "t"\n  default {written}\n}}\n'
+    d = only(syntax_errors(text))
+    assert d.code == "aicxs_unknown_unit"
+    assert d.message == (
+        f"unknown unit `{unit}`: use seconds, minutes, hours, days, weeks, months or years"
+    )
+    assert at(d) == position(text, unit)
+
+
+def test_an_unknown_unit_in_a_check(snapshot: object) -> None:
+    text = (
+        'pillar P1 "Governance" {\n  clause P1.1 "Strategy" {\n'
+        "    check age(organisation.strategy.last_reviewed) <= 2 Days\n  }\n}\n"
+    )
+    d = only(syntax_errors(text))
+    assert d.code == "aicxs_unknown_unit"
+    assert "did you mean `days`?" in d.help
+    assert render_text([d]) == snapshot

@@ -565,7 +565,7 @@ def test_answers_are_typed(text: str, kind: Type, value: object) -> None:
         (
             "90",
             Type("duration"),
-            "`90` is not a duration: write a number and a unit, e.g. 90 days or 120 seconds (units: seconds, minutes, hours, days, weeks)",
+            "`90` is not a duration: write a number and a unit, e.g. 90 days or 120 seconds (units: seconds, minutes, hours, days, weeks, months or years)",
         ),
         (
             "hihg",

@@ -209,7 +209,9 @@ CASES = {
         (4, 7),
         '`systems[web-chat].escalation.max_wait` is the text "fast", which is not a duration '
         "($.systems[0].escalation.max_wait)",
-        'write a duration such as "90 days" or "120 seconds"',
+        'write a duration such as "90 days" or "6 months" (units: seconds, minutes, hours, '
+        "days, weeks, months or years; a month counts as 30 days 10 hours (a twelfth of a year) "
+        "and a year as 365 days)",
     ),
     "enum-value": (
         "systems:\n  - id: web-chat\n    risk: extreme\n",

@@ -42,7 +42,7 @@ KEYWORDS = {
     "keyword.operator.expression.logical.aicx": "and or not implies",
     "keyword.operator.expression.in.aicx": "in",
     "keyword.other.param.aicx": "param",
-    "keyword.other.unit.aicx": "second seconds minute minutes hour hours day days week weeks",
+    "keyword.other.unit.aicx": "second seconds minute minutes hour hours day days week weeks month months year years",
     "constant.language.boolean.aicx": "true false",
     "constant.language.direction.aicx": "lower higher",
     "storage.type.primitive.aicx": "bool int number string date duration",

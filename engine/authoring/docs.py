@@ -23,6 +23,7 @@ from aicxs.aicxs_dsl.formatter import expr_text
 from aicxs.engine import catalogue
 from aicxs.engine.markdown import md_cell, md_code, md_fence, md_lines
 from aicxs.engine.model import RELATIONSHIPS, Clause, Provenance, Standard, strength
+from aicxs.engine.types import length_note
 from aicxs.engine.verdict import CERTIFICATION_RULE
 
 FORMATS = {"markdown": "standard.md.j2", "html": "standard.html.j2"}
@@ -134,8 +135,9 @@ def _strengths(std: Standard) -> dict[tuple[str, str, str], str]:
 
 
 def _code(value: ast.Expr | None) -> str:
-    """A check, default or bound as the language writes it, on one line."""
-    return expr_text(value) if value is not None else ""
+    """A check, default or bound as the language writes it, on one line (with the lengths of
+    a month and a year, when it counts in them)."""
+    return expr_text(value) + length_note(value) if value is not None else ""
 
 
 def oneline(text: str) -> str:

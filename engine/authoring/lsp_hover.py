@@ -14,7 +14,7 @@ from aicxs.engine.authoring.docs import oneline
 from aicxs.engine.authoring.lsp_analysis import Analysis
 from aicxs.engine.authoring.lsp_index import FACT, ID, PARAMETER, ROLE
 from aicxs.engine.model import Clause, KeyRequirement, Parameter, Policy, Standard, strength
-from aicxs.engine.types import FactField, Type
+from aicxs.engine.types import UNIT_LENGTHS, FactField, Type, length_note
 
 _MARKUP = re.compile(r"[\\*_\[\]<>#|~]")
 
@@ -152,6 +152,7 @@ def _parameter(p: Parameter, policy: Policy | None) -> str:
         f"In policy `{policy.name}`: the standard's default" if policy and not setting else "",
         f"Default: `{_code(p.default)}` · bounds: `{bounds}`"
         + (f" · stricter {p.stricter} ({way.get(p.stricter, '')})" if p.stricter else ""),
+        f"Durations: {UNIT_LENGTHS}." if length_note(p.default) else "",
     )
 
 

@@ -20,7 +20,7 @@ from aicxs.engine.facts.document import FactsDocument
 from aicxs.engine.facts.messages import _kind, _short
 from aicxs.engine.links import allowed_link
 from aicxs.engine.schema import DURATION_PATTERN, EVIDENCE_SCHEMA
-from aicxs.engine.types import Type, key_field
+from aicxs.engine.types import DURATION_UNITS, UNIT_LENGTHS, Type, key_field
 
 
 class Validator:
@@ -47,6 +47,7 @@ def make_validator(schema: dict[str, Any]) -> Validator:
     return Validator(schema)
 
 
+_A_DURATION = 'a duration such as "90 days" or "6 months"'
 EVIDENCE_FIELDS = frozenset(EVIDENCE_SCHEMA["items"]["properties"])
 _TYPE_WORDS = {
     "boolean": "true or false",
@@ -95,7 +96,7 @@ def _explain_schema_error(err: jsonschema.ValidationError, shown: str) -> tuple[
             kind = next((str(k) for k in kinds if k != "null"), "null")  # empty is always fine
             want = _TYPE_WORDS.get(kind, kind)
             if isinstance(err.schema, dict) and err.schema.get("pattern") == DURATION_PATTERN:
-                want = 'a duration such as "90 days" or "120 seconds"'
+                want = _A_DURATION
             elif isinstance(err.schema, dict) and err.schema.get("format") == "date":
                 want = "a date such as 2025-06-30"
             return f"{where} should be {want}, not {got}", f"write {want}"
@@ -139,7 +140,7 @@ def _explain_schema_error(err: jsonschema.ValidationError, shown: str) -> tuple[
         case "pattern":
             return (
                 f"{where} is {got}, which is not a duration",
-                'write a duration such as "90 days" or "120 seconds"',
+                f"write {_A_DURATION} (units: {DURATION_UNITS}; {UNIT_LENGTHS})",
             )
     return f"{where}: {err.message}", "see `aicxs schema` for what is expected"
 

@@ -21,7 +21,7 @@ from aicxs.aicxs_dsl.limits import max_facts_bytes
 from aicxs.aicxs_dsl.parser import decode
 from aicxs.aicxs_dsl.reading import read_limited
 from aicxs.aicxs_dsl.source import Source, span_at
-from aicxs.engine.types import UNIT_SECONDS, Duration, Type
+from aicxs.engine.types import DURATION_UNITS, UNIT_SECONDS, Duration, Type
 
 SKIP_WORDS = ("", "skip")
 YES = ("y", "yes", "true")
@@ -159,11 +159,10 @@ def _duration(raw: str) -> Parsed:
     match = _DURATION.fullmatch(raw.lower())
     unit = match.group(2).removesuffix("s") if match else ""
     if match is None or unit not in UNIT_SECONDS:
-        units = ", ".join(f"{u}s" for u in UNIT_SECONDS)
         return Parsed(
             None,
             f"`{raw}` is not a duration: write a number and a unit, e.g. 90 days or 120 "
-            f"seconds (units: {units})",
+            f"seconds (units: {DURATION_UNITS})",
         )
     return Parsed(Duration.of(int(match.group(1)), unit))
 

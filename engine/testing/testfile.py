@@ -287,7 +287,7 @@ def _relocate(d: Diagnostic, origin: str, doc: YamlDoc, paths: list[YamlPath]) -
 
 
 _LITERAL = re.compile(
-    r"^(\d+(\.\d+)?|\d+ (second|minute|hour|day|week)s?|\d{4}-\d{2}-\d{2}|true|false)$"
+    r"^(\d+(\.\d+)?|\d+ (second|minute|hour|day|week|month|year)s?|\d{4}-\d{2}-\d{2}|true|false)$"
 )
 
 

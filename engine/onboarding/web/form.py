@@ -147,7 +147,7 @@ def shown_value(value: Any, kind: str) -> tuple[str, str]:
         return ("yes" if value else "no"), "days"
     if kind == "duration" and isinstance(value, int):
         for unit, seconds in reversed(UNIT_SECONDS.items()):
-            if value % seconds == 0:
+            if value % seconds == 0 and (unit not in ("month", "year") or value % 86400):
                 return str(value // seconds), f"{unit}s"
     if isinstance(value, dt.date):
         return value.isoformat(), "days"
