@@ -65,7 +65,13 @@ def mangled(text: str, indents: list[int], joins: list[bool]) -> str:
     for i, line in enumerate(text.split("\n")):
         opens_or_closes = line.count('"""') % 2 == 1
         # (not after a comment of the spec's own: `# c0` would be part of it)
-        free = not in_text and not opens_or_closes and line.strip() and "#" not in line and "#" not in line
+        free = (
+            not in_text
+            and not opens_or_closes
+            and line.strip()
+            and "#" not in line
+            and "#" not in line
+        )
         if (
             free
             and out
