@@ -310,7 +310,7 @@ def test_bad_request_gets_a_problem(
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()
     assert problem["status"] == status
-    assert problem["type"].removeprefix("https://aicxs.example/problems/") in PROBLEMS
+    assert problem["type"].removeprefix("/problems/") in PROBLEMS
     assert problem["title"] and problem["detail"]
     assert normalise(response.text, folder) == snapshot
 

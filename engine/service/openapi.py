@@ -13,7 +13,9 @@ import json
 from importlib import resources
 from typing import Any
 
-PROBLEM_TYPES = "https://aicxs.example/problems/"
+# A problem's `type` is a reference relative to the service (RFC 9457 3.1.1), to the page the
+# service itself serves about it: stable as a string, and it resolves wherever the service runs.
+PROBLEM_TYPES = "/problems/"
 JSON = "application/json"
 PROBLEM = "application/problem+json"
 
@@ -85,7 +87,7 @@ _PROBLEM = {
     + ".",
     "required": ["type", "title", "status", "detail"],
     "properties": {
-        "type": {"type": "string", "format": "uri"},
+        "type": {"type": "string", "format": "uri-reference"},
         "title": {"type": "string"},
         "status": {"type": "integer", "minimum": 400, "maximum": 599},
         "detail": {"type": "string"},
