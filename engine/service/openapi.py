@@ -38,9 +38,12 @@ def report_schemas() -> dict[str, Any]:
     names = {d: "Report" + d.capitalize() for d in json.loads(text)["$defs"]}
     for old, new in names.items():
         text = text.replace(f'"#/$defs/{old}"', f'"#/components/schemas/{new}"')
+    # the same constraint, in a form client generators read: openapi-python-client 0.29
+    # writes `const: true` into Python it cannot compile (`!= Trueand`)
+    text = text.replace('{"const": true', '{"type": "boolean", "enum": [true]')
     schema = json.loads(text)
     defs = schema.pop("$defs")
-    for key in ("$schema", "$id"):
+    for key in ("$schema", "$id", "title"):  # the title would name generated classes
         schema.pop(key)
     return {"Report": schema, **{names[k]: v for k, v in defs.items()}}
 
@@ -68,6 +71,8 @@ PROBLEMS = {
     "not-found": "404: no endpoint at this path",
     "method-not-allowed": "405: the endpoint does not take this method",
     "body-too-large": "413: the body exceeds the server's `--max-body`",
+    "batch-too-large": "413: a batch holds more evaluation requests than the server's "
+    "`AICXS_MAX_BATCH_LINES`",
     "work-too-large": "413: the facts' lists are so long that evaluating them would exceed "
     "the server's work per request (`AICXS_MAX_REQUEST_WORK`)",
     "unsupported-media-type": "415: the body is not `application/json` in UTF-8",
@@ -135,6 +140,16 @@ _EVALUATE_REQUEST = {
     "examples": [{"policy": "retail_bank", "facts": {}, "as_of": "2026-11-27", "explain": "none"}],
 }
 
+_POLICY_EVALUATE_REQUEST = {
+    "type": "object",
+    "description": "An evaluation request whose policy the path names: `EvaluateRequest` "
+    "without `policy`. The facts follow the policy's schema, `GET /v1/policies/{policy}/schema`.",
+    "required": ["facts"],
+    "additionalProperties": False,
+    "properties": {k: v for k, v in _EVALUATE_REQUEST["properties"].items() if k != "policy"},  # type: ignore[attr-defined]
+    "examples": [{"facts": {}, "as_of": "2026-11-27", "explain": "none"}],
+}
+
 _STANDARDS = {
     "type": "object",
     "required": ["standards"],
@@ -195,11 +210,17 @@ _POLICIES = {
 
 _HEALTH = {
     "type": "object",
-    "required": ["status", "policies", "failing_files"],
+    "required": ["status", "policies", "failing_files", "revisions"],
     "properties": {
         "status": {"enum": ["ok", "reload_stuck"]},
         "policies": {"type": "integer", "minimum": 0},
         "failing_files": {"type": "integer", "minimum": 0},
+        "revisions": {
+            "type": "object",
+            "description": "Each served policy's id and the revision that answers for it (the "
+            "sha256 of its file's bytes).",
+            "additionalProperties": {"type": "string"},
+        },
         "reload_running_seconds": {
             "type": "number",
             "description": "With `reload_stuck`: how long the reload under way has run.",
@@ -209,19 +230,47 @@ _HEALTH = {
 
 
 _OTHER = _problem("Any other problem: a method the path does not take (405), or a bug (500).")
+_DECISION = {
+    "X-Decision-Id": {
+        "description": "The id of this decision (a uuid4), as the decision log records it; "
+        "the body holds none, so that it stays the bytes `aicxs check --format json` prints.",
+        "schema": {"type": "string", "format": "uuid"},
+    }
+}
+_POLICY = {
+    "name": "policy",
+    "in": "path",
+    "required": True,
+    "description": "The id of a served policy (the `policy NAME` in its file).",
+    "schema": {"type": "string"},
+    "example": "retail_bank",
+}
+SCHEMA = "application/schema+json"
+NDJSON = "application/x-ndjson"
 
 
-def _get(summary: str, responses: dict[str, Any]) -> dict[str, Any]:
-    return {"get": {"summary": summary, "responses": {**responses, "default": _OTHER}}}
+def _get(op: str, tag: str, summary: str, responses: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "get": {
+            "operationId": op,
+            "tags": [tag],
+            "summary": summary,
+            "responses": {**responses, "default": _OTHER},
+        }
+    }
 
 
-def _paths() -> dict[str, Any]:
-    evaluate = {
-        "summary": "Evaluate a facts document against a served policy",
+def _evaluate(op: str, summary: str, body: str) -> dict[str, Any]:
+    """An evaluation: its request body's schema named `body`."""
+    return {
+        "operationId": op,
+        "tags": ["evaluation"],
+        "summary": summary,
         "description": "The response is the report of `aicxs check --format json`.",
-        "requestBody": {"required": True, "content": {JSON: {"schema": _ref("EvaluateRequest")}}},
+        "requestBody": {"required": True, "content": {JSON: {"schema": _ref(body)}}},
         "responses": {
-            "200": _ok("The report: verdict, maturity, every result explained.", "Report"),
+            "200": {**_ok("The report: verdict, maturity, every result explained.", "Report"),
+                    "headers": _DECISION},
             "400": _problem("The body is not JSON, or a field is missing or wrong."),
             "404": _problem("No policy with this id is being served."),
             "413": _problem(
@@ -236,24 +285,152 @@ def _paths() -> dict[str, Any]:
             "503": _problem("Every evaluation slot is taken; retry after `Retry-After` seconds."),
             "default": _OTHER,
         },
-    }
+    }  # fmt: skip
+
+
+def _batch() -> dict[str, Any]:
+    lines = {"schema": {"type": "string", "description": "One evaluation request a line."}}
     return {
-        "/v1/evaluate": {"post": evaluate},
+        "operationId": "evaluateBatch",
+        "tags": ["evaluation"],
+        "summary": "Evaluate many requests; the answers stream back as JSON Lines, in order",
+        "description": "The body is JSON Lines (one `EvaluateRequest` a line) or a JSON array "
+        "of them. Each line of the answer is the report of that request on one line, or the "
+        "problem it alone would have got, with `line` (its line, or place in the array) and "
+        "`decision_id`. Each request has the limits of one; the batch is at most `--max-body` "
+        "bytes and `AICXS_MAX_BATCH_LINES` requests.",
+        "requestBody": {
+            "required": True,
+            "content": {
+                JSON: {
+                    "schema": {
+                        "type": "array",
+                        # any item: one that is not an `EvaluateRequest` is that line's problem
+                        "items": {"description": "An `EvaluateRequest`."},
+                    }
+                },
+                NDJSON: lines,
+                "application/jsonl": lines,
+            },
+        },
+        "responses": {
+            "200": {
+                "description": "One line per request, in order: a report or a problem.",
+                "headers": {
+                    "X-Batch-Id": {
+                        "description": "The batch's id, which each of its decisions carries "
+                        "in the decision log (`batch_id`, with `batch_line`).",
+                        "schema": {"type": "string", "format": "uuid"},
+                    }
+                },
+                "content": {NDJSON: {"schema": {"type": "string"}}},
+            },
+            "400": _problem("The body is JSON but not an array."),
+            "413": _problem("The body is larger than the server's limit, or holds too many "
+                            "requests."),
+            "415": _problem("The body is neither JSON Lines nor JSON."),
+            "503": _problem("Every evaluation slot is taken; retry after `Retry-After` seconds."),
+            "default": _OTHER,
+        },
+    }  # fmt: skip
+
+
+def _contract() -> dict[str, Any]:
+    """The paths of the documents the contract names: schemas and problem types."""
+    return {
+        "/v1/policies/{policy}/schema": {
+            "parameters": [_POLICY],
+            **_get(
+                "getPolicySchema",
+                "policies",
+                "The JSON Schema of the facts the policy reads (as `aicxs schema POLICY`)",
+                {
+                    "200": {
+                        "description": "JSON Schema 2020-12.",
+                        "content": {SCHEMA: {"schema": {"type": "object"}}},
+                    },
+                    "404": _problem("No policy with this id is being served."),
+                },
+            ),
+        },
+        "/schemas/report-1.json": _get(
+            "getReportSchema",
+            "contract",
+            "The JSON Schema of a report (`urn:aicxs:schemas:report-1`)",
+            {
+                "200": {
+                    "description": "JSON Schema 2020-12.",
+                    "content": {SCHEMA: {"schema": {"type": "object"}}},
+                }
+            },
+        ),
+        "/problems/{slug}": {
+            "parameters": [
+                {
+                    "name": "slug",
+                    "in": "path",
+                    "required": True,
+                    "description": "What follows `/problems/` in a problem's `type`.",
+                    "schema": {"type": "string"},
+                    "example": "invalid-facts",
+                }
+            ],
+            **_get(
+                "getProblemType",
+                "contract",
+                "What a problem type means",
+                {
+                    "200": {
+                        "description": "A page saying when the problem is sent.",
+                        "content": {"text/html": {"schema": {"type": "string"}}},
+                    },
+                    "404": _problem("No such problem type."),
+                },
+            ),
+        },
+    }
+
+
+def _paths() -> dict[str, Any]:
+    return {
+        "/v1/evaluate": {
+            "post": _evaluate(
+                "evaluate", "Evaluate a facts document against a served policy", "EvaluateRequest"
+            )
+        },
+        "/v1/evaluate/batch": {"post": _batch()},
+        "/v1/policies/{policy}/evaluate": {
+            "parameters": [_POLICY],
+            "post": _evaluate(
+                "evaluatePolicy",
+                "Evaluate a facts document against the policy the path names",
+                "PolicyEvaluateRequest",
+            ),
+        },
         "/v1/standards": _get(
-            "The bundled standards", {"200": _ok("Each standard with counts.", "Standards")}
+            "listStandards",
+            "policies",
+            "The bundled standards",
+            {"200": _ok("Each standard with counts.", "Standards")},
         ),
         "/v1/policies": _get(
+            "listPolicies",
+            "policies",
             "The policy files served, with their last load error",
             {"200": _ok("Each policy file, good or failing.", "Policies")},
         ),
         "/health": _get(
-            "Whether the server is up",
+            "getHealth",
+            "operations",
+            "Whether the server is up, and which revision of each policy answers",
             {
                 "200": _ok("It is.", "Health"),
                 "503": _ok("A reload of the policy files hangs; restart the server.", "Health"),
             },
         ),
         "/metrics": _get(
+            "getMetrics",
+            "operations",
             "Prometheus metrics",
             {
                 "200": {
@@ -263,10 +440,22 @@ def _paths() -> dict[str, Any]:
             },
         ),
         "/openapi.json": _get(
+            "getOpenapi",
+            "contract",
             "This document",
             {"200": {"description": "OpenAPI 3.1.", "content": {JSON: {"schema": {}}}}},
         ),
+        **_contract(),
     }
+
+
+TAGS = [
+    {"name": "evaluation", "description": "Evaluate facts against a served policy."},
+    {"name": "policies", "description": "The standards and policies served, and their facts "
+     "schemas."},
+    {"name": "operations", "description": "Health and metrics."},
+    {"name": "contract", "description": "This document, the report's schema, problem types."},
+]  # fmt: skip
 
 
 @functools.cache
@@ -279,10 +468,13 @@ def _document() -> dict[str, Any]:
             "description": "Evaluate organisations' facts against AICXS policies over HTTP. "
             "Errors are RFC 9457 problems (`application/problem+json`).",
         },
+        "servers": [{"url": "/", "description": "The service that serves this document."}],
+        "tags": TAGS,
         "paths": _paths(),
         "components": {
             "schemas": {
                 "EvaluateRequest": _EVALUATE_REQUEST,
+                "PolicyEvaluateRequest": _POLICY_EVALUATE_REQUEST,
                 "Problem": _PROBLEM,
                 "Diagnostic": _DIAGNOSTIC,
                 "Standards": _STANDARDS,

@@ -41,15 +41,17 @@ class Problem(Exception):
         )
         self.headers: dict[str, str] = {}  # e.g. `Retry-After`
 
-    def response(self, headers: dict[str, str] | None = None) -> Response:
-        body = {
+    def as_dict(self) -> dict[str, Any]:
+        return {
             "type": PROBLEM_TYPES + self.slug,
             "title": self.title,
             "status": self.status,
             "detail": self.detail,
             **self.extra,
         }
-        text = json.dumps(body, indent=2) + "\n"
+
+    def response(self, headers: dict[str, str] | None = None) -> Response:
+        text = json.dumps(self.as_dict(), indent=2) + "\n"
         return Response(text, self.status, headers, media_type=PROBLEM)
 
 
