@@ -2,14 +2,16 @@
 evaluation whose policy is in the path, and the documents the contract names.
 
 `GET /v1/policies/{policy}/schema` is `aicxs schema POLICY`, byte for byte; `POST
-/v1/policies/{policy}/evaluate` takes the facts alone (a generated client types them from that
-schema). `GET /schemas/report-1.json` is the report's JSON Schema (whose `$id` is the URN every
+/v1/policies/{policy}/evaluate` takes the facts alone, and `GET /v1/policies/{policy}/openapi.json`
+is the OpenAPI document for that one policy, its facts typed by that schema (for a client that
+types them). `GET /schemas/report-1.json` is the report's JSON Schema (whose `$id` is the URN every
 report's `$schema` names) and `GET /problems/{type}` the page a problem's `type` refers to.
 """
 
 from __future__ import annotations
 
 import html
+import json
 from importlib import resources
 from typing import Any
 
@@ -18,7 +20,7 @@ from starlette.responses import HTMLResponse, Response
 
 from aicxs.aicxs_dsl.escape import json_dumps
 from aicxs.engine.service.decide import Service, answer, unknown_policy
-from aicxs.engine.service.openapi import PROBLEMS
+from aicxs.engine.service.openapi import PROBLEMS, policy_document
 from aicxs.engine.service.request import (
     EvaluateRequest,
     Problem,
@@ -43,6 +45,16 @@ async def get_policy_schema(request: Request) -> Response:
     if compiled is None:
         raise unknown_policy(service.registry, wanted)
     return Response(json_dumps(compiled.schema) + "\n", media_type=SCHEMA)
+
+
+async def get_policy_openapi(request: Request) -> Response:
+    """The OpenAPI document narrowed to one policy, its facts typed by the policy's schema."""
+    service, wanted = _service(request), request.path_params["policy"]
+    compiled = service.registry.get(wanted)
+    if compiled is None:
+        raise unknown_policy(service.registry, wanted)
+    return Response(json.dumps(policy_document(wanted, compiled.schema), indent=2) + "\n",
+                    media_type="application/json")  # fmt: skip
 
 
 async def post_policy_evaluate(request: Request) -> Response:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
@@ -353,6 +354,18 @@ def _contract() -> dict[str, Any]:
                 },
             ),
         },
+        "/v1/policies/{policy}/openapi.json": {
+            "parameters": [_POLICY],
+            **_get(
+                "getPolicyOpenapi",
+                "contract",
+                "This document for one policy: its facts typed by the policy's facts schema",
+                {
+                    "200": {"description": "OpenAPI 3.1.", "content": {JSON: {"schema": {}}}},
+                    "404": _problem("No policy with this id is being served."),
+                },
+            ),
+        },
         "/schemas/report-1.json": _get(
             "getReportSchema",
             "contract",
@@ -490,3 +503,24 @@ def _document() -> dict[str, Any]:
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI document (a fresh copy: callers may change it)."""
     return copy.deepcopy(_document())
+
+
+def policy_document(policy: str, facts_schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The document for one served policy: its evaluate and schema paths with the id in them,
+    and `facts` typed by the policy's facts schema (component `Facts`), so that a client
+    generated from it types the facts too. The facts schema's `title` names its class."""
+    doc = openapi_document()
+    doc["info"]["title"] = f"aicxs decision service: policy {policy}"
+    general = doc["paths"]
+    evaluate = general["/v1/policies/{policy}/evaluate"]["post"]
+    schema = general["/v1/policies/{policy}/schema"]["get"]
+    evaluate["operationId"], schema["operationId"] = "evaluate", "getFactsSchema"
+    doc["paths"] = {
+        f"/v1/policies/{policy}/evaluate": {"post": evaluate},
+        f"/v1/policies/{policy}/schema": {"get": schema},
+    }
+    facts = {k: v for k, v in facts_schema.items() if k not in ("$schema", "$id")}
+    components = doc["components"]["schemas"]
+    components["Facts"] = {**facts, "title": "Facts"}
+    components["PolicyEvaluateRequest"]["properties"]["facts"] = _ref("Facts")
+    return doc

@@ -32,6 +32,7 @@ from aicxs.engine.loader import load_standard
 from aicxs.engine.service import limits
 from aicxs.engine.service.batch_endpoint import post_batch
 from aicxs.engine.service.contract import (
+    get_policy_openapi,
     get_policy_schema,
     get_problem,
     get_report_schema,
@@ -154,6 +155,7 @@ ROUTES = [
     Route("/v1/policies", get_policies, methods=["GET"]),
     Route("/v1/policies/{policy}/schema", get_policy_schema, methods=["GET"]),
     Route("/v1/policies/{policy}/evaluate", post_policy_evaluate, methods=["POST"]),
+    Route("/v1/policies/{policy}/openapi.json", get_policy_openapi, methods=["GET"]),
     Route("/health", get_health, methods=["GET"]),
     Route("/metrics", get_metrics, methods=["GET"]),
     Route("/openapi.json", get_openapi, methods=["GET"]),
