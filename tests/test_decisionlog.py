@@ -102,7 +102,7 @@ def test_serve_writes_a_decision_log_and_json_logs(tmp_path: Path) -> None:
     aicxs = Path(sys.executable).with_name("aicxs")
     process = subprocess.Popen(
         [str(aicxs), "serve", "--policies", str(folder), "--port", str(port),
-         "--decision-log", "-", "--log-format", "json"],
+         "--decision-log", "-", "--log-format", "json", "--reload-grace", "2"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
     )  # fmt: skip
     try:

@@ -49,7 +49,7 @@ class Decision:
     path: str  # the endpoint that was called
     decision_id: str = field(default_factory=new_decision_id)
     started: float = field(default_factory=time.perf_counter)
-    time: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     batch: tuple[str, int] | None = None  # (the batch's id, the line in it)
     policy: dict[str, Any] | None = None  # id and revision
     standard: dict[str, Any] | None = None  # id and version
@@ -64,7 +64,7 @@ class Decision:
         duration = (time.perf_counter() - self.started) * 1000
         out: dict[str, Any] = {
             "decision_id": self.decision_id,
-            "time": self.time.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "time": self.at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "path": self.path,
             "policy": self.policy,
             "standard": self.standard,

@@ -110,34 +110,35 @@ _PROBLEM = {
     },
 }
 
+_REQUEST_FIELDS: dict[str, Any] = {
+    "policy": {
+        "type": "string",
+        "description": "The id of a served policy (the `policy NAME` in its file).",
+        "examples": ["retail_bank"],
+    },
+    "facts": {
+        "type": "object",
+        "description": "A facts document, as a facts file would hold it in JSON (see "
+        "`aicxs schema POLICY`). Diagnostics locate problems in it as "
+        "`request.json`, the document printed with an indent of 2.",
+    },
+    "as_of": {
+        "type": "string",
+        "format": "date",
+        "description": "The evaluation date for every date rule (default: today).",
+    },
+    "explain": {
+        "enum": ["fails", "full", "none"],
+        "default": "fails",
+        "description": "Explain what decided each result, everything, or nothing "
+        "(decisions only: fastest).",
+    },
+}
 _EVALUATE_REQUEST = {
     "type": "object",
     "required": ["policy", "facts"],
     "additionalProperties": False,
-    "properties": {
-        "policy": {
-            "type": "string",
-            "description": "The id of a served policy (the `policy NAME` in its file).",
-            "examples": ["retail_bank"],
-        },
-        "facts": {
-            "type": "object",
-            "description": "A facts document, as a facts file would hold it in JSON (see "
-            "`aicxs schema POLICY`). Diagnostics locate problems in it as "
-            "`request.json`, the document printed with an indent of 2.",
-        },
-        "as_of": {
-            "type": "string",
-            "format": "date",
-            "description": "The evaluation date for every date rule (default: today).",
-        },
-        "explain": {
-            "enum": ["fails", "full", "none"],
-            "default": "fails",
-            "description": "Explain what decided each result, everything, or nothing "
-            "(decisions only: fastest).",
-        },
-    },
+    "properties": _REQUEST_FIELDS,
     "examples": [{"policy": "retail_bank", "facts": {}, "as_of": "2026-11-27", "explain": "none"}],
 }
 
@@ -147,7 +148,7 @@ _POLICY_EVALUATE_REQUEST = {
     "without `policy`. The facts follow the policy's schema, `GET /v1/policies/{policy}/schema`.",
     "required": ["facts"],
     "additionalProperties": False,
-    "properties": {k: v for k, v in _EVALUATE_REQUEST["properties"].items() if k != "policy"},  # type: ignore[attr-defined]
+    "properties": {k: v for k, v in _REQUEST_FIELDS.items() if k != "policy"},
     "examples": [{"facts": {}, "as_of": "2026-11-27", "explain": "none"}],
 }
 
