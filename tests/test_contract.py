@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from aicxs.engine.service.openapi import PROBLEMS
+from aicxs.engine.service.openapi_schemas import PROBLEMS
 from tests.conftest import AS_OF, ROOT, run_cli
 from tests.test_server import facts_json, policy_folder, serving
 

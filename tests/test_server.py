@@ -26,7 +26,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from aicxs import spec
 from aicxs.engine.files import write_atomic
 from aicxs.engine.service import decide
-from aicxs.engine.service.openapi import PROBLEMS, openapi_document
+from aicxs.engine.service.openapi import openapi_document
+from aicxs.engine.service.openapi_schemas import PROBLEMS
 from aicxs.engine.service.server import ROUTES, create_app
 from tests.conftest import AS_OF, ROOT, run_cli
 

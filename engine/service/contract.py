@@ -20,7 +20,8 @@ from starlette.responses import HTMLResponse, Response
 
 from aicxs.aicxs_dsl.escape import json_dumps
 from aicxs.engine.service.decide import Service, answer, unknown_policy
-from aicxs.engine.service.openapi import PROBLEMS, policy_document
+from aicxs.engine.service.openapi import policy_document
+from aicxs.engine.service.openapi_schemas import PROBLEMS
 from aicxs.engine.service.request import (
     EvaluateRequest,
     Problem,

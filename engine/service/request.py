@@ -21,7 +21,7 @@ from aicxs.aicxs_dsl.diagnostics import did_you_mean
 from aicxs.engine.facts import DuplicateKey, object_without_duplicates
 from aicxs.engine.loader import environ_as_of, explain_mode
 from aicxs.engine.outcome import Explain
-from aicxs.engine.service.openapi import PROBLEM, PROBLEM_TYPES
+from aicxs.engine.service.openapi_schemas import PROBLEM, PROBLEM_TYPES
 
 REQUEST_FIELDS = ("policy", "facts", "as_of", "explain")
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
