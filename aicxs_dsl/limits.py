@@ -31,6 +31,7 @@ MAX_LIST_LITERAL = 10_000  # items of one `[...]` in a `.aicx` file (checked bef
 # What one request to the decision service may cost (engine/service/limits.py).
 MAX_REQUEST_WORK = 2_000_000  # item evaluations: 40 quantifiers over 50,000 systems
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024  # one report
+MAX_BATCH_LINES = 1_000  # evaluation requests in one `POST /v1/evaluate/batch`
 
 # The limits a user may change: environment variable → default.
 SETTINGS = {
@@ -43,6 +44,7 @@ SETTINGS = {
     "AICXS_MAX_LIST_LITERAL": MAX_LIST_LITERAL,
     "AICXS_MAX_REQUEST_WORK": MAX_REQUEST_WORK,
     "AICXS_MAX_RESPONSE_BYTES": MAX_RESPONSE_BYTES,
+    "AICXS_MAX_BATCH_LINES": MAX_BATCH_LINES,
     "AICXS_MAX_EVALUATIONS": 1,  # unset: what memory allows (engine/service/limits.py)
 }
 

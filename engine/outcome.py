@@ -29,7 +29,9 @@ from aicxs.engine.values import Node
 Explain = Literal["fails", "full", "none"]
 EXPLAIN_MODES: tuple[Explain, ...] = ("fails", "full", "none")
 REPORT_SCHEMA_VERSION = 1
-REPORT_SCHEMA_ID = "https://aicxs.example/schemas/report-1.json"
+# A stable name, not a web address: the schema ships with the package and the decision service
+# serves it at `/schemas/report-1.json` (docs/service.md, "The contract").
+REPORT_SCHEMA_ID = "urn:aicxs:schemas:report-1"
 
 
 class Status(StrEnum):

@@ -14,7 +14,9 @@ from typing import Any
 from aicxs.engine.types import Type
 
 DURATION_PATTERN = r"^[0-9]{1,9} (second|minute|hour|day|week|month|year)s?$"
-SCHEMA_ID = "https://aicxs.example/schemas/facts.json"
+# A stable name, not a web address: the decision service serves each policy's facts schema at
+# `/v1/policies/{id}/schema`.
+SCHEMA_ID = "urn:aicxs:schemas:facts"
 
 EVIDENCE_SCHEMA: dict[str, Any] = {
     "type": "array",

@@ -276,7 +276,9 @@ def test_a_fifo_among_the_served_policies_is_listed_not_waited_on(tmp_path: Path
     finally:
         os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
         thread.join(5)
-    assert health.json() == {"status": "ok", "policies": 1, "failing_files": 1}
+    served = health.json()
+    assert list(served.pop("revisions")) == ["acme"]  # the live revision of the one served
+    assert served == {"status": "ok", "policies": 1, "failing_files": 1}
     [diagnostic] = listed[str(fifo)]["error"]["diagnostics"]
     assert (diagnostic["code"], diagnostic["message"]) == (
         "aicxs_file_not_regular",
@@ -316,17 +318,19 @@ def test_health_reports_a_reload_that_is_stuck(
     monkeypatch.setattr(registry, "_load", hanging)
     monkeypatch.setattr(registry, "STUCK_AFTER", 0.3)
     with serving(folder, reload_interval=0.05) as client:
-        assert client.get("/health").json()["status"] == "ok"
+        before = client.get("/health").json()
+        assert before["status"] == "ok"
         (folder / "new.aicx").write_bytes(POLICY.read_bytes().replace(b"acme", b"beta"))
         assert entered.wait(10)
         wait_for(lambda: client.get("/health").status_code == 503)
         health = client.get("/health").json()
         assert health["status"] == "reload_stuck" and health["reload_running_seconds"] >= 0.3
         assert (health["policies"], health["failing_files"]) == (1, 0)
+        assert health["revisions"] == before["revisions"]  # what answers while it hangs
         release.set()
         wait_for(
             lambda: (
-                client.get("/health").json()
+                {k: v for k, v in client.get("/health").json().items() if k != "revisions"}
                 == {
                     "status": "ok",
                     "policies": 2,

@@ -25,8 +25,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from aicxs import spec
 from aicxs.engine.files import write_atomic
-from aicxs.engine.service import server
-from aicxs.engine.service.openapi import PROBLEMS, openapi_document
+from aicxs.engine.service import decide
+from aicxs.engine.service.openapi import openapi_document
+from aicxs.engine.service.openapi_schemas import PROBLEMS
 from aicxs.engine.service.server import ROUTES, create_app
 from tests.conftest import AS_OF, ROOT, run_cli
 
@@ -180,18 +181,37 @@ def normalise(text: str, folder: Path) -> str:
 def test_health(client: httpx.Client) -> None:
     response = client.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "policies": 2, "failing_files": 0}
+    health = response.json()
+    assert without_revisions(health) == {"status": "ok", "policies": 2, "failing_files": 0}
+    # which revision of each policy answers: the same as `/v1/policies` lists
+    policies = client.get("/v1/policies").json()["policies"]
+    assert health["revisions"] == {p["id"]: p["revision"] for p in policies}
+
+
+def without_revisions(health: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in health.items() if k != "revisions"}
 
 
 def test_openapi_describes_every_endpoint(client: httpx.Client) -> None:
     document = client.get("/openapi.json").json()
     assert document == openapi_document()
     assert document["openapi"].startswith("3.1")
-    described = {
-        (path, method.upper()) for path, ops in document["paths"].items() for method in ops
+    operations = {
+        (path, method.upper()): op
+        for path, ops in document["paths"].items()
+        for method, op in ops.items()
+        if method != "parameters"
     }
     served = {(r.path, m) for r in ROUTES for m in (r.methods or ()) if m != "HEAD"}
-    assert described == served
+    assert set(operations) == served
+    # what generators name clients and group them by: unique operation ids, known tags
+    ids = [op["operationId"] for op in operations.values()]
+    assert len(set(ids)) == len(ids) == len(served)
+    tags = {t["name"] for t in document["tags"]}
+    assert all(op["tags"] and set(op["tags"]) <= tags for op in operations.values())
+    assert document["servers"] == [
+        {"url": "/", "description": "The service that serves this document."}
+    ]
     for problem in ("400", "404", "413", "415", "422"):
         content = document["paths"]["/v1/evaluate"]["post"]["responses"][problem]["content"]
         assert content == {
@@ -308,7 +328,7 @@ def test_bad_request_gets_a_problem(
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()
     assert problem["status"] == status
-    assert problem["type"].removeprefix("https://aicxs.example/problems/") in PROBLEMS
+    assert problem["type"].removeprefix("/problems/") in PROBLEMS
     assert problem["title"] and problem["detail"]
     assert normalise(response.text, folder) == snapshot
 
@@ -336,7 +356,7 @@ def test_a_bug_gets_a_500_problem(
     def broken(*args: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(server, "evaluate", broken)
+    monkeypatch.setattr(decide, "evaluate", broken)
     with serving(policy_folder(tmp_path, ("telecom",))) as c:
         response = evaluate(c, policy="velocity_telecom", facts={})
         metrics = c.get("/metrics").text
@@ -374,7 +394,7 @@ def test_policy_edited_while_serving(tmp_path: Path, snapshot: Any) -> None:
     def title() -> str:
         return str(c.post("/v1/evaluate", json=body).json()["policy"]["title"])
 
-    with serving(folder, reload_interval=0.05) as c:
+    with serving(folder, reload_interval=0.05, reload_grace=0.2) as c:
         first = served()
         assert title() == "Velocity Telecom"
         # a valid edit: the new version is served
@@ -430,7 +450,8 @@ def test_a_file_broken_at_start_is_listed_with_its_error(tmp_path: Path) -> None
     (folder / "draft.aicx").write_text("policy draft implements AICXS 2024 {\n  target 2\n}\n")
     with serving(folder) as c:
         draft, telecom = c.get("/v1/policies").json()["policies"]
-        assert c.get("/health").json() == {"status": "ok", "policies": 1, "failing_files": 1}
+        health = without_revisions(c.get("/health").json())
+        assert health == {"status": "ok", "policies": 1, "failing_files": 1}
         assert "aicxs_policy_files_failing 1.0" in c.get("/metrics").text
     assert {
         k: draft[k] for k in ("id", "title", "standard", "revision", "loaded_at")
@@ -453,7 +474,8 @@ def test_two_files_with_one_policy_id(tmp_path: Path) -> None:
         [diagnostic] = entries[1]["error"]["diagnostics"]
         assert diagnostic["code"] == "aicxs_duplicate_policy"
         assert "already served from" in diagnostic["message"]
-        assert c.get("/health").json() == {"status": "ok", "policies": 1, "failing_files": 1}
+        health = without_revisions(c.get("/health").json())
+        assert health == {"status": "ok", "policies": 1, "failing_files": 1}
 
 
 # ---- the whole API, fuzzed ------------------------------------------------------------------
@@ -467,6 +489,7 @@ def test_schemathesis_finds_no_failure(client: httpx.Client) -> None:
     result = subprocess.run(
         [
             str(tool),
+            f"--config-file={ROOT / 'tests' / 'schemathesis.toml'}",
             "run",
             f"{client.base_url.join('/openapi.json')}",
             "--max-examples=25",
@@ -484,7 +507,7 @@ def test_schemathesis_finds_no_failure(client: httpx.Client) -> None:
         env={**os.environ, "SCHEMATHESIS_HOOKS": ""},
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "Tested: 5" in result.stdout  # /openapi.json itself is not fuzzed
+    assert "Tested: 11" in result.stdout  # /openapi.json itself is not fuzzed
     assert "No issues found" in result.stdout
 
 
@@ -516,7 +539,11 @@ def test_serve_command_starts_uvicorn(tmp_path: Path) -> None:
             except httpx.TransportError:
                 assert process.poll() is None and time.monotonic() < deadline
                 time.sleep(0.1)
-        assert health.json() == {"status": "ok", "policies": 1, "failing_files": 0}
+        assert without_revisions(health.json()) == {
+            "status": "ok",
+            "policies": 1,
+            "failing_files": 0,
+        }
     finally:
         process.terminate()
         _, log = process.communicate(timeout=20)

@@ -31,7 +31,9 @@ if TYPE_CHECKING:
     from aicxs.engine.loader import CompiledPolicy
 
 # Every identifier the formats mint is a uuid5 in this namespace, of a path of stable names.
-ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://aicxs.example/ids")
+# The namespace is fixed (it was uuid5 of the URL namespace and a placeholder address): ids
+# minted by earlier versions stay the same.
+ID_NAMESPACE = uuid.UUID("5e4e18f8-d5f9-5db4-8448-83dc4945867d")
 PHRASE = {
     Status.PASS: "passes",
     Status.FAIL: "fails",

@@ -29,7 +29,10 @@ if TYPE_CHECKING:
     )
 
 OSCAL_VERSION = "1.1.3"
-NS = "https://aicxs.example/ns/oscal"  # the namespace of every prop OSCAL does not define
+# The namespace of every prop OSCAL does not define. A name, never fetched; left as it was (a
+# URN would do, but OSCAL tools such as compliance-trestle take only `scheme://host` URLs, and
+# consumers filter props by it).
+NS = "https://aicxs.example/ns/oscal"
 KR_GROUP = "KR"
 
 

@@ -65,6 +65,50 @@ from aicxs.engine.console import (
     help="With --web: where answers and recorded assessments are kept, a SQLite file "
     "(default: aicxs.sqlite here) or a SQLAlchemy URL such as postgresql+psycopg://...",
 )
+@click.option(
+    "--reload-grace",
+    type=click.FloatRange(min=0),
+    default=5.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long a policy file may be missing (replaced by delete-then-create, as `git "
+    "checkout` does) and its last version still served.",
+)
+@click.option(
+    "--decision-log",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    metavar="PATH|-",
+    help="Write each decision as a JSON line to this file (rotated by size) or to stdout (-).",
+)
+@click.option(
+    "--decision-log-max-bytes",
+    type=click.IntRange(min=1),
+    default=100 * 1024 * 1024,
+    show_default=True,
+    metavar="BYTES",
+    help="Rotate the decision log file when it would grow past this size.",
+)
+@click.option(
+    "--decision-log-keep",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    metavar="N",
+    help="How many rotated decision log files to keep (PATH.1 ... PATH.N).",
+)
+@click.option(
+    "--decision-log-input",
+    is_flag=True,
+    help="Also log each request's facts (off by default: they may be confidential).",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: every log line, and one line per request (method, path, status, duration, "
+    "decision id), as JSON.",
+)
 @guarded
 def serve(
     folder: Path,
@@ -74,6 +118,12 @@ def serve(
     reload_interval: float,
     web: bool,
     store_url: str | None,
+    reload_grace: float,
+    decision_log: str | None,
+    decision_log_max_bytes: int,
+    decision_log_keep: int,
+    decision_log_input: bool,
+    log_format: str,
 ) -> int:
     """Serve the policies of a folder over HTTP: POST /v1/evaluate and friends (see
     GET /openapi.json); with --web, also the Online Assessment at /assess/."""
@@ -82,19 +132,50 @@ def serve(
     require_serve_extra()
     import uvicorn
 
+    from aicxs.engine.service.decisionlog import use_json_logs
     from aicxs.engine.service.server import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
+    if log_format == "json":
+        use_json_logs()
+    decisions = _decision_log(
+        decision_log, decision_log_max_bytes, decision_log_keep, decision_log_input
+    )
     mounts, holder = _web_mounts(store_url) if web else ([], [])
-    app = create_app(folder, max_body, reload_interval, mounts)
+    app = create_app(
+        folder,
+        max_body,
+        reload_interval,
+        mounts,
+        decision_log=decisions,
+        request_log=log_format == "json",
+        reload_grace=reload_grace,
+    )
     holder.append(app)
     gc.enable()  # a long-running process (the `aicxs` command had it off; see cli.main)
     gc.freeze()  # what is loaded now lives as long as the server: never scan it again
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    json_logs: dict[str, Any] = {"log_config": None, "access_log": False}  # ours, as JSON
+    uvicorn.run(
+        app, host=host, port=port, log_level="info", **(json_logs if log_format == "json" else {})
+    )
     return EXIT_OK
 
 
 SERVE_MODULES = ("starlette", "uvicorn", "anyio", "prometheus_client")
+
+
+def _decision_log(path: str | None, max_bytes: int, keep: int, with_input: bool) -> Any:
+    """The decision log, opened now so that a path that cannot be written stops the start."""
+    from aicxs.engine.service.decisionlog import DecisionLog
+
+    try:
+        return DecisionLog(path, max_bytes, keep, with_input)
+    except OSError as err:
+        raise click.BadParameter(
+            f"cannot write `{path}`: {(err.strerror or str(err)).lower()}; give a file in a "
+            "folder that exists and that the server may write, or - for stdout",
+            param_hint="--decision-log",
+        ) from None
 
 
 def _web_mounts(store_url: str | None) -> tuple[list[Any], list[Any]]:

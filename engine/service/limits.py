@@ -36,6 +36,10 @@ def max_response() -> int:
     return setting("AICXS_MAX_RESPONSE_BYTES")
 
 
+def max_batch_lines() -> int:
+    return setting("AICXS_MAX_BATCH_LINES")
+
+
 def evaluations() -> int:
     """Evaluations at once: `AICXS_MAX_EVALUATIONS`, else what memory allows (one per
     `EVALUATION_BYTES` of physical memory), at least 1 and at most 2 per core (more would
@@ -103,6 +107,19 @@ class Slots:
 
     @contextlib.asynccontextmanager
     async def held(self) -> AsyncIterator[None]:
+        self.check()
+        self.waiting += 1
+        try:
+            await self.limiter.acquire()
+        finally:
+            self.waiting -= 1
+        try:
+            yield
+        finally:
+            self.limiter.release()
+
+    def check(self) -> None:
+        """Turn the request away (503) if every slot is taken and enough wait already."""
         if self.limiter.available_tokens == 0 and self.waiting >= self.most_waiting:
             busy = Problem(
                 503,
@@ -113,12 +130,3 @@ class Slots:
             )
             busy.headers = {"Retry-After": "1"}
             raise busy
-        self.waiting += 1
-        try:
-            await self.limiter.acquire()
-        finally:
-            self.waiting -= 1
-        try:
-            yield
-        finally:
-            self.limiter.release()

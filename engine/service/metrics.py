@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -71,6 +72,8 @@ class MetricsMiddleware:
 
     def __init__(self, app: ASGIApp, metrics: Metrics, routes: frozenset[str]) -> None:
         self.app, self.metrics, self.routes = app, metrics, routes
+        # paths with parameters (`/v1/policies/{policy}/schema`) count under their template
+        self.templates = [(compile_path(p)[0], p) for p in sorted(routes) if "{" in p]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -91,8 +94,11 @@ class MetricsMiddleware:
 
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
         path = scope.get("path", "")
-        route = path if path in self.routes else "unmatched"
+        route = path if path in self.routes else self._template(path)
         method = scope.get("method", "")
         method = method if method in METHODS else "other"
         self.metrics.requests.labels(route, method, str(status)).inc()
         self.metrics.latency.labels(route).observe(seconds)
+
+    def _template(self, path: str) -> str:
+        return next((p for regex, p in self.templates if regex.match(path)), "unmatched")

@@ -1,225 +1,70 @@
 """The decision service's OpenAPI 3.1 document, written by hand and served at `/openapi.json`.
 
-Every endpoint, request body, response and problem type is described here. The report is not
-restated: its JSON Schema (`report-schema.json`, the one `aicxs check --format json` follows)
-is embedded, its `$defs` moved under `components/schemas` as `Report*`.
+Every endpoint, its operation id, tag, request body, responses and problems are described here;
+the schemas they name are in openapi_schemas.py. `policy_document` narrows the document to one
+served policy, its facts typed by the policy's facts schema.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
-import json
-from importlib import resources
+from collections.abc import Mapping
 from typing import Any
 
-PROBLEM_TYPES = "https://aicxs.example/problems/"
-JSON = "application/json"
-PROBLEM = "application/problem+json"
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
+from aicxs.engine.service.openapi_schemas import JSON, PROBLEM, component_schemas, ref
 
 
 def _problem(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {PROBLEM: {"schema": _ref("Problem")}}}
+    return {"description": description, "content": {PROBLEM: {"schema": ref("Problem")}}}
 
 
 def _ok(description: str, schema: str) -> dict[str, Any]:
-    return {"description": description, "content": {JSON: {"schema": _ref(schema)}}}
-
-
-def report_schemas() -> dict[str, Any]:
-    """The report schema and its definitions, as OpenAPI component schemas."""
-    text = resources.files("aicxs.engine").joinpath("report-schema.json").read_text("utf-8")
-    names = {d: "Report" + d.capitalize() for d in json.loads(text)["$defs"]}
-    for old, new in names.items():
-        text = text.replace(f'"#/$defs/{old}"', f'"#/components/schemas/{new}"')
-    schema = json.loads(text)
-    defs = schema.pop("$defs")
-    for key in ("$schema", "$id"):
-        schema.pop(key)
-    return {"Report": schema, **{names[k]: v for k, v in defs.items()}}
-
-
-_DIAGNOSTIC = {
-    "type": "object",
-    "description": "One problem found, located in its file (as `aicxs lint --format json`).",
-    "required": ["code", "severity", "message", "file", "line", "column", "help", "notes"],
-    "properties": {
-        "code": {"type": "string", "examples": ["aicxs_facts_type"]},
-        "severity": {"enum": ["error", "warning"]},
-        "message": {"type": "string"},
-        "file": {"type": "string"},
-        "line": {"type": ["integer", "null"]},
-        "column": {"type": ["integer", "null"]},
-        "help": {"type": "string"},
-        "notes": {"type": "array", "items": {"type": "string"}},
-    },
-}
-
-PROBLEMS = {
-    "invalid-json": "400: the body is not UTF-8 JSON, repeats a key, or holds NaN",
-    "invalid-request": "400: a field is missing, unknown or of the wrong kind",
-    "unknown-policy": "404: no policy with this id is served",
-    "not-found": "404: no endpoint at this path",
-    "method-not-allowed": "405: the endpoint does not take this method",
-    "body-too-large": "413: the body exceeds the server's `--max-body`",
-    "work-too-large": "413: the facts' lists are so long that evaluating them would exceed "
-    "the server's work per request (`AICXS_MAX_REQUEST_WORK`)",
-    "unsupported-media-type": "415: the body is not `application/json` in UTF-8",
-    "invalid-facts": "422: the facts do not fit the policy's vocabulary (see `diagnostics`)",
-    "response-too-large": "422: the report would exceed the server's `AICXS_MAX_RESPONSE_BYTES`",
-    "internal-error": "500: a bug in aicxs; the server log has the traceback",
-    "busy": "503: every evaluation slot is taken and enough requests wait; retry after "
-    "`Retry-After` seconds",
-    "http-error": "another HTTP error, as its status says",
-}
-
-_PROBLEM = {
-    "type": "object",
-    "description": "An RFC 9457 problem: what was wrong with the request, and what to do. "
-    f"Its `type` is `{PROBLEM_TYPES}` followed by one of: "
-    + "; ".join(f"`{slug}` ({meaning})" for slug, meaning in PROBLEMS.items())
-    + ".",
-    "required": ["type", "title", "status", "detail"],
-    "properties": {
-        "type": {"type": "string", "format": "uri"},
-        "title": {"type": "string"},
-        "status": {"type": "integer", "minimum": 400, "maximum": 599},
-        "detail": {"type": "string"},
-        "diagnostics": {
-            "type": "array",
-            "description": "For facts that fail validation: each problem, located.",
-            "items": _ref("Diagnostic"),
-        },
-        "policies": {
-            "type": "array",
-            "description": "For an unknown policy: the ids being served.",
-            "items": {"type": "string"},
-        },
-    },
-}
-
-_EVALUATE_REQUEST = {
-    "type": "object",
-    "required": ["policy", "facts"],
-    "additionalProperties": False,
-    "properties": {
-        "policy": {
-            "type": "string",
-            "description": "The id of a served policy (the `policy NAME` in its file).",
-            "examples": ["retail_bank"],
-        },
-        "facts": {
-            "type": "object",
-            "description": "A facts document, as a facts file would hold it in JSON (see "
-            "`aicxs schema POLICY`). Diagnostics locate problems in it as "
-            "`request.json`, the document printed with an indent of 2.",
-        },
-        "as_of": {
-            "type": "string",
-            "format": "date",
-            "description": "The evaluation date for every date rule (default: today).",
-        },
-        "explain": {
-            "enum": ["fails", "full", "none"],
-            "default": "fails",
-            "description": "Explain what decided each result, everything, or nothing "
-            "(decisions only: fastest).",
-        },
-    },
-    "examples": [{"policy": "retail_bank", "facts": {}, "as_of": "2026-11-27", "explain": "none"}],
-}
-
-_STANDARDS = {
-    "type": "object",
-    "required": ["standards"],
-    "properties": {
-        "standards": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["id", "version", "title", "file", "counts"],
-                "properties": {
-                    "id": {"type": "string"},
-                    "version": {"type": "integer"},
-                    "title": {"type": "string"},
-                    "file": {"type": "string"},
-                    "counts": {
-                        "type": "object",
-                        "additionalProperties": {"type": "integer", "minimum": 0},
-                    },
-                },
-            },
-        }
-    },
-}
-
-_LOAD_ERROR = {
-    "type": ["object", "null"],
-    "description": "Why the file's latest version is not served (null when it is).",
-    "required": ["at", "message", "diagnostics"],
-    "properties": {
-        "at": {"type": "string"},
-        "message": {"type": "string"},
-        "diagnostics": {"type": "array", "items": _ref("Diagnostic")},
-    },
-}
-
-_POLICIES = {
-    "type": "object",
-    "required": ["policies"],
-    "properties": {
-        "policies": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["id", "title", "file", "standard", "revision", "loaded_at", "error"],
-                "properties": {
-                    "id": {"type": ["string", "null"]},
-                    "title": {"type": ["string", "null"]},
-                    "file": {"type": "string"},
-                    "standard": {"type": ["string", "null"]},
-                    "revision": {"type": ["string", "null"]},
-                    "loaded_at": {"type": ["string", "null"]},
-                    "error": _ref("LoadError"),
-                },
-            },
-        }
-    },
-}
-
-_HEALTH = {
-    "type": "object",
-    "required": ["status", "policies", "failing_files"],
-    "properties": {
-        "status": {"enum": ["ok", "reload_stuck"]},
-        "policies": {"type": "integer", "minimum": 0},
-        "failing_files": {"type": "integer", "minimum": 0},
-        "reload_running_seconds": {
-            "type": "number",
-            "description": "With `reload_stuck`: how long the reload under way has run.",
-        },
-    },
-}
+    return {"description": description, "content": {JSON: {"schema": ref(schema)}}}
 
 
 _OTHER = _problem("Any other problem: a method the path does not take (405), or a bug (500).")
+_DECISION = {
+    "X-Decision-Id": {
+        "description": "The id of this decision (a uuid4), as the decision log records it; "
+        "the body holds none, so that it stays the bytes `aicxs check --format json` prints.",
+        "schema": {"type": "string", "format": "uuid"},
+    }
+}
+_POLICY = {
+    "name": "policy",
+    "in": "path",
+    "required": True,
+    "description": "The id of a served policy (the `policy NAME` in its file).",
+    "schema": {"type": "string"},
+    "example": "retail_bank",
+}
+SCHEMA = "application/schema+json"
+NDJSON = "application/x-ndjson"
 
 
-def _get(summary: str, responses: dict[str, Any]) -> dict[str, Any]:
-    return {"get": {"summary": summary, "responses": {**responses, "default": _OTHER}}}
+def _get(op: str, tag: str, summary: str, responses: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "get": {
+            "operationId": op,
+            "tags": [tag],
+            "summary": summary,
+            "responses": {**responses, "default": _OTHER},
+        }
+    }
 
 
-def _paths() -> dict[str, Any]:
-    evaluate = {
-        "summary": "Evaluate a facts document against a served policy",
+def _evaluate(op: str, summary: str, body: str) -> dict[str, Any]:
+    """An evaluation: its request body's schema named `body`."""
+    return {
+        "operationId": op,
+        "tags": ["evaluation"],
+        "summary": summary,
         "description": "The response is the report of `aicxs check --format json`.",
-        "requestBody": {"required": True, "content": {JSON: {"schema": _ref("EvaluateRequest")}}},
+        "requestBody": {"required": True, "content": {JSON: {"schema": ref(body)}}},
         "responses": {
-            "200": _ok("The report: verdict, maturity, every result explained.", "Report"),
+            "200": {**_ok("The report: verdict, maturity, every result explained.", "Report"),
+                    "headers": _DECISION},
             "400": _problem("The body is not JSON, or a field is missing or wrong."),
             "404": _problem("No policy with this id is being served."),
             "413": _problem(
@@ -234,24 +79,164 @@ def _paths() -> dict[str, Any]:
             "503": _problem("Every evaluation slot is taken; retry after `Retry-After` seconds."),
             "default": _OTHER,
         },
-    }
+    }  # fmt: skip
+
+
+def _batch() -> dict[str, Any]:
+    lines = {"schema": {"type": "string", "description": "One evaluation request a line."}}
     return {
-        "/v1/evaluate": {"post": evaluate},
+        "operationId": "evaluateBatch",
+        "tags": ["evaluation"],
+        "summary": "Evaluate many requests; the answers stream back as JSON Lines, in order",
+        "description": "The body is JSON Lines (one `EvaluateRequest` a line) or a JSON array "
+        "of them. Each line of the answer is the report of that request on one line, or the "
+        "problem it alone would have got, with `line` (its line, or place in the array) and "
+        "`decision_id`. Each request has the limits of one; the batch is at most `--max-body` "
+        "bytes and `AICXS_MAX_BATCH_LINES` requests.",
+        "requestBody": {
+            "required": True,
+            "content": {
+                JSON: {
+                    "schema": {
+                        "type": "array",
+                        # any item: one that is not an `EvaluateRequest` is that line's problem
+                        "items": {"description": "An `EvaluateRequest`."},
+                    }
+                },
+                NDJSON: lines,
+                "application/jsonl": lines,
+            },
+        },
+        "responses": {
+            "200": {
+                "description": "One line per request, in order: a report or a problem.",
+                "headers": {
+                    "X-Batch-Id": {
+                        "description": "The batch's id, which each of its decisions carries "
+                        "in the decision log (`batch_id`, with `batch_line`).",
+                        "schema": {"type": "string", "format": "uuid"},
+                    }
+                },
+                "content": {NDJSON: {"schema": {"type": "string"}}},
+            },
+            "400": _problem("The body is JSON but not an array."),
+            "413": _problem("The body is larger than the server's limit, or holds too many "
+                            "requests."),
+            "415": _problem("The body is neither JSON Lines nor JSON."),
+            "503": _problem("Every evaluation slot is taken; retry after `Retry-After` seconds."),
+            "default": _OTHER,
+        },
+    }  # fmt: skip
+
+
+def _contract() -> dict[str, Any]:
+    """The paths of the documents the contract names: schemas and problem types."""
+    return {
+        "/v1/policies/{policy}/schema": {
+            "parameters": [_POLICY],
+            **_get(
+                "getPolicySchema",
+                "policies",
+                "The JSON Schema of the facts the policy reads (as `aicxs schema POLICY`)",
+                {
+                    "200": {
+                        "description": "JSON Schema 2020-12.",
+                        "content": {SCHEMA: {"schema": {"type": "object"}}},
+                    },
+                    "404": _problem("No policy with this id is being served."),
+                },
+            ),
+        },
+        "/v1/policies/{policy}/openapi.json": {
+            "parameters": [_POLICY],
+            **_get(
+                "getPolicyOpenapi",
+                "contract",
+                "This document for one policy: its facts typed by the policy's facts schema",
+                {
+                    "200": {"description": "OpenAPI 3.1.", "content": {JSON: {"schema": {}}}},
+                    "404": _problem("No policy with this id is being served."),
+                },
+            ),
+        },
+        "/schemas/report-1.json": _get(
+            "getReportSchema",
+            "contract",
+            "The JSON Schema of a report (`urn:aicxs:schemas:report-1`)",
+            {
+                "200": {
+                    "description": "JSON Schema 2020-12.",
+                    "content": {SCHEMA: {"schema": {"type": "object"}}},
+                }
+            },
+        ),
+        "/problems/{slug}": {
+            "parameters": [
+                {
+                    "name": "slug",
+                    "in": "path",
+                    "required": True,
+                    "description": "What follows `/problems/` in a problem's `type`.",
+                    "schema": {"type": "string"},
+                    "example": "invalid-facts",
+                }
+            ],
+            **_get(
+                "getProblemType",
+                "contract",
+                "What a problem type means",
+                {
+                    "200": {
+                        "description": "A page saying when the problem is sent.",
+                        "content": {"text/html": {"schema": {"type": "string"}}},
+                    },
+                    "404": _problem("No such problem type."),
+                },
+            ),
+        },
+    }
+
+
+def _paths() -> dict[str, Any]:
+    return {
+        "/v1/evaluate": {
+            "post": _evaluate(
+                "evaluate", "Evaluate a facts document against a served policy", "EvaluateRequest"
+            )
+        },
+        "/v1/evaluate/batch": {"post": _batch()},
+        "/v1/policies/{policy}/evaluate": {
+            "parameters": [_POLICY],
+            "post": _evaluate(
+                "evaluatePolicy",
+                "Evaluate a facts document against the policy the path names",
+                "PolicyEvaluateRequest",
+            ),
+        },
         "/v1/standards": _get(
-            "The bundled standards", {"200": _ok("Each standard with counts.", "Standards")}
+            "listStandards",
+            "policies",
+            "The bundled standards",
+            {"200": _ok("Each standard with counts.", "Standards")},
         ),
         "/v1/policies": _get(
+            "listPolicies",
+            "policies",
             "The policy files served, with their last load error",
             {"200": _ok("Each policy file, good or failing.", "Policies")},
         ),
         "/health": _get(
-            "Whether the server is up",
+            "getHealth",
+            "operations",
+            "Whether the server is up, and which revision of each policy answers",
             {
                 "200": _ok("It is.", "Health"),
                 "503": _ok("A reload of the policy files hangs; restart the server.", "Health"),
             },
         ),
         "/metrics": _get(
+            "getMetrics",
+            "operations",
             "Prometheus metrics",
             {
                 "200": {
@@ -261,10 +246,22 @@ def _paths() -> dict[str, Any]:
             },
         ),
         "/openapi.json": _get(
+            "getOpenapi",
+            "contract",
             "This document",
             {"200": {"description": "OpenAPI 3.1.", "content": {JSON: {"schema": {}}}}},
         ),
+        **_contract(),
     }
+
+
+TAGS = [
+    {"name": "evaluation", "description": "Evaluate facts against a served policy."},
+    {"name": "policies", "description": "The standards and policies served, and their facts "
+     "schemas."},
+    {"name": "operations", "description": "Health and metrics."},
+    {"name": "contract", "description": "This document, the report's schema, problem types."},
+]  # fmt: skip
 
 
 @functools.cache
@@ -277,22 +274,34 @@ def _document() -> dict[str, Any]:
             "description": "Evaluate organisations' facts against AICXS policies over HTTP. "
             "Errors are RFC 9457 problems (`application/problem+json`).",
         },
+        "servers": [{"url": "/", "description": "The service that serves this document."}],
+        "tags": TAGS,
         "paths": _paths(),
-        "components": {
-            "schemas": {
-                "EvaluateRequest": _EVALUATE_REQUEST,
-                "Problem": _PROBLEM,
-                "Diagnostic": _DIAGNOSTIC,
-                "Standards": _STANDARDS,
-                "Policies": _POLICIES,
-                "LoadError": _LOAD_ERROR,
-                "Health": _HEALTH,
-                **report_schemas(),
-            }
-        },
+        "components": {"schemas": component_schemas()},
     }
 
 
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI document (a fresh copy: callers may change it)."""
     return copy.deepcopy(_document())
+
+
+def policy_document(policy: str, facts_schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The document for one served policy: its evaluate and schema paths with the id in them,
+    and `facts` typed by the policy's facts schema (component `Facts`), so that a client
+    generated from it types the facts too. The facts schema's `title` names its class."""
+    doc = openapi_document()
+    doc["info"]["title"] = f"aicxs decision service: policy {policy}"
+    general = doc["paths"]
+    evaluate = general["/v1/policies/{policy}/evaluate"]["post"]
+    schema = general["/v1/policies/{policy}/schema"]["get"]
+    evaluate["operationId"], schema["operationId"] = "evaluate", "getFactsSchema"
+    doc["paths"] = {
+        f"/v1/policies/{policy}/evaluate": {"post": evaluate},
+        f"/v1/policies/{policy}/schema": {"get": schema},
+    }
+    facts = {k: v for k, v in facts_schema.items() if k not in ("$schema", "$id")}
+    components = doc["components"]["schemas"]
+    components["Facts"] = {**facts, "title": "Facts"}
+    components["PolicyEvaluateRequest"]["properties"]["facts"] = ref("Facts")
+    return doc

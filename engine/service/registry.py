@@ -3,8 +3,10 @@ recompiled when its file changes.
 
 `PolicyRegistry.refresh()` compares each file's stamp (modification time, size, inode) with
 the version it last read and recompiles only what changed. A file that no longer compiles keeps
-its last good version serving and records the error; a removed file stops being served. The
-registry never logs: `refresh()` returns what happened, for the server to log and count.
+its last good version serving and records the error; a removed file stops being served once
+it has been missing for `grace` seconds (tools that replace a file by deleting it and writing
+it anew, as `git checkout` does, leave no moment without the policy). The registry never logs:
+`refresh()` returns what happened, for the server to log and count.
 
 A file that is not a regular one (a FIFO, a link to `/dev/zero`) is listed with the error
 `aicxs_file_not_regular` and never read; a file is read no further than the size limit. A
@@ -60,6 +62,7 @@ class PolicyFile:
     revision: str = ""  # sha256 of the served version's bytes
     loaded_at: dt.datetime | None = None
     error: LoadError | None = None
+    missing_since: float | None = None  # when the file was first seen gone (monotonic)
 
     @property
     def policy_id(self) -> str | None:
@@ -81,7 +84,8 @@ class PolicyFile:
 
 @dataclass(frozen=True)
 class Change:
-    """What one refresh did to one file: `loaded`, `reloaded`, `failed` or `removed`."""
+    """What one refresh did to one file: `loaded`, `reloaded`, `failed`, `missing` (gone,
+    still served within the grace period) or `removed`."""
 
     kind: str
     file: str
@@ -95,8 +99,9 @@ class PolicyRegistry:
     Readers (request handlers, on any thread) see whole snapshots: a refresh builds new maps
     and swaps them in, so no lock is needed to read."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, grace: float = 0.0) -> None:
         self.folder = folder
+        self.grace = grace  # seconds a missing file stays served
         self.files: dict[str, PolicyFile] = {}
         self.by_id: dict[str, PolicyFile] = {}
         self.clashes: dict[str, LoadError] = {}  # file → why its policy id is not served
@@ -127,10 +132,20 @@ class PolicyRegistry:
         files = dict(self.files)
         changes: list[Change] = []
         present = dict(_policy_files(self.folder, files))
+        now = time.monotonic()
         for name in sorted(set(files) - set(present)):
-            changes.append(Change("removed", name, files.pop(name).policy_id))
+            entry = files[name]
+            since = entry.missing_since if entry.missing_since is not None else now
+            if now - since < self.grace:
+                if entry.missing_since is None:
+                    changes.append(Change("missing", name, entry.policy_id))
+                files[name] = replace(entry, missing_since=since)
+            else:
+                changes.append(Change("removed", name, files.pop(name).policy_id))
         for name, (path, stamp) in sorted(present.items()):
             old = files.get(name)
+            if old is not None and old.missing_since is not None:
+                old = files[name] = replace(old, missing_since=None)  # back: read it anew
             if old is None or old.stamp != stamp:
                 files[name], change = _load(name, path, stamp, old)
                 changes.append(change)

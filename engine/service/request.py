@@ -21,7 +21,7 @@ from aicxs.aicxs_dsl.diagnostics import did_you_mean
 from aicxs.engine.facts import DuplicateKey, object_without_duplicates
 from aicxs.engine.loader import environ_as_of, explain_mode
 from aicxs.engine.outcome import Explain
-from aicxs.engine.service.openapi import PROBLEM, PROBLEM_TYPES
+from aicxs.engine.service.openapi_schemas import PROBLEM, PROBLEM_TYPES
 
 REQUEST_FIELDS = ("policy", "facts", "as_of", "explain")
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -41,15 +41,17 @@ class Problem(Exception):
         )
         self.headers: dict[str, str] = {}  # e.g. `Retry-After`
 
-    def response(self, headers: dict[str, str] | None = None) -> Response:
-        body = {
+    def as_dict(self) -> dict[str, Any]:
+        return {
             "type": PROBLEM_TYPES + self.slug,
             "title": self.title,
             "status": self.status,
             "detail": self.detail,
             **self.extra,
         }
-        text = json.dumps(body, indent=2) + "\n"
+
+    def response(self, headers: dict[str, str] | None = None) -> Response:
+        text = json.dumps(self.as_dict(), indent=2) + "\n"
         return Response(text, self.status, headers, media_type=PROBLEM)
 
 

@@ -14,7 +14,6 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,20 +27,26 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from aicxs import spec
-from aicxs.aicxs_dsl.diagnostics import DiagnosticError, did_you_mean, render_text
-from aicxs.aicxs_dsl.limits import MAX_REQUEST_WORK, MAX_RESPONSE_BYTES
-from aicxs.aicxs_dsl.words import count
-from aicxs.engine.loader import CompiledPolicy, load_standard
+from aicxs.aicxs_dsl.diagnostics import render_text
+from aicxs.engine.loader import load_standard
 from aicxs.engine.service import limits
-from aicxs.engine.service.limits import Slots, check_work, too_large
+from aicxs.engine.service.batch_endpoint import post_batch
+from aicxs.engine.service.contract import (
+    get_policy_openapi,
+    get_policy_schema,
+    get_problem,
+    get_report_schema,
+    post_policy_evaluate,
+)
+from aicxs.engine.service.decide import Service, answer, internal_error
+from aicxs.engine.service.decisionlog import DecisionLog, RequestLogMiddleware
+from aicxs.engine.service.limits import Slots
 from aicxs.engine.service.metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
 from aicxs.engine.service.openapi import openapi_document
 from aicxs.engine.service.registry import Change, PolicyRegistry
 from aicxs.engine.service.request import (
-    EvaluateRequest,
     Problem,
     check_content_type,
-    clip,
     parse_json,
     parse_request,
     read_body,
@@ -49,36 +54,20 @@ from aicxs.engine.service.request import (
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 RELOAD_INTERVAL = 1.0  # seconds between two looks at the policy files
-FACTS_NAME = "request.json"  # how reports and diagnostics name a document from a request
+RELOAD_GRACE = 5.0  # seconds a policy file may be missing (replaced) before it stops serving
 log = logging.getLogger("aicxs.serve")
 
 
-@dataclass
-class Service:
-    """What the handlers share: the policies, the metrics, the limits."""
-
-    registry: PolicyRegistry
-    metrics: Metrics
-    max_body: int
-    standards: list[dict[str, Any]]
-    max_work: int = MAX_REQUEST_WORK  # item evaluations per request
-    max_response: int = MAX_RESPONSE_BYTES
-    slots: Slots = field(default_factory=lambda: Slots(1))  # evaluations at once
-
-    def record(self, changes: list[Change], counted: bool = True) -> None:
-        """Log what a refresh did and count it; update the gauges."""
-        for change in changes:
-            _log_change(change)
-            if counted and change.kind in ("loaded", "reloaded"):
-                self.metrics.reloads.labels(change.file).inc()
-            elif counted and change.kind == "failed":
-                self.metrics.reload_failures.labels(change.file).inc()
-        self.metrics.policies.set(len(self.registry.by_id))
-        self.metrics.failing.set(self.failing_files())
-
-    def failing_files(self) -> int:
-        files = self.registry.files
-        return sum(1 for name, f in files.items() if f.error or name in self.registry.clashes)
+def record(service: Service, changes: list[Change], counted: bool = True) -> None:
+    """Log what a refresh did and count it; update the gauges."""
+    for change in changes:
+        _log_change(change)
+        if counted and change.kind in ("loaded", "reloaded"):
+            service.metrics.reloads.labels(change.file).inc()
+        elif counted and change.kind == "failed":
+            service.metrics.reload_failures.labels(change.file).inc()
+    service.metrics.policies.set(len(service.registry.by_id))
+    service.metrics.failing.set(service.failing_files())
 
 
 def _log_change(change: Change) -> None:
@@ -92,54 +81,12 @@ def _log_change(change: Change) -> None:
                 kept,
                 render_text(list(change.diagnostics)),
             )
+        case "missing":
+            log.warning("%s is missing: %s keeps serving while it comes back", change.file, ident)
         case "removed":
             log.warning("%s was removed: %s is no longer served", change.file, ident)
         case _:
             log.info("%s %s: serving %s", change.file, change.kind, ident)
-
-
-# ---- evaluation -----------------------------------------------------------------------------
-
-
-def evaluate(
-    compiled: CompiledPolicy,
-    request: EvaluateRequest,
-    max_work: int = MAX_REQUEST_WORK,
-    max_response: int = MAX_RESPONSE_BYTES,
-) -> tuple[bytes, str]:
-    """The report's bytes (as `aicxs check --format json` prints them) and the verdict.
-
-    The facts go back to JSON text so that the facts parser validates them exactly as it
-    would a file, and diagnostics and explanations can give lines in `request.json`. The
-    work is bounded before anything is evaluated, the report while it is written."""
-    check_work(compiled.plan.costs, request.facts, request.explain, max_work)
-    text = json.dumps(request.facts, indent=2, ensure_ascii=False) + "\n"
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise Problem(
-            400, "invalid-json", "Invalid JSON", "the facts hold a lone UTF-16 surrogate escape"
-        ) from None
-    try:
-        facts = compiled.parse_facts(text, FACTS_NAME)
-    except DiagnosticError as err:
-        n = len(err.diagnostics)
-        raise Problem(
-            422,
-            "invalid-facts",
-            "Invalid facts",
-            f"the facts do not fit policy `{request.policy}`: {count(n, 'problem')}",
-            diagnostics=[d.as_dict() for d in err.diagnostics],
-        ) from None
-    report = compiled.evaluate(facts, request.as_of, explain=request.explain)
-    parts, size = [], 0
-    for chunk in report.json_chunks(request.explain):
-        part = chunk.encode("utf-8")
-        size += len(part)
-        if size > max_response:
-            raise too_large(max_response, request.explain)
-        parts.append(part)
-    return b"".join(parts), report.verdict
 
 
 # ---- the endpoints --------------------------------------------------------------------------
@@ -159,38 +106,7 @@ async def post_evaluate(request: Request) -> Response:
 
 
 async def _evaluate(request: Request, service: Service, body: bytes) -> Response:
-    wanted = parse_request(parse_json(body))
-    compiled = service.registry.get(wanted.policy)
-    if compiled is None:
-        served = sorted(service.registry.by_id)
-        hint = _policy_hint(service.registry, wanted.policy)
-        raise Problem(
-            404,
-            "unknown-policy",
-            "Unknown policy",
-            f"no policy `{clip(wanted.policy)}` is served; {hint}",
-            policies=served,
-        )
-    try:
-        report, verdict = await anyio.to_thread.run_sync(
-            evaluate, compiled, wanted, service.max_work, service.max_response
-        )
-    except Problem:
-        raise
-    except Exception as exc:
-        # Answered here rather than by the app-wide handler: Starlette re-raises after that one
-        # responds, and the server may then reset the connection before the client reads the 500.
-        return await _on_error(request, exc)
-    service.metrics.evaluations.labels(wanted.policy, verdict).inc()
-    return Response(report, media_type="application/json")
-
-
-def _policy_hint(registry: PolicyRegistry, wanted: str) -> str:
-    """A policy id is the `policy NAME` in its file, which people mistake for the file's name."""
-    for name, entry in sorted(registry.files.items()):
-        if Path(name).stem == wanted and entry.policy_id in registry.by_id:
-            return f"did you mean `{entry.policy_id}`, the policy in `{name}`?"
-    return did_you_mean(wanted, registry.by_id) or "see `GET /v1/policies`"
+    return await answer(request, service, lambda: parse_request(parse_json(body)))
 
 
 def _json(data: Any, status: int = 200) -> Response:
@@ -216,6 +132,8 @@ async def get_health(request: Request) -> Response:
         "status": "reload_stuck" if stuck else "ok",
         "policies": len(service.registry.by_id),
         "failing_files": service.failing_files(),
+        # which version of each policy answers: the sha256 of its file, as `/v1/policies` has
+        "revisions": {pid: e.revision for pid, e in sorted(service.registry.by_id.items())},
     }
     if stuck:
         health["reload_running_seconds"] = round(stuck, 1)
@@ -232,11 +150,17 @@ async def get_openapi(request: Request) -> Response:
 
 ROUTES = [
     Route("/v1/evaluate", post_evaluate, methods=["POST"]),
+    Route("/v1/evaluate/batch", post_batch, methods=["POST"]),
     Route("/v1/standards", get_standards, methods=["GET"]),
     Route("/v1/policies", get_policies, methods=["GET"]),
+    Route("/v1/policies/{policy}/schema", get_policy_schema, methods=["GET"]),
+    Route("/v1/policies/{policy}/evaluate", post_policy_evaluate, methods=["POST"]),
+    Route("/v1/policies/{policy}/openapi.json", get_policy_openapi, methods=["GET"]),
     Route("/health", get_health, methods=["GET"]),
     Route("/metrics", get_metrics, methods=["GET"]),
     Route("/openapi.json", get_openapi, methods=["GET"]),
+    Route("/schemas/report-1.json", get_report_schema, methods=["GET"]),
+    Route("/problems/{slug}", get_problem, methods=["GET"]),
 ]
 
 
@@ -271,13 +195,7 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _on_error(request: Request, exc: Exception) -> Response:
-    log.exception("internal error on %s %s", request.method, request.url.path)
-    return Problem(
-        500,
-        "internal-error",
-        "Internal error",
-        "this is a bug in aicxs, not in the request; the server log has the traceback",
-    ).response()
+    return internal_error(request, exc).response()
 
 
 # ---- the app --------------------------------------------------------------------------------
@@ -315,11 +233,17 @@ def create_app(
     max_work: int | None = None,
     max_response: int | None = None,
     evaluations: int | None = None,
+    decision_log: DecisionLog | None = None,
+    request_log: bool = False,
+    reload_grace: float = RELOAD_GRACE,
+    max_batch_lines: int | None = None,
 ) -> Starlette:
     """The decision service for the policy files in `folder`, compiled now. `mounts` are more
     routes served beside the API (the web assessment and the Evolve pages, wired by the CLI).
-    The limits of a request not given are read from the environment (service/limits.py)."""
-    registry = PolicyRegistry(folder)
+    The limits of a request not given are read from the environment (service/limits.py).
+    Each decision goes to `decision_log`; with `request_log`, each request is logged as JSON
+    (decisionlog.py). A policy file gone for less than `reload_grace` seconds stays served."""
+    registry = PolicyRegistry(folder, reload_grace)
     service = Service(
         registry,
         Metrics(),
@@ -328,8 +252,10 @@ def create_app(
         limits.max_work() if max_work is None else max_work,
         limits.max_response() if max_response is None else max_response,
         Slots(limits.evaluations() if evaluations is None else evaluations),
+        decision_log or DecisionLog(),
+        limits.max_batch_lines() if max_batch_lines is None else max_batch_lines,
     )
-    service.record(registry.refresh(), counted=False)
+    record(service, registry.refresh(), counted=False)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -337,15 +263,18 @@ def create_app(
             tasks.start_soon(_watch, service, reload_interval)
             yield
             tasks.cancel_scope.cancel()
+        service.decisions.close()
 
+    logged = [Middleware(RequestLogMiddleware)] if request_log else []
     app = Starlette(
         routes=[*ROUTES, *mounts],
         middleware=[
+            *logged,
             Middleware(
                 MetricsMiddleware,
                 metrics=service.metrics,
                 routes=frozenset(r.path for r in ROUTES),
-            )
+            ),
         ],
         exception_handlers={
             Problem: _on_problem,
@@ -367,4 +296,4 @@ async def _watch(service: Service, interval: float) -> None:
         except Exception:  # a bug in reloading must not stop the service
             log.exception("reloading the policies failed")
             continue
-        service.record(changes)
+        record(service, changes)
