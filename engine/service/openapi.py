@@ -61,6 +61,10 @@ _DIAGNOSTIC = {
 
 PROBLEMS = {
     "invalid-json": "400: the body is not UTF-8 JSON, repeats a key, or holds NaN",
+    "host-not-allowed": "400: the `Host` header names a host the server does not answer to "
+    "(`--allowed-host`)",
+    "unauthorized": "401: the server has tokens and the request carries none, or a wrong one",
+    "body-timeout": "408: the body did not arrive whole within the server's `--body-timeout`",
     "invalid-request": "400: a field is missing, unknown or of the wrong kind",
     "unknown-policy": "404: no policy with this id is served",
     "not-found": "404: no endpoint at this path",
@@ -72,8 +76,8 @@ PROBLEMS = {
     "invalid-facts": "422: the facts do not fit the policy's vocabulary (see `diagnostics`)",
     "response-too-large": "422: the report would exceed the server's `AICXS_MAX_RESPONSE_BYTES`",
     "internal-error": "500: a bug in aicxs; the server log has the traceback",
-    "busy": "503: every evaluation slot is taken and enough requests wait; retry after "
-    "`Retry-After` seconds",
+    "busy": "503: every evaluation slot is taken and enough requests wait, or the server has "
+    "`--limit-concurrency` requests in progress; retry after `Retry-After` seconds",
     "http-error": "another HTTP error, as its status says",
 }
 
@@ -209,8 +213,26 @@ _HEALTH = {
 _OTHER = _problem("Any other problem: a method the path does not take (405), or a bug (500).")
 
 
+_UNAUTHORIZED = {
+    **_problem(
+        "The server has tokens and the request carries none, or a wrong one "
+        "(with `WWW-Authenticate: Bearer`)."
+    ),
+    "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+}
+
+
 def _get(summary: str, responses: dict[str, Any]) -> dict[str, Any]:
-    return {"get": {"summary": summary, "responses": {**responses, "default": _OTHER}}}
+    responses = {**responses, "401": _UNAUTHORIZED, "default": _OTHER}
+    return {"get": {"summary": summary, "responses": responses}}
+
+
+def _open(path: dict[str, Any]) -> dict[str, Any]:
+    """An operation that needs no token."""
+    for operation in path.values():
+        operation["security"] = []
+        del operation["responses"]["401"]
+    return path
 
 
 def _paths() -> dict[str, Any]:
@@ -226,6 +248,7 @@ def _paths() -> dict[str, Any]:
                 "The body is larger than the server's limit, or its facts would take more "
                 "work than one request may."
             ),
+            "401": _UNAUTHORIZED,
             "415": _problem("The body is not `application/json`."),
             "422": _problem(
                 "The facts do not fit the policy's vocabulary (with diagnostics), or the "
@@ -244,12 +267,14 @@ def _paths() -> dict[str, Any]:
             "The policy files served, with their last load error",
             {"200": _ok("Each policy file, good or failing.", "Policies")},
         ),
-        "/health": _get(
-            "Whether the server is up",
-            {
-                "200": _ok("It is.", "Health"),
-                "503": _ok("A reload of the policy files hangs; restart the server.", "Health"),
-            },
+        "/health": _open(
+            _get(
+                "Whether the server is up (needs no token)",
+                {
+                    "200": _ok("It is.", "Health"),
+                    "503": _ok("A reload of the policy files hangs; restart the server.", "Health"),
+                },
+            )
         ),
         "/metrics": _get(
             "Prometheus metrics",
@@ -275,10 +300,20 @@ def _document() -> dict[str, Any]:
             "title": "aicxs decision service",
             "version": "1",
             "description": "Evaluate organisations' facts against AICXS policies over HTTP. "
-            "Errors are RFC 9457 problems (`application/problem+json`).",
+            "Errors are RFC 9457 problems (`application/problem+json`). When the server "
+            "is given tokens, every operation but `/health` needs one as a bearer token.",
         },
+        "security": [{"bearerToken": []}],
         "paths": _paths(),
         "components": {
+            "securitySchemes": {
+                "bearerToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A token from the server's `--token-file` or "
+                    "`AICXS_SERVE_TOKENS`; required only when the server has tokens.",
+                }
+            },
             "schemas": {
                 "EvaluateRequest": _EVALUATE_REQUEST,
                 "Problem": _PROBLEM,
@@ -288,7 +323,7 @@ def _document() -> dict[str, Any]:
                 "LoadError": _LOAD_ERROR,
                 "Health": _HEALTH,
                 **report_schemas(),
-            }
+            },
         },
     }
 

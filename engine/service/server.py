@@ -33,6 +33,7 @@ from aicxs.aicxs_dsl.limits import MAX_REQUEST_WORK, MAX_RESPONSE_BYTES
 from aicxs.aicxs_dsl.words import count
 from aicxs.engine.loader import CompiledPolicy, load_standard
 from aicxs.engine.service import limits
+from aicxs.engine.service.connections import ConnectionLimits, RequestGuard
 from aicxs.engine.service.limits import Slots, check_work, too_large
 from aicxs.engine.service.metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
 from aicxs.engine.service.openapi import openapi_document
@@ -45,6 +46,12 @@ from aicxs.engine.service.request import (
     parse_json,
     parse_request,
     read_body,
+)
+from aicxs.engine.service.security import (
+    Exposure,
+    ExposureMiddleware,
+    redact_policy,
+    shown_file,
 )
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -64,15 +71,17 @@ class Service:
     max_work: int = MAX_REQUEST_WORK  # item evaluations per request
     max_response: int = MAX_RESPONSE_BYTES
     slots: Slots = field(default_factory=lambda: Slots(1))  # evaluations at once
+    exposure: Exposure = field(default_factory=Exposure)  # tokens, hosts, paths shown
 
     def record(self, changes: list[Change], counted: bool = True) -> None:
         """Log what a refresh did and count it; update the gauges."""
         for change in changes:
-            _log_change(change)
+            _log_change(change)  # the log names the file by its path, whatever is shown
+            file = shown_file(change.file, self.registry.folder, self.exposure)
             if counted and change.kind in ("loaded", "reloaded"):
-                self.metrics.reloads.labels(change.file).inc()
+                self.metrics.reloads.labels(file).inc()
             elif counted and change.kind == "failed":
-                self.metrics.reload_failures.labels(change.file).inc()
+                self.metrics.reload_failures.labels(file).inc()
         self.metrics.policies.set(len(self.registry.by_id))
         self.metrics.failing.set(self.failing_files())
 
@@ -204,7 +213,11 @@ async def get_standards(request: Request) -> Response:
 
 
 async def get_policies(request: Request) -> Response:
-    return _json({"policies": _service(request).registry.describe()})
+    service = _service(request)
+    folder, exposure = service.registry.folder, service.exposure
+    return _json(
+        {"policies": [redact_policy(p, folder, exposure) for p in service.registry.describe()]}
+    )
 
 
 async def get_health(request: Request) -> Response:
@@ -315,10 +328,15 @@ def create_app(
     max_work: int | None = None,
     max_response: int | None = None,
     evaluations: int | None = None,
+    exposure: Exposure | None = None,
+    connections: ConnectionLimits | None = None,
 ) -> Starlette:
     """The decision service for the policy files in `folder`, compiled now. `mounts` are more
     routes served beside the API (the web assessment and the Evolve pages, wired by the CLI).
-    The limits of a request not given are read from the environment (service/limits.py)."""
+    The limits of a request not given are read from the environment (service/limits.py).
+    `exposure` says who may ask and what is shown (service/security.py: by default anyone,
+    and no paths); `connections`, the timeouts and requests at once (service/connections.py,
+    which also holds what uvicorn must be given)."""
     registry = PolicyRegistry(folder)
     service = Service(
         registry,
@@ -328,6 +346,7 @@ def create_app(
         limits.max_work() if max_work is None else max_work,
         limits.max_response() if max_response is None else max_response,
         Slots(limits.evaluations() if evaluations is None else evaluations),
+        exposure or Exposure(),
     )
     service.record(registry.refresh(), counted=False)
 
@@ -338,14 +357,15 @@ def create_app(
             yield
             tasks.cancel_scope.cancel()
 
+    api = frozenset(r.path for r in ROUTES)
+    edge = [Middleware(ExposureMiddleware, exposure=service.exposure, api_paths=api)]
+    if connections is not None:
+        edge.append(Middleware(RequestGuard, limits=connections))
     app = Starlette(
         routes=[*ROUTES, *mounts],
         middleware=[
-            Middleware(
-                MetricsMiddleware,
-                metrics=service.metrics,
-                routes=frozenset(r.path for r in ROUTES),
-            )
+            Middleware(MetricsMiddleware, metrics=service.metrics, routes=api),
+            *edge,  # counted in the metrics when they refuse a request
         ],
         exception_handlers={
             Problem: _on_problem,
