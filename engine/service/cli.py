@@ -123,8 +123,8 @@ if TYPE_CHECKING:
     "--max-connections",
     type=click.IntRange(min=1),
     metavar="N",
-    help="Open connections; one more closes the longest idle. Default: half the free file "
-    "descriptors, at most 1024.",
+    help="Open connections; one more closes the longest idle. Default: a third of the free "
+    "file descriptors, at most 1024.",
 )
 @click.option(
     "--limit-concurrency",
@@ -191,7 +191,13 @@ def serve(
         str(token_file) if token_file else None, allowed_host, show_paths,
         ssl_certfile, ssl_keyfile, workers, limits,
     )  # fmt: skip
-    check_exposure(host, settings.exposure().tokens, no_auth)  # reads the tokens: mistakes now
+    tokens = settings.exposure().tokens  # read now: a mistake in them stops the start
+    if tokens and no_auth:
+        raise click.UsageError(
+            "`--no-auth` says a proxy authenticates, yet tokens are given (`--token-file` or "
+            "`AICXS_SERVE_TOKENS`): leave out one or the other"
+        )
+    check_exposure(host, tokens, no_auth)
     check_tls(ssl_certfile, ssl_keyfile)
     _run(settings)
     return EXIT_OK

@@ -13,7 +13,9 @@ file descriptors; then `accept()` fails and every connection, `/health` included
 - **connections**: at most `max_connections` open; one more closes the connection idle the
   longest (waiting for a request: holding no work), or, when every one is busy, itself. The
   default leaves room under the file-descriptor limit (`ulimit -n`) for the files the server
-  opens and for a burst of `backlog` accepts (asyncio accepts up to `backlog` at once).
+  opens and for two bursts of accepts: asyncio accepts up to `backlog` connections at once,
+  and a connection closed to make room frees its descriptor only in the next turn of the
+  event loop, after the next burst may have been accepted.
 - **requests at once**: at most `max_requests` in progress (`/health` excepted); more get
   503 `busy`. uvicorn's own `limit_concurrency` is not used: it counts open connections too,
   so idle sockets would make it refuse every request.
@@ -68,13 +70,13 @@ def free_descriptors() -> int:
 
 
 def default_connections() -> int:
-    """Open connections by default: half the free descriptors (the other half for a burst of
-    accepts), at most 1024, at least 8."""
-    return max(8, min(1024, free_descriptors() // 2))
+    """Open connections by default: a third of the free descriptors (the other two for two
+    bursts of `backlog` accepts), at most 1024, at least 8."""
+    return max(8, min(1024, free_descriptors() // 3))
 
 
 def default_backlog() -> int:
-    return max(8, min(2048, free_descriptors() // 2))
+    return max(8, min(2048, free_descriptors() // 3))
 
 
 class LimitsConfig(Config):
