@@ -209,7 +209,9 @@ def test_allowed_hosts() -> None:
 # ---- no paths shown -------------------------------------------------------------------------
 
 
-def test_policies_and_metrics_show_no_paths(tmp_path: Path) -> None:
+def test_policies_and_metrics_show_no_paths(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     folder = policy_folder(tmp_path, ("telecom",))
     path = folder / "telecom.aicx"
     (folder / "draft.aicx").write_text("policy draft implements AICXS 2024 {\n  target 2\n}\n")
@@ -232,6 +234,8 @@ def test_policies_and_metrics_show_no_paths(tmp_path: Path) -> None:
     assert (diagnostic["file"], diagnostic["line"]) == ("telecom.aicx", diagnostic["line"])
     assert "levle" not in policies  # no policy text
     assert 'aicxs_policy_reload_failures_total{file="telecom.aicx"} 1.0' in metrics
+    logged = caplog.text  # the operator's log keeps the path and the whole message
+    assert f"{path}:20:10: aicxs_parse_error: unexpected name `levle`" in logged
 
 
 def test_show_paths_shows_them(tmp_path: Path) -> None:
@@ -406,6 +410,70 @@ def test_slow_and_idle_clients_leave_health_answering(tmp_path: Path) -> None:
         assert b"/problems/body-timeout" in reply
     assert "Too many open files" not in text
     assert len(text) < 20_000, len(text)
+
+
+def test_the_longest_idle_connection_makes_room(tmp_path: Path) -> None:
+    """At the cap, a new connection closes the one idle the longest, never one with a request
+    in progress; the header timeout is long here, so only making room closes them."""
+    folder = policy_folder(tmp_path, ("telecom",))
+    options = ("--max-connections", "4", "--header-timeout", "120", "--body-timeout", "120")
+    with aicxs_serve(folder, *options) as (port, _):
+        address = ("127.0.0.1", port)
+        busy = socket.create_connection(address, timeout=10)  # a request in progress
+        busy.sendall(
+            b"POST /v1/evaluate HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
+        )
+        time.sleep(0.5)
+        idle = []
+        for _ in range(6):
+            idle.append(socket.create_connection(address, timeout=10))
+            time.sleep(0.2)  # opened one after the other: the first is idle the longest
+        assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200
+        for s in idle[:4]:  # closed to make room for the later ones and /health
+            assert _read_all(s) == b""
+        for s in [*idle[4:], busy]:  # still open
+            s.settimeout(0.5)
+            with pytest.raises(TimeoutError):
+                s.recv(1)
+        for s in [*idle, busy]:
+            s.close()
+
+
+def test_requests_beyond_the_limit_get_busy_but_health_answers(tmp_path: Path) -> None:
+    from aicxs.engine.service.connections import ConnectionLimits
+
+    folder = policy_folder(tmp_path, ("telecom",))
+    limits = ConnectionLimits(body_timeout=3, max_requests=1)
+    with serving(folder, connections=limits) as c:
+        port = c.base_url.port
+        assert port is not None
+        slow = socket.create_connection(("127.0.0.1", port), timeout=10)
+        slow.sendall(
+            b"POST /v1/evaluate HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
+        )
+        wait_for(lambda: c.get("/v1/standards").status_code == 503, 10, "the slow request")
+        busy = c.post("/v1/evaluate", json={"policy": "velocity_telecom", "facts": {}})
+        health = c.get("/health")
+        late = _read_all(slow)
+        slow.close()
+        after = c.get("/v1/standards")
+    assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
+    assert busy.json()["type"].endswith("/busy")
+    assert (
+        "1 requests are in progress, the most this server takes at once" in (busy.json()["detail"])
+    )
+    assert health.status_code == 200
+    head, _, body = late.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 ") and b"connection: close" in head.lower()
+    problem = json.loads(body)
+    assert problem["type"].endswith("/body-timeout")
+    assert problem["detail"] == (
+        "the body did not arrive within 3 seconds of the request's headers; send it at once "
+        "(the server's `--body-timeout`)"
+    )
+    assert after.status_code == 200  # the slot is free again
 
 
 def _read_all(s: socket.socket, seconds: float = 20) -> bytes:
