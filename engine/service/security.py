@@ -57,15 +57,14 @@ class Exposure:
 def read_tokens(path: Path | None, environ: Mapping[str, str]) -> tuple[str, ...]:
     """The tokens of the file (one a line; blank lines and `#` comments skipped) and of
     `AICXS_SERVE_TOKENS` (comma-separated). A mistake is an `aicxs_serve_token_file`."""
-    tokens: list[str] = []
-    if path is not None:
-        tokens += _token_file(path)
+    from_file = _token_file(path) if path is not None else []
+    for token in from_file:
+        _check_token(token, str(path))
     variable = environ.get(TOKENS_VARIABLE, "")
-    tokens += [t.strip() for t in variable.split(",") if t.strip()]
-    for token in tokens:
-        where = str(path) if path is not None and token not in variable else TOKENS_VARIABLE
-        _check_token(token, where)
-    return tuple(dict.fromkeys(tokens))
+    from_environ = [t.strip() for t in variable.split(",") if t.strip()]
+    for token in from_environ:
+        _check_token(token, TOKENS_VARIABLE)
+    return tuple(dict.fromkeys(from_file + from_environ))
 
 
 def _token_file(path: Path) -> list[str]:
