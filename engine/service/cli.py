@@ -93,8 +93,18 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Show policy files' paths and whole load errors in /v1/policies and /metrics.",
 )
-@click.option("--ssl-certfile", type=click.Path(dir_okay=False), metavar="PEM")
-@click.option("--ssl-keyfile", type=click.Path(dir_okay=False), metavar="PEM")
+@click.option(
+    "--ssl-certfile",
+    type=click.Path(dir_okay=False),
+    metavar="PEM",
+    help="Serve HTTPS with this certificate (chain); needs --ssl-keyfile.",
+)
+@click.option(
+    "--ssl-keyfile",
+    type=click.Path(dir_okay=False),
+    metavar="PEM",
+    help="The certificate's private key, unencrypted.",
+)
 @click.option(
     "--header-timeout",
     type=click.FloatRange(min=0.1),
@@ -138,7 +148,8 @@ if TYPE_CHECKING:
     "--backlog",
     type=click.IntRange(min=1),
     metavar="N",
-    help="Connections waiting to be accepted. Default: like --max-connections, at most 2048.",
+    help="Connections waiting to be accepted. Default: a third of the free file "
+    "descriptors, at most 2048.",
 )
 @click.option(
     "--workers",
