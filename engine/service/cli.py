@@ -119,7 +119,7 @@ if TYPE_CHECKING:
     default=30.0,
     show_default=True,
     metavar="SECONDS",
-    help="Answer 408 to a request whose body has not arrived whole in this time.",
+    help="Answer 408 to a request whose body the server has waited for this long in all.",
 )
 @click.option(
     "--keep-alive-timeout",

@@ -8,8 +8,10 @@ file descriptors; then `accept()` fails and every connection, `/health` included
   seconds of opening (or of the first byte after an idle keep-alive), else it is closed. A
   subclass of uvicorn's `H11Protocol` arms a timer as uvicorn arms its keep-alive timer.
 - **keep-alive timeout**: uvicorn's `timeout_keep_alive`, between two requests.
-- **body timeout**: the whole body within `body_timeout` seconds of its headers, else 408
-  and the connection is closed (an ASGI wrapper timing `receive()`).
+- **body timeout**: the app may wait at most `body_timeout` seconds in all for a request's
+  body, else 408 and the connection is closed (an ASGI wrapper timing `receive()`). Only the
+  time spent waiting on the client counts, so an endpoint that reads a long body bit by bit
+  while it works is not cut off; a client that trickles is.
 - **connections**: at most `max_connections` open; one more closes the connection idle the
   longest (waiting for a request: holding no work), or, when every one is busy, itself. The
   default leaves room under the file-descriptor limit (`ulimit -n`) for the files the server
@@ -153,7 +155,8 @@ class GuardedH11Protocol(H11Protocol):
 
 class RequestGuard:
     """ASGI middleware: at most `max_requests` requests at once (503 `busy` beyond, `/health`
-    excepted), and each body whole within `body_timeout` seconds (408, connection closed)."""
+    excepted), and at most `body_timeout` seconds spent waiting for a body (408, connection
+    closed)."""
 
     def __init__(self, app: ASGIApp, limits: ConnectionLimits) -> None:
         self.app, self.limits = app, limits
@@ -182,22 +185,23 @@ class RequestGuard:
 
     def _timed(self, receive: Receive) -> Receive:
         limit = self.limits.body_timeout
-        deadline = anyio.current_time() + limit
-        complete = False
+        waited, complete = 0.0, False
 
         async def timed_receive() -> Message:
-            nonlocal complete
+            nonlocal waited, complete
             if complete:  # after the body: waiting for a disconnect is not timed
                 return await receive()
-            with anyio.move_on_after(max(0.0, deadline - anyio.current_time())) as scope:
+            start = anyio.current_time()
+            with anyio.move_on_after(max(0.0, limit - waited)) as scope:
                 message = await receive()
+            waited += anyio.current_time() - start
             if scope.cancelled_caught:
                 late = Problem(
                     408,
                     "body-timeout",
                     "Request body too slow",
-                    f"the body did not arrive within {limit:g} seconds of the request's "
-                    "headers; send it at once (the server's `--body-timeout`)",
+                    f"the body did not arrive within {limit:g} seconds; send it at once "
+                    "(the server's `--body-timeout`)",
                 )
                 late.headers = {"Connection": "close"}
                 raise late
