@@ -1,6 +1,7 @@
 """Load test of the decision service: requests per second and latency for a 42-system bank.
 
-Starts `aicxs serve` (the real command: uvicorn, one process) on 127.0.0.1 and a free port,
+Starts `aicxs serve` (the real command: uvicorn, with `--workers N` for each N of `--workers`,
+one after the other) on 127.0.0.1 and a free port,
 serving `policies/retail-bank.aicx`, then sends `POST /v1/evaluate` with one facts document of
 a 42-system organisation (`estate.organisation(42)`: the bank's 8 systems copied and varied,
 deterministically) from C client threads, each with its own keep-alive connection, for a
@@ -12,6 +13,7 @@ to text, through `parse_facts`; or validated directly, where the engine offers
 `facts_from_data`), then evaluating and writing the report.
 
     python benchmarks/bench_serve.py [--requests 2000] [--clients 8] [--modes none,fails]
+                                     [--workers 1,2]
 """
 
 from __future__ import annotations
@@ -47,10 +49,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(folder: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(folder: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
     aicxs = Path(sys.executable).with_name("aicxs")
     process = subprocess.Popen(
-        [str(aicxs), "serve", "--policies", str(folder), "--port", str(port)],
+        [
+            str(aicxs),
+            "serve",
+            "--policies",
+            str(folder),
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,  # uvicorn's access log is written, as in production
     )
@@ -145,41 +156,43 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8, help="concurrent client threads")
     parser.add_argument("--modes", default="none,fails", help="explain modes to measure")
     parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("--workers", default="1,2", help="server processes, one run each")
     args = parser.parse_args()
 
     facts = organisation(SYSTEMS)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/v1/evaluate"
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "retail-bank.aicx").write_bytes(
             (ROOT / "policies" / "retail-bank.aicx").read_bytes()
         )
-        server = start_server(folder, port)
-        try:
-            for mode in args.modes.split(","):
-                body = json.dumps(
-                    {"policy": "retail_bank", "facts": facts, "as_of": AS_OF, "explain": mode}
-                ).encode()
-                load(url, body, args.warmup, args.clients)
-                seconds, latencies, size = load(url, body, args.requests, args.clients)
-                rows.append((mode, len(body), size, seconds, latencies))
-        finally:
-            server.terminate()
-            server.wait(30)
+        for workers in [int(n) for n in args.workers.split(",")]:
+            port = free_port()
+            url = f"http://127.0.0.1:{port}/v1/evaluate"
+            server = start_server(folder, port, workers)
+            try:
+                for mode in args.modes.split(","):
+                    body = json.dumps(
+                        {"policy": "retail_bank", "facts": facts, "as_of": AS_OF, "explain": mode}
+                    ).encode()
+                    load(url, body, args.warmup, args.clients)
+                    seconds, latencies, size = load(url, body, args.requests, args.clients)
+                    rows.append((workers, mode, len(body), size, seconds, latencies))
+            finally:
+                server.terminate()
+                server.wait(30)
 
     print(f"`{' '.join(['python', *sys.argv])}`  ")
     print(
         f"{SYSTEMS}-system organisation, {args.requests} requests per mode, {args.clients} "
-        f"client threads, one server process; {platform.python_implementation()} "
+        f"client threads on the same machine; {platform.python_implementation()} "
         f"{platform.python_version()}, {os.cpu_count()} cores, {dt.date.today()}\n"
     )
-    print("| explain | request | response | requests/s | p50 | p99 |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for mode, request, response, seconds, latencies in rows:
+    print("| workers | explain | request | response | requests/s | p50 | p99 |")
+    print("|---:|---|---:|---:|---:|---:|---:|")
+    for workers, mode, request, response, seconds, latencies in rows:
         print(
-            f"| `{mode}` | {request / 1000:.0f} kB | {response / 1000:.0f} kB "
+            f"| {workers} | `{mode}` | {request / 1000:.0f} kB | {response / 1000:.0f} kB "
             f"| {len(latencies) / seconds:.0f} | {percentile(latencies, 50) * 1000:.1f} ms "
             f"| {percentile(latencies, 99) * 1000:.1f} ms |"
         )

@@ -18,6 +18,9 @@ from tests.test_server import facts_json, only_ids, policy_folder, serving
 NDJSON = {"content-type": "application/x-ndjson"}
 
 
+KR5 = "Customer data used for AI must have clear consent"
+
+
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return policy_folder(tmp_path_factory.mktemp("batch"))
@@ -56,7 +59,11 @@ def test_answers_in_order_with_a_bad_line_in_the_middle(client: httpx.Client) ->
     first, broken, third, unknown = lines_of(response)
     assert first == single(client, telecom)  # the report `/v1/evaluate` gives, on one line
     assert third == single(client, bank)
-    assert (first["verdict"], third["verdict"]) == ("not_certified", "certified")
+    assert (first["verdict"], third["verdict"]) == ("not_certified", "not_certified")
+    assert third["reasons"] == [
+        "mandatory key requirement KR5 fails: " + KR5
+    ]  # the bank's only gap
+    assert "KR1" in first["reasons"][0]
     # the bad line gets the problem it alone would get, naming its line (blank lines count)
     assert broken["type"] == "/problems/invalid-json" and broken["line"] == 2
     assert "invalid JSON at line 1" in broken["detail"]

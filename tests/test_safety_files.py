@@ -255,7 +255,7 @@ def _served_folder(tmp_path: Path) -> Path:
 
 
 def test_a_fifo_among_the_served_policies_is_listed_not_waited_on(tmp_path: Path) -> None:
-    from tests.test_server import serving
+    from tests.test_server import SHOW_PATHS, serving
 
     folder = _served_folder(tmp_path)
     fifo = folder / "pipe.aicx"
@@ -270,7 +270,7 @@ def test_a_fifo_among_the_served_policies_is_listed_not_waited_on(tmp_path: Path
     thread = threading.Thread(target=writer, daemon=True)
     thread.start()
     try:
-        with serving(folder, reload_interval=0.05) as client:
+        with serving(folder, reload_interval=0.05, exposure=SHOW_PATHS) as client:  # whole errors
             health = client.get("/health")
             listed = {p["file"]: p for p in client.get("/v1/policies").json()["policies"]}
     finally:

@@ -28,10 +28,12 @@ from aicxs.engine.files import write_atomic
 from aicxs.engine.service import decide
 from aicxs.engine.service.openapi import openapi_document
 from aicxs.engine.service.openapi_schemas import PROBLEMS
+from aicxs.engine.service.security import Exposure
 from aicxs.engine.service.server import ROUTES, create_app
 from tests.conftest import AS_OF, ROOT, run_cli
 
 MAX_BODY = 200_000  # small, so that the 413 test sends little
+SHOW_PATHS = Exposure(show_paths=True)  # paths and whole errors, as `--show-paths` shows them
 POLICIES = ("retail-bank", "telecom")
 
 
@@ -394,7 +396,7 @@ def test_policy_edited_while_serving(tmp_path: Path, snapshot: Any) -> None:
     def title() -> str:
         return str(c.post("/v1/evaluate", json=body).json()["policy"]["title"])
 
-    with serving(folder, reload_interval=0.05, reload_grace=0.2) as c:
+    with serving(folder, reload_interval=0.05, reload_grace=0.2, exposure=SHOW_PATHS) as c:
         first = served()
         assert title() == "Velocity Telecom"
         # a valid edit: the new version is served
@@ -464,7 +466,7 @@ def test_a_file_broken_at_start_is_listed_with_its_error(tmp_path: Path) -> None
 def test_two_files_with_one_policy_id(tmp_path: Path) -> None:
     folder = policy_folder(tmp_path, ("telecom",))
     shutil.copy(folder / "telecom.aicx", folder / "telecom-copy.aicx")
-    with serving(folder) as c:
+    with serving(folder, exposure=SHOW_PATHS) as c:
         entries = c.get("/v1/policies").json()["policies"]
         assert [e["file"].rsplit("/", 1)[1] for e in entries] == [
             "telecom-copy.aicx",
@@ -481,17 +483,35 @@ def test_two_files_with_one_policy_id(tmp_path: Path) -> None:
 # ---- the whole API, fuzzed ------------------------------------------------------------------
 
 
-def test_schemathesis_finds_no_failure(client: httpx.Client) -> None:
+def test_schemathesis_finds_no_failure(folder: Path, tmp_path: Path) -> None:
     """Every operation, with examples, coverage and fuzzing phases and every check that
-    applies to an API without authentication or resources."""
+    applies to an API without resources, against a server with a token and the loopback
+    Host names (so `ignored_auth` checks that a request without the token is refused)."""
+    from aicxs.engine.service.security import Exposure, allowed_hosts
+
+    token = "schemathesis-token-0123456789"
+    exposure = Exposure((token,), allowed_hosts((), "127.0.0.1"))
+    with serving(folder, max_body=MAX_BODY, reload_interval=0.1, exposure=exposure) as client:
+        result = _schemathesis(client, token, tmp_path / "openapi.json")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "Tested: 12" in result.stdout  # read from a file, /openapi.json is fuzzed too
+    assert "No issues found" in result.stdout
+
+
+def _schemathesis(client: httpx.Client, token: str, path: Path) -> subprocess.CompletedProcess[str]:
+    """schemathesis, on the document the server serves (saved to `path`: it needs the token)."""
     tool = Path(sys.executable).with_name("schemathesis")
-    skipped = "ignored_auth,use_after_free,ensure_resource_availability,object_level_authorization"
-    result = subprocess.run(
+    skipped = "use_after_free,ensure_resource_availability,object_level_authorization"
+    schema = client.get("/openapi.json", headers={"Authorization": f"Bearer {token}"})
+    path.write_text(schema.text)
+    return subprocess.run(
         [
             str(tool),
             f"--config-file={ROOT / 'tests' / 'schemathesis.toml'}",
             "run",
-            f"{client.base_url.join('/openapi.json')}",
+            str(path),
+            f"--url={client.base_url}",
+            f"--header=Authorization: Bearer {token}",
             "--max-examples=25",
             "--checks=all",
             f"--exclude-checks={skipped}",
@@ -506,9 +526,6 @@ def test_schemathesis_finds_no_failure(client: httpx.Client) -> None:
         cwd=ROOT,
         env={**os.environ, "SCHEMATHESIS_HOOKS": ""},
     )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "Tested: 11" in result.stdout  # /openapi.json itself is not fuzzed
-    assert "No issues found" in result.stdout
 
 
 # ---- the command ----------------------------------------------------------------------------

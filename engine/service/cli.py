@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,6 +23,9 @@ from aicxs.engine.console import (
     evaluation_date,
     guarded,
 )
+
+if TYPE_CHECKING:
+    from aicxs.engine.service.run import Settings
 
 
 @click.command()
@@ -109,6 +112,97 @@ from aicxs.engine.console import (
     help="json: every log line, and one line per request (method, path, status, duration, "
     "decision id), as JSON.",
 )
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Require a token on every request but /health: one a line in FILE (blank lines and "
+    "# comments skipped), also read from AICXS_SERVE_TOKENS (comma-separated).",
+)
+@click.option(
+    "--no-auth",
+    is_flag=True,
+    help="Listen beyond loopback without tokens: only when a proxy in front authenticates.",
+)
+@click.option(
+    "--allowed-host",
+    "allowed_host",
+    multiple=True,
+    metavar="NAME",
+    help="A Host name the server answers to (repeatable; `*` for any). Default: localhost, "
+    "127.0.0.1, ::1 and the --host address.",
+)
+@click.option(
+    "--show-paths",
+    is_flag=True,
+    help="Show policy files' paths and whole load errors in /v1/policies and /metrics.",
+)
+@click.option(
+    "--ssl-certfile",
+    type=click.Path(dir_okay=False),
+    metavar="PEM",
+    help="Serve HTTPS with this certificate (chain); needs --ssl-keyfile.",
+)
+@click.option(
+    "--ssl-keyfile",
+    type=click.Path(dir_okay=False),
+    metavar="PEM",
+    help="The certificate's private key, unencrypted.",
+)
+@click.option(
+    "--header-timeout",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Close a connection that has not sent a request's headers in this time.",
+)
+@click.option(
+    "--body-timeout",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Answer 408 to a request whose body the server has waited for this long in all.",
+)
+@click.option(
+    "--keep-alive-timeout",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    metavar="SECONDS",
+    help="Close an idle keep-alive connection after this time.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Open connections; one more closes the longest idle. Default: a third of the free "
+    "file descriptors, at most 1024.",
+)
+@click.option(
+    "--limit-concurrency",
+    type=click.IntRange(min=1),
+    default=128,
+    show_default=True,
+    metavar="N",
+    help="Requests in progress at once (/health apart); more get 503.",
+)
+@click.option(
+    "--backlog",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Connections waiting to be accepted. Default: a third of the free file "
+    "descriptors, at most 2048.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Processes sharing the port, each compiling and reloading the policies.",
+)
 @guarded
 def serve(
     folder: Path,
@@ -124,41 +218,140 @@ def serve(
     decision_log_keep: int,
     decision_log_input: bool,
     log_format: str,
+    token_file: Path | None,
+    no_auth: bool,
+    allowed_host: tuple[str, ...],
+    show_paths: bool,
+    ssl_certfile: str | None,
+    ssl_keyfile: str | None,
+    header_timeout: float,
+    body_timeout: float,
+    keep_alive_timeout: int,
+    max_connections: int | None,
+    limit_concurrency: int,
+    backlog: int | None,
+    workers: int,
 ) -> int:
     """Serve the policies of a folder over HTTP: POST /v1/evaluate and friends (see
     GET /openapi.json); with --web, also the Online Assessment at /assess/."""
-    import logging
-
     require_serve_extra()
-    import uvicorn
+    from aicxs.engine.service import connections
+    from aicxs.engine.service.run import Settings, check_tls
+    from aicxs.engine.service.security import check_exposure
 
+    limits = connections.ConnectionLimits(
+        header_timeout,
+        body_timeout,
+        keep_alive_timeout,
+        max_connections or connections.default_connections(),
+        limit_concurrency,
+        backlog or connections.default_backlog(),
+    )
+    settings = Settings(
+        str(folder), host, port, max_body, reload_interval, web, store_url,
+        str(token_file) if token_file else None, allowed_host, show_paths,
+        ssl_certfile, ssl_keyfile, workers, limits, reload_grace, decision_log,
+        decision_log_max_bytes, decision_log_keep, decision_log_input, log_format,
+    )  # fmt: skip
+    tokens = settings.exposure().tokens  # read now: a mistake in them stops the start
+    if tokens and no_auth:
+        raise click.UsageError(
+            "`--no-auth` says a proxy authenticates, yet tokens are given (`--token-file` or "
+            "`AICXS_SERVE_TOKENS`): leave out one or the other"
+        )
+    check_exposure(host, tokens, no_auth)
+    check_tls(ssl_certfile, ssl_keyfile)
+    # opened now, so that a path that cannot be written stops the start; each process opens
+    # its own again
+    _decision_log(decision_log, decision_log_max_bytes, decision_log_keep, False).close()
+    _run(settings)
+    return EXIT_OK
+
+
+def _run(settings: Settings) -> None:
+    """uvicorn, with the settings: one process, or `--workers` sharing the socket."""
+    import logging.config
+
+    from uvicorn import Server
+    from uvicorn.supervisors import Multiprocess
+
+    from aicxs.engine.service.connections import GuardedH11Protocol, LimitsConfig
+    from aicxs.engine.service.decisionlog import use_json_logs
+    from aicxs.engine.service.run import SETTINGS_VARIABLE, logging_config
+
+    json_logs = settings.log_format == "json"
+    log_config = logging_config(settings.workers)
+    if json_logs:
+        use_json_logs()
+    else:
+        logging.config.dictConfig(log_config)
+    app: Any = "aicxs.engine.service.cli:worker_app"
+    if settings.workers == 1:
+        app = _build_app(settings)
+    else:
+        os.environ[SETTINGS_VARIABLE] = settings.to_json()  # read by each worker
+    config = LimitsConfig(
+        app,
+        limits=settings.limits,
+        factory=settings.workers > 1,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        http=GuardedH11Protocol,
+        backlog=settings.limits.backlog,
+        log_config=None if json_logs else log_config,  # JSON: ours, with the request log
+        access_log=not json_logs,
+        ssl_certfile=settings.ssl_certfile,
+        ssl_keyfile=settings.ssl_keyfile,
+    )
+    if settings.workers == 1:
+        Server(config).run()
+    else:
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+
+
+def _build_app(settings: Settings) -> Any:
     from aicxs.engine.service.decisionlog import use_json_logs
     from aicxs.engine.service.server import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
-    if log_format == "json":
-        use_json_logs()
-    decisions = _decision_log(
-        decision_log, decision_log_max_bytes, decision_log_keep, decision_log_input
-    )
-    mounts, holder = _web_mounts(store_url) if web else ([], [])
+    if settings.log_format == "json":
+        use_json_logs()  # in this process (each worker is one)
+    mounts, holder = _web_mounts(settings.store_url) if settings.web else ([], [])
     app = create_app(
-        folder,
-        max_body,
-        reload_interval,
+        Path(settings.folder),
+        settings.max_body,
+        settings.reload_interval,
         mounts,
-        decision_log=decisions,
-        request_log=log_format == "json",
-        reload_grace=reload_grace,
-    )
+        decision_log=_decision_log(
+            _worker_log_path(settings), settings.decision_log_max_bytes,
+            settings.decision_log_keep, settings.decision_log_input,
+        ),
+        request_log=settings.log_format == "json",
+        reload_grace=settings.reload_grace,
+        exposure=settings.exposure(),
+        connections=settings.limits,
+    )  # fmt: skip
     holder.append(app)
     gc.enable()  # a long-running process (the `aicxs` command had it off; see cli.main)
     gc.freeze()  # what is loaded now lives as long as the server: never scan it again
-    json_logs: dict[str, Any] = {"log_config": None, "access_log": False}  # ours, as JSON
-    uvicorn.run(
-        app, host=host, port=port, log_level="info", **(json_logs if log_format == "json" else {})
-    )
-    return EXIT_OK
+    return app
+
+
+def _worker_log_path(settings: Settings) -> str | None:
+    """The decision log of this process: with `--workers`, each writes (and rotates) a file
+    of its own, `PATH.<pid>`; stdout is shared."""
+    path = settings.decision_log
+    if settings.workers > 1 and path not in (None, "-"):
+        return f"{path}.{os.getpid()}"
+    return path
+
+
+def worker_app() -> Any:
+    """The app of one `--workers` process, from the settings its parent put in the
+    environment (uvicorn calls it in each worker)."""
+    from aicxs.engine.service.run import SETTINGS_VARIABLE, Settings
+
+    return _build_app(Settings.from_json(os.environ[SETTINGS_VARIABLE]))
 
 
 SERVE_MODULES = ("starlette", "uvicorn", "anyio", "prometheus_client")

@@ -35,6 +35,7 @@ from aicxs.engine.service.limits import Slots, check_work, too_large
 from aicxs.engine.service.metrics import Metrics
 from aicxs.engine.service.registry import PolicyRegistry
 from aicxs.engine.service.request import EvaluateRequest, Problem, clip
+from aicxs.engine.service.security import Exposure
 
 FACTS_NAME = "request.json"  # how reports and diagnostics name a document from a request
 log = logging.getLogger("aicxs.serve")
@@ -53,6 +54,7 @@ class Service:
     slots: Slots = field(default_factory=lambda: Slots(1))  # evaluations at once
     decisions: DecisionLog = field(default_factory=DecisionLog)
     max_batch_lines: int = 1_000
+    exposure: Exposure = field(default_factory=Exposure)  # tokens, hosts, paths shown
 
     def failing_files(self) -> int:
         files = self.registry.files

@@ -24,6 +24,13 @@ def _ok(description: str, schema: str) -> dict[str, Any]:
 
 
 _OTHER = _problem("Any other problem: a method the path does not take (405), or a bug (500).")
+_UNAUTHORIZED = {
+    **_problem(
+        "The server has tokens and the request carries none, or a wrong one "
+        "(with `WWW-Authenticate: Bearer`)."
+    ),
+    "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+}
 _DECISION = {
     "X-Decision-Id": {
         "description": "The id of this decision (a uuid4), as the decision log records it; "
@@ -49,9 +56,17 @@ def _get(op: str, tag: str, summary: str, responses: dict[str, Any]) -> dict[str
             "operationId": op,
             "tags": [tag],
             "summary": summary,
-            "responses": {**responses, "default": _OTHER},
+            "responses": {**responses, "401": _UNAUTHORIZED, "default": _OTHER},
         }
     }
+
+
+def _open(path: dict[str, Any]) -> dict[str, Any]:
+    """An operation that needs no token."""
+    for operation in path.values():
+        operation["security"] = []
+        del operation["responses"]["401"]
+    return path
 
 
 def _evaluate(op: str, summary: str, body: str) -> dict[str, Any]:
@@ -71,6 +86,7 @@ def _evaluate(op: str, summary: str, body: str) -> dict[str, Any]:
                 "The body is larger than the server's limit, or its facts would take more "
                 "work than one request may."
             ),
+            "401": _UNAUTHORIZED,
             "415": _problem("The body is not `application/json`."),
             "422": _problem(
                 "The facts do not fit the policy's vocabulary (with diagnostics), or the "
@@ -120,6 +136,7 @@ def _batch() -> dict[str, Any]:
                 "content": {NDJSON: {"schema": {"type": "string"}}},
             },
             "400": _problem("The body is JSON but not an array."),
+            "401": _UNAUTHORIZED,
             "413": _problem("The body is larger than the server's limit, or holds too many "
                             "requests."),
             "415": _problem("The body is neither JSON Lines nor JSON."),
@@ -225,14 +242,17 @@ def _paths() -> dict[str, Any]:
             "The policy files served, with their last load error",
             {"200": _ok("Each policy file, good or failing.", "Policies")},
         ),
-        "/health": _get(
-            "getHealth",
-            "operations",
-            "Whether the server is up, and which revision of each policy answers",
-            {
-                "200": _ok("It is.", "Health"),
-                "503": _ok("A reload of the policy files hangs; restart the server.", "Health"),
-            },
+        "/health": _open(
+            _get(
+                "getHealth",
+                "operations",
+                "Whether the server is up, and which revision of each policy answers (needs no "
+                "token)",
+                {
+                    "200": _ok("It is.", "Health"),
+                    "503": _ok("A reload of the policy files hangs; restart the server.", "Health"),
+                },
+            )
         ),
         "/metrics": _get(
             "getMetrics",
@@ -272,12 +292,24 @@ def _document() -> dict[str, Any]:
             "title": "aicxs decision service",
             "version": "1",
             "description": "Evaluate organisations' facts against AICXS policies over HTTP. "
-            "Errors are RFC 9457 problems (`application/problem+json`).",
+            "Errors are RFC 9457 problems (`application/problem+json`). When the server "
+            "is given tokens, every operation but `/health` needs one as a bearer token.",
         },
         "servers": [{"url": "/", "description": "The service that serves this document."}],
         "tags": TAGS,
+        "security": [{"bearerToken": []}],
         "paths": _paths(),
-        "components": {"schemas": component_schemas()},
+        "components": {
+            "securitySchemes": {
+                "bearerToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A token from the server's `--token-file` or "
+                    "`AICXS_SERVE_TOKENS`; required only when the server has tokens.",
+                }
+            },
+            "schemas": component_schemas(),
+        },
     }
 
 

@@ -56,6 +56,10 @@ _DIAGNOSTIC = {
 
 PROBLEMS = {
     "invalid-json": "400: the body is not UTF-8 JSON, repeats a key, or holds NaN",
+    "host-not-allowed": "400: the `Host` header names a host the server does not answer to "
+    "(`--allowed-host`)",
+    "unauthorized": "401: the server has tokens and the request carries none, or a wrong one",
+    "body-timeout": "408: the body did not arrive whole within the server's `--body-timeout`",
     "invalid-request": "400: a field is missing, unknown or of the wrong kind",
     "unknown-policy": "404: no policy with this id is served",
     "not-found": "404: no endpoint at this path",
@@ -69,8 +73,8 @@ PROBLEMS = {
     "invalid-facts": "422: the facts do not fit the policy's vocabulary (see `diagnostics`)",
     "response-too-large": "422: the report would exceed the server's `AICXS_MAX_RESPONSE_BYTES`",
     "internal-error": "500: a bug in aicxs; the server log has the traceback",
-    "busy": "503: every evaluation slot is taken and enough requests wait; retry after "
-    "`Retry-After` seconds",
+    "busy": "503: every evaluation slot is taken and enough requests wait, or the server has "
+    "`--limit-concurrency` requests in progress; retry after `Retry-After` seconds",
     "http-error": "another HTTP error, as its status says",
 }
 

@@ -31,6 +31,7 @@ from aicxs.aicxs_dsl.diagnostics import render_text
 from aicxs.engine.loader import load_standard
 from aicxs.engine.service import limits
 from aicxs.engine.service.batch_endpoint import post_batch
+from aicxs.engine.service.connections import ConnectionLimits, RequestGuard
 from aicxs.engine.service.contract import (
     get_policy_openapi,
     get_policy_schema,
@@ -51,6 +52,12 @@ from aicxs.engine.service.request import (
     parse_request,
     read_body,
 )
+from aicxs.engine.service.security import (
+    Exposure,
+    ExposureMiddleware,
+    redact_policy,
+    shown_file,
+)
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 RELOAD_INTERVAL = 1.0  # seconds between two looks at the policy files
@@ -61,11 +68,12 @@ log = logging.getLogger("aicxs.serve")
 def record(service: Service, changes: list[Change], counted: bool = True) -> None:
     """Log what a refresh did and count it; update the gauges."""
     for change in changes:
-        _log_change(change)
+        _log_change(change)  # the log names the file by its path, whatever is shown
+        file = shown_file(change.file, service.registry.folder, service.exposure)
         if counted and change.kind in ("loaded", "reloaded"):
-            service.metrics.reloads.labels(change.file).inc()
+            service.metrics.reloads.labels(file).inc()
         elif counted and change.kind == "failed":
-            service.metrics.reload_failures.labels(change.file).inc()
+            service.metrics.reload_failures.labels(file).inc()
     service.metrics.policies.set(len(service.registry.by_id))
     service.metrics.failing.set(service.failing_files())
 
@@ -120,7 +128,11 @@ async def get_standards(request: Request) -> Response:
 
 
 async def get_policies(request: Request) -> Response:
-    return _json({"policies": _service(request).registry.describe()})
+    service = _service(request)
+    folder, exposure = service.registry.folder, service.exposure
+    return _json(
+        {"policies": [redact_policy(p, folder, exposure) for p in service.registry.describe()]}
+    )
 
 
 async def get_health(request: Request) -> Response:
@@ -237,12 +249,17 @@ def create_app(
     request_log: bool = False,
     reload_grace: float = RELOAD_GRACE,
     max_batch_lines: int | None = None,
+    exposure: Exposure | None = None,
+    connections: ConnectionLimits | None = None,
 ) -> Starlette:
     """The decision service for the policy files in `folder`, compiled now. `mounts` are more
     routes served beside the API (the web assessment and the Evolve pages, wired by the CLI).
     The limits of a request not given are read from the environment (service/limits.py).
     Each decision goes to `decision_log`; with `request_log`, each request is logged as JSON
-    (decisionlog.py). A policy file gone for less than `reload_grace` seconds stays served."""
+    (decisionlog.py). A policy file gone for less than `reload_grace` seconds stays served.
+    `exposure` says who may ask and what is shown (service/security.py: by default anyone,
+    and no paths); `connections`, the timeouts and requests at once (service/connections.py,
+    which also holds what uvicorn must be given)."""
     registry = PolicyRegistry(folder, reload_grace)
     service = Service(
         registry,
@@ -254,6 +271,7 @@ def create_app(
         Slots(limits.evaluations() if evaluations is None else evaluations),
         decision_log or DecisionLog(),
         limits.max_batch_lines() if max_batch_lines is None else max_batch_lines,
+        exposure or Exposure(),
     )
     record(service, registry.refresh(), counted=False)
 
@@ -265,16 +283,17 @@ def create_app(
             tasks.cancel_scope.cancel()
         service.decisions.close()
 
+    api = frozenset(r.path for r in ROUTES)
+    edge = [Middleware(ExposureMiddleware, exposure=service.exposure, api_paths=api)]
+    if connections is not None:
+        edge.append(Middleware(RequestGuard, limits=connections))
     logged = [Middleware(RequestLogMiddleware)] if request_log else []
     app = Starlette(
         routes=[*ROUTES, *mounts],
         middleware=[
             *logged,
-            Middleware(
-                MetricsMiddleware,
-                metrics=service.metrics,
-                routes=frozenset(r.path for r in ROUTES),
-            ),
+            Middleware(MetricsMiddleware, metrics=service.metrics, routes=api),
+            *edge,  # counted in the metrics when they refuse a request
         ],
         exception_handlers={
             Problem: _on_problem,
