@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 from aicxs.aicxs_dsl import ast
 from aicxs.aicxs_dsl.diagnostics import Diagnostic, Severity
+from aicxs.aicxs_dsl.formatter import expr_text
 from aicxs.engine.model import Clause, KeyRequirement, Parameter, Pillar, Standard, _header
 
 # A number that only says "some" or "none" (`len(x) > 0`, `count(...) >= 1`) is no threshold.
@@ -58,7 +59,7 @@ def check_provenance(std: Standard) -> list[Diagnostic]:
 
 
 def _unexplained(where: str, number: ast.Expr | None, item: Statement) -> Diagnostic:
-    shown = f"`{_number_text(number)}`" if number is not None else "a number"
+    shown = f"`{expr_text(number)}`" if number is not None else "a number"
     return Diagnostic(
         "aicxs_no_rationale",
         f"{where} sets {shown} with no rationale",
@@ -84,14 +85,3 @@ def thresholds(expr: ast.Expr | None) -> Iterator[ast.Expr]:
         for child in value if isinstance(value, tuple) else (value,):
             if type(child).__module__ == ast.__name__ and field.name != "span":
                 yield from thresholds(child)
-
-
-def _number_text(number: ast.Expr) -> str:
-    match number:
-        case ast.IntLit(value=value):
-            return str(value)
-        case ast.NumberLit(text=text):
-            return text
-        case ast.DurationLit(amount=amount, unit=unit):
-            return f"{amount} {unit}"
-    return "a number"
