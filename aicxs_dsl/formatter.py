@@ -317,6 +317,13 @@ def _wrap_list(attr: ast.Attr, column: int, split: bool = True) -> list[str]:
     return lines
 
 
+def _applies_offset(attr: ast.Attr, item: int) -> int:
+    """Where the `applies to` of the reference written at `item` starts in the source: the
+    line it is moved to is anchored there, so a comment written after it stays with it."""
+    at = attr.span.source.text.find("applies", item, attr.span.end)
+    return at if at >= 0 else item
+
+
 def _split_crosswalk(attr: ast.Attr, line: str, column: int) -> list[str]:
     """One line of a wrapped list; for a crosswalk, its long `applies to` on a line of its own."""
     if attr.name != "crosswalk":
@@ -369,11 +376,11 @@ def _attr_lines(attr: ast.Attr, column: int, breaks: _Breaks) -> list[Line]:
     text = _simple_attr(attr)
     if attr.name in _LISTS and (breaks.at or breaks.everywhere or column + len(text) > WIDTH):
         lines = [
-            (part, offset)
+            (part, offset if i == 0 else _applies_offset(attr, offset))
             for line, offset in zip(
                 _wrap_list(attr, column, split=False), _item_offsets(attr), strict=True
             )
-            for part in _split_crosswalk(attr, line, column)
+            for i, part in enumerate(_split_crosswalk(attr, line, column))
         ]
     else:
         lines = [(text, attr.span.start)]
