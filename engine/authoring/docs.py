@@ -67,6 +67,7 @@ def _context(std: Standard) -> dict[str, Any]:
         "levels": [std.levels[n] for n in sorted(std.levels)],
         "level_name": {n: level.name for n, level in std.levels.items()},
         "pillars": pillars,
+        "withdrawn_of": _withdrawn_of(std),
         "errata": _errata(std),
         "feeds": catalogue.feeds(std),
         "citations": catalogue.citations(std),
@@ -74,9 +75,17 @@ def _context(std: Standard) -> dict[str, Any]:
         "owned_by": catalogue.owned_by(std),
         "facts": catalogue.fact_rows(std.vocabulary),
         "clause_title": {c.id: c.title for c in std.clauses.values()},
-        "heading": {**_headings(std.clauses.values()), **_kr_headings(std)},
+        "heading": {
+            **_headings([*std.clauses.values(), *std.withdrawn.values()]),
+            **_kr_headings(std),
+        },
         "crosswalk_of": _crosswalk_of,
     }
+
+
+def _withdrawn_of(std: Standard) -> dict[str, list[Clause]]:
+    """Pillar → its withdrawn clauses, shown after the clauses in force, marked."""
+    return {p: [c for c in std.withdrawn.values() if c.pillar == p] for p in std.pillars}
 
 
 def _errata(std: Standard) -> list[tuple[str, str]]:
