@@ -164,8 +164,8 @@ def _text(data: dict[str, Any]) -> Iterator[str]:
     if not n:
         yield "no changes"
     else:
-        changes, safe = count(n, "change"), n - b - r
-        yield f"{changes}: {b} breaking for existing policies, {r} to review, {safe} safe"
+        many, safe = count(n, "change"), n - b - r
+        yield f"{many}: {b} breaking for existing policies, {r} to review, {safe} safe"
     for warning in data["warnings"]:
         yield from _wrapped("warning: ", warning)
     for r in data["renamed"]:
