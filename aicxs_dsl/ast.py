@@ -251,9 +251,10 @@ AttrValue = str | int | dt.date | Expr | CrosswalkRef
 @dataclass(frozen=True, slots=True)
 class StandardDecl:
     id: str
-    version: int
+    version: int  # the year
     attrs: tuple[Attr, ...]
     span: Span = _span()
+    amendment: int = field(default=0, kw_only=True)  # `2024.1` → 1; 0 for the year alone
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,6 +349,7 @@ class PolicyDecl:
     rules: tuple[RuleDecl, ...]
     facts: tuple[FactsDecl, ...]
     span: Span = _span()
+    amendment: int = field(default=0, kw_only=True)  # `implements AICXS 2024.1` → 1
 
 
 Decl = (
@@ -362,6 +364,11 @@ Decl = (
     | KeyRequirementDecl
     | PolicyDecl
 )
+
+
+def version_text(year: int, amendment: int) -> str:
+    """A standard's version as written: `2024`, or `2024.1` for its first amendment."""
+    return f"{year}.{amendment}" if amendment else str(year)
 
 
 @dataclass(frozen=True, slots=True)

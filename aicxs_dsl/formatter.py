@@ -142,7 +142,8 @@ class _Writer:
     def _decl(self, d: ast.Decl) -> None:
         match d:
             case ast.StandardDecl():
-                self._block(f"standard {d.id} {d.version}", d.attrs, d.span, 0)
+                version = ast.version_text(d.version, d.amendment)
+                self._block(f"standard {d.id} {version}", d.attrs, d.span, 0)
             case ast.LevelDecl():
                 self._block(f"level {d.number} {_string(d.name)}", d.attrs, d.span, 0)
             case ast.RoleDecl():
@@ -161,7 +162,8 @@ class _Writer:
                 self._block(f"key requirement {d.id} {_string(d.title)}", d.attrs, d.span, 0)
             case ast.PolicyDecl():
                 self._block(
-                    f"policy {d.name} implements {d.standard} {d.version}",
+                    f"policy {d.name} implements {d.standard} "
+                    f"{ast.version_text(d.version, d.amendment)}",
                     d.attrs,
                     d.span,
                     0,
@@ -354,6 +356,9 @@ def _simple_attr(attr: ast.Attr) -> str:
             return f"ref {_string(str(values[0]))} {_string(str(values[1]))}"
         case "exclude":
             return f"exclude {values[0]} because {_string(str(values[1]))}"
+        case "withdrawn":
+            where = f" in {values[1]}" if len(values) > 1 else ""
+            return f"withdrawn {_string(str(values[0]))}{where}"
         case "requires" | "covers":
             return f"{name} " + ", ".join(str(v) for v in values)
         case "level" | "owner" | "stricter" | "expires":

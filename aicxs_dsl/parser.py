@@ -42,6 +42,7 @@ _TERMINAL_WORDS = {
     "STRING": 'a quoted text such as `"..."`',
     "INT": "a whole number",
     "DECIMAL": "a decimal number",
+    "VERSION": "a version such as `2024` or `2024.1`",
     "DATE": "a date such as `2025-06-30`",
     "$END": "the end of the file",
 }
@@ -182,7 +183,7 @@ def _transform(source: Source, tree: Tree[Token]) -> ast.Module:
                         "aicxs_bad_literal",
                         bad.message,
                         bad.span,
-                        "write dates as YYYY-MM-DD with a real month and day",
+                        bad.help,
                     )
                 ]
             ) from None

@@ -39,9 +39,14 @@ def unquote(raw: str) -> str:
 class BadLiteral(Exception):
     """A literal the grammar accepts but that has no value (a date such as 2025-02-30)."""
 
-    def __init__(self, span: Span, message: str) -> None:
+    def __init__(
+        self,
+        span: Span,
+        message: str,
+        help: str = "write dates as YYYY-MM-DD with a real month and day",
+    ) -> None:
         super().__init__(message)
-        self.span, self.message = span, message
+        self.span, self.message, self.help = span, message, help
 
 
 def _attr(name: str) -> Any:
@@ -124,7 +129,21 @@ class AstBuilder(Transformer[Token, ast.Module]):
 
     @v_args(meta=True)
     def standard_decl(self, meta: Meta, c: list[Any]) -> ast.StandardDecl:
-        return ast.StandardDecl(str(c[0]), int(c[1]), tuple(c[2:]), span=self._span(meta))
+        (year, amendment), span = c[1], self._span(meta)
+        return ast.StandardDecl(str(c[0]), year, tuple(c[2:]), span=span, amendment=amendment)
+
+    def version(self, c: list[Token]) -> tuple[int, int]:
+        """`2024` → (2024, 0); `2024.1` → (2024, 1). An amendment counts from 1, written
+        without leading zeros, so each version has one spelling."""
+        year, _, amendment = str(c[0]).partition(".")
+        if amendment and (amendment.startswith("0") or len(amendment) > 4 or len(year) != 4):
+            raise BadLiteral(
+                self._tok(c[0]),
+                f"`{c[0]}` is not a version of a standard",
+                f"write the year (`{year}`), or the year and the amendment counted from 1 "
+                f"(`{year}.1`, `{year}.2`, ...)",
+            )
+        return int(year), int(amendment or 0)
 
     @v_args(meta=True)
     def level_decl(self, meta: Meta, c: list[Any]) -> ast.LevelDecl:
@@ -165,15 +184,17 @@ class AstBuilder(Transformer[Token, ast.Module]):
     @v_args(meta=True)
     def policy_decl(self, meta: Meta, c: list[Any]) -> ast.PolicyDecl:
         items = c[3:]
+        year, amendment = c[2]
         return ast.PolicyDecl(
             str(c[0]),
             str(c[1]),
-            int(c[2]),
+            year,
             tuple(x for x in items if isinstance(x, ast.Attr)),
             tuple(x for x in items if isinstance(x, ast.WaiverDecl)),
             tuple(x for x in items if isinstance(x, ast.RuleDecl)),
             tuple(x for x in items if isinstance(x, ast.FactsDecl)),
             span=self._span(meta),
+            amendment=amendment,
         )
 
     @v_args(meta=True)
@@ -281,6 +302,14 @@ class AstBuilder(Transformer[Token, ast.Module]):
 
     def because(self, c: list[Token]) -> _Because:
         return _Because(unquote(c[0]))
+
+    @v_args(meta=True)
+    def withdrawn_attr(self, meta: Meta, c: list[Any]) -> ast.Attr:
+        """`withdrawn "reason"` or `withdrawn "reason" in 2024.1`: the version is kept as text."""
+        values: tuple[ast.AttrValue, ...] = (unquote(c[0]),)
+        if c[1] is not None:
+            values += (ast.version_text(*c[1]),)
+        return ast.Attr("withdrawn", values, span=self._span(meta))
 
     def direction(self, c: list[Token]) -> str:
         return str(c[0])

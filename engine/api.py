@@ -37,7 +37,13 @@ class Standard:
 
     @property
     def version(self) -> int:
+        """The year: `2024` (also for `AICXS 2024.1`; see `amendment`)."""
         return self._loaded.standard.version
+
+    @property
+    def amendment(self) -> int:
+        """`1` for `AICXS 2024.1`; `0` for the unamended standard."""
+        return self._loaded.standard.amendment
 
     @property
     def name(self) -> str:

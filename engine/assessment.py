@@ -87,6 +87,7 @@ def evaluate(
         standard={
             "id": std.id,
             "version": std.version,
+            **({"amendment": std.amendment} if std.amendment else {}),
             "title": std.title,
             "levels": {n: lv.name for n, lv in std.levels.items()},
         },

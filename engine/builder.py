@@ -65,6 +65,7 @@ ATTRIBUTES: dict[str, dict[str, str]] = {
         "check": "o",
         "source": "o",
         "rationale": "o",
+        "withdrawn": "o",
     },
     "key requirement": {
         "mandatory": "o",
@@ -207,6 +208,7 @@ def build_standard(module: ast.Module, out: list[Diagnostic]) -> Standard | None
         tuple(str(v) for v in a.all("erratum")),
         head.span,
         module=module,
+        amendment=head.amendment,
     )
     std.seed = a.provenance().document
     if line := a.lines("least_scope"):
@@ -353,7 +355,7 @@ def _add_pillar(std: Standard, decl: ast.PillarDecl, out: list[Diagnostic]) -> N
         decl.title,
         a.text("text"),
         tuple(str(v) for v in a.all("erratum")),
-        tuple(c.id for c in decl.clauses),
+        tuple(c.id for c in decl.clauses if not _withdrawn(c)),
         decl.span,
         a.provenance(),
     )
@@ -385,7 +387,24 @@ def _add_pillar(std: Standard, decl: ast.PillarDecl, out: list[Diagnostic]) -> N
             ca.provenance(),
             ca.because("level"),
         )
+        if withdrawn := ca.lines("withdrawn"):
+            clause.withdrawn = str(withdrawn[0].values[0])
+            _said(clause.withdrawn, withdrawn[0].span, f"the reason `{c.id}` is withdrawn", out)
+            if len(withdrawn[0].values) > 1:
+                clause.withdrawn_in = str(withdrawn[0].values[1])
+            if c.id in std.clauses:
+                _put(std.clauses, c.id, clause, "clause", out)  # reports the duplicate id
+            else:
+                _put(std.withdrawn, c.id, clause, "clause", out)
+            continue
+        if c.id in std.withdrawn:
+            _put(std.withdrawn, c.id, clause, "clause", out)  # reports the duplicate id
+            continue
         _put(std.clauses, c.id, clause, "clause", out)
+
+
+def _withdrawn(c: ast.ClauseDecl) -> bool:
+    return any(a.name == "withdrawn" for a in c.attrs)
 
 
 def _ids(lines: Iterable[ast.Attr]) -> tuple[tuple[str, Span], ...]:
@@ -452,6 +471,7 @@ def build_policy(module: ast.Module, out: list[Diagnostic]) -> Policy | None:
         target if isinstance(target, int) else 0,
         decl.span,
         module=module,
+        amendment=decl.amendment,
     )
     policy.target_span = a.lines("target")[0].span if a.lines("target") else None
     if scope := a.lines("scope"):

@@ -32,6 +32,7 @@ from aicxs.engine.typecheck import Env, check_condition, compatible, infer
 from aicxs.engine.types import BOOL, Duration, FactField, Type
 
 Stage = Callable[[Standard], list[Diagnostic]]
+NAMING_FIELDS = ("name", "title")  # fields that name an item in listings (as its key does)
 
 
 def mandatory_clauses(std: Standard) -> dict[str, str]:
@@ -79,7 +80,7 @@ def check_titles(std: Standard) -> list[Diagnostic]:
 
 def resolve_refs(std: Standard) -> list[Diagnostic]:
     out = []
-    for c in std.clauses.values():
+    for c in [*std.clauses.values(), *std.withdrawn.values()]:
         if c.level and c.level not in std.levels:
             out.append(
                 _unknown(
@@ -95,7 +96,10 @@ def resolve_refs(std: Standard) -> list[Diagnostic]:
                 _unknown("role", c.owner, _attr_span(c, "owner"), std.roles, "aicxs_unknown_role")
             )
         for target, span in c.requires:
-            if target not in std.clauses:
+            if target in std.withdrawn and c.id in std.clauses:
+                what = f"cannot be required by `{c.id}`"
+                out.append(withdrawn_clause(std, target, span, what, "prerequisite"))
+            elif target not in std.clauses and target not in std.withdrawn:
                 out.append(
                     _unknown(
                         "clause",
@@ -118,7 +122,10 @@ def resolve_refs(std: Standard) -> list[Diagnostic]:
                 )
             )
         for target, span in kr.covers:
-            if target not in std.clauses:
+            if target in std.withdrawn:
+                what = f"cannot be covered by key requirement `{kr.id}`"
+                out.append(withdrawn_clause(std, target, span, what, "clause from `covers`"))
+            elif target not in std.clauses:
                 out.append(
                     _unknown(
                         "clause",
@@ -340,6 +347,98 @@ def check_costs(std: Standard) -> list[Diagnostic]:
     return out
 
 
+def check_withdrawn(std: Standard) -> list[Diagnostic]:
+    """A withdrawn clause is never evaluated, so it has no `check`."""
+    return [
+        Diagnostic(
+            "aicxs_withdrawn_clause",
+            f"clause `{c.id}` is withdrawn but has a `check`, which would never be evaluated",
+            _attr_span(c, "check"),
+            "remove the `check`: a withdrawn clause keeps its text, and is never evaluated",
+        )
+        for c in std.withdrawn.values()
+        if c.check is not None
+    ]
+
+
+def check_unused(std: Standard) -> list[Diagnostic]:
+    """Facts no check reads, and crosswalk references no clause in force cites: what a deleted
+    or withdrawn clause leaves behind."""
+    read: set[str] = set()
+    checks = [c.check for c in std.clauses.values()]
+    checks += [kr.check for kr in std.key_requirements.values()]
+    for expr in checks:
+        if expr is not None:
+            read.update(fact_reads(expr))
+    if std.least_scope is not None:
+        scope = std.least_scope
+        listed = ".".join(scope.source.parts)
+        read.add(listed)
+        read.update(fact_reads(scope.where, {scope.var: listed}))
+    out = []
+    for name, fld in _walk_fields(std.vocabulary):
+        nested = fld.type.item if fld.type.kind == "list" else fld.type
+        naming = "." in name and name.rsplit(".", 1)[1] in NAMING_FIELDS
+        if fld.key or naming or (nested is not None and nested.kind == "record") or not fld.decl:
+            continue  # keys and names name items; records are read through their fields
+        if name not in read and not any(r.startswith(name + ".") for r in read):
+            out.append(
+                Diagnostic(
+                    "aicxs_unread_fact",
+                    f"no check reads the fact `{name}`",
+                    fld.decl.span,
+                    "read it in a clause's `check`, or remove it from the `facts` vocabulary "
+                    "(organisations are asked for it for nothing)",
+                    Severity.WARNING,
+                )
+            )
+    cited = {(x.framework, x.ref) for c in std.clauses.values() for x in c.crosswalk}
+    for decl in std.module.decls if std.module else ():
+        if isinstance(decl, ast.FrameworkDecl) and decl.id in std.frameworks:
+            for attr in decl.attrs:
+                ref = str(attr.values[0]) if attr.name == "ref" and attr.values else None
+                if ref is not None and (decl.id, ref) not in cited:
+                    out.append(
+                        Diagnostic(
+                            "aicxs_uncited_reference",
+                            f"no clause cites `{ref}` of framework `{decl.id}`",
+                            attr.span,
+                            f'cite it from a clause (`crosswalk {decl.id} "{ref}"`), or '
+                            "remove the `ref` line",
+                            Severity.WARNING,
+                        )
+                    )
+    return out
+
+
+def fact_reads(expr: ast.Expr, bound: dict[str, str] | None = None) -> Iterator[str]:
+    """The fact paths an expression reads, dotted (`systems.escalation.max_wait` for
+    `s.escalation.max_wait` inside `all s in systems`)."""
+    bound = dict(bound or {})
+    stack: list[tuple[ast.Expr, dict[str, str]]] = [(expr, bound)]
+    while stack:
+        e, env = stack.pop()
+        match e:
+            case ast.Path(parts):
+                head = env.get(parts[0], parts[0])
+                yield ".".join((head, *parts[1:]))
+            case ast.Quantifier() | ast.Count():
+                parts = e.source.parts
+                listed = ".".join((env.get(parts[0], parts[0]), *parts[1:]))
+                yield listed
+                inner = {**env, e.var: listed}
+                body = e.body if isinstance(e, ast.Quantifier) else None
+                stack.extend((x, inner) for x in (e.where, body) if x is not None)
+            case ast.Not(x) | ast.Neg(x):
+                stack.append((x, env))
+            case ast.And(a, b) | ast.Or(a, b) | ast.Implies(a, b):
+                stack.extend(((a, env), (b, env)))
+            case ast.Compare(_, a, b) | ast.Arith(_, a, b):
+                stack.extend(((a, env), (b, env)))
+            case ast.Call(_, args) | ast.ListLit(args):
+                stack.extend((x, env) for x in args)
+
+
 def check_clauses_have_checks(std: Standard) -> list[Diagnostic]:
     return [
         Diagnostic(
@@ -386,11 +485,18 @@ STAGES: list[tuple[str, Stage]] = [
     ("check_clauses_have_checks", check_clauses_have_checks),
     ("check_provenance", check_provenance),
     ("check_crosswalk_strength", check_crosswalk_strength),
+    ("check_withdrawn", check_withdrawn),
 ]
 
 
-def check_standard(std: Standard) -> list[Diagnostic]:
-    return [d for _, stage in STAGES for d in stage(std)]
+def check_standard(std: Standard, earlier: Iterable[Diagnostic] = ()) -> list[Diagnostic]:
+    """Every stage's diagnostics; then, if neither they nor the `earlier` ones (of reading the
+    file) hold an error, the facts and references left unused (a misspelt name reads nothing,
+    a clause declared twice hides one)."""
+    out = [d for _, stage in STAGES for d in stage(std)]
+    if not any(d.severity is Severity.ERROR for d in [*earlier, *out]):
+        out.extend(check_unused(std))
+    return out
 
 
 # ---- helpers --------------------------------------------------------------------------------
@@ -458,6 +564,19 @@ def _unknown(
         message or f"unknown {kind} `{name}`",
         span,
         hint or (f"known {kind}s: {listing}" if names else f"declare the {kind}"),
+    )
+
+
+def withdrawn_clause(std: Standard, clause_id: str, span: Span, what: str, item: str) -> Diagnostic:
+    """A reference to a withdrawn clause: `what` it cannot be, and the `item` to remove."""
+    c = std.withdrawn[clause_id]
+    when = f" in {std.id} {c.withdrawn_in}" if c.withdrawn_in else ""
+    return Diagnostic(
+        "aicxs_withdrawn_clause",
+        f"clause `{clause_id}` was withdrawn{when} and {what}",
+        span,
+        f"remove the {item}: a withdrawn clause is never evaluated",
+        notes=(f"withdrawn: {c.withdrawn}",),
     )
 
 

@@ -48,6 +48,11 @@ def build_graph(std: Standard, policy: Policy | None = None) -> nx.DiGraph:
         for target, _ in clause.requires:
             if target in std.clauses:
                 g.add_edge(clause.id, target, kind="requires")
+    for clause in std.withdrawn.values():  # kept, marked, so its id is seen to be taken
+        title = f"{clause.title} (withdrawn)"
+        g.add_node(clause.id, kind="clause", title=title, pillar=clause.pillar, withdrawn=True)
+        if clause.pillar in std.pillars:
+            g.add_edge(clause.id, clause.pillar, kind="part_of")
     for kr in std.key_requirements.values():
         g.add_node(kr.id, kind="key_requirement", title=kr.title, mandatory=kr.mandatory)
         for target, _ in kr.covers:

@@ -199,7 +199,7 @@ def standard_from_module(module: ast.Module) -> LoadedStandard:
     if std is None:
         raise DiagnosticError(out)
     build_vocabulary(((d, "standard") for d in std.facts), std.vocabulary, out)
-    out.extend(check_standard(std))
+    out.extend(check_standard(std, out))
     if has_errors(out):
         raise DiagnosticError(out)
     return LoadedStandard(std, tuple(d for d in out if d.severity is Severity.WARNING))
@@ -270,7 +270,7 @@ def _standard_for(
     if isinstance(spec_path, LoadedStandard):
         return spec_path
     if spec_path is None:
-        spec_path = spec.bundled_path(policy.standard, policy.version)
+        spec_path = spec.bundled_path(policy.standard, policy.implements.split()[-1])
         if spec_path is None:
             shipped = ", ".join(
                 f"`{p.stem.upper().replace('-', ' ')}`"
@@ -280,7 +280,7 @@ def _standard_for(
             out.append(
                 Diagnostic(
                     "aicxs_version_mismatch",
-                    f"policy `{policy.name}` implements `{policy.standard} {policy.version}`, "
+                    f"policy `{policy.name}` implements `{policy.implements}`, "
                     "which is not a bundled standard",
                     policy.span,
                     f"bundled: {shipped}; write one of these, or give the standard with `--spec`",

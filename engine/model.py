@@ -137,6 +137,8 @@ class Clause:
     spans: dict[str, Span] = field(default_factory=dict)  # attribute → its first line
     provenance: Provenance = Provenance()
     level_because: str = ""  # why the clause has its maturity level (`level 2 because "..."`)
+    withdrawn: str | None = None  # `withdrawn "reason"`: the reason a retired clause gives
+    withdrawn_in: str | None = None  # ... `in 2024.1`: the version that withdrew it
 
 
 @dataclass
@@ -145,7 +147,7 @@ class Pillar:
     title: str
     text: str
     errata: tuple[str, ...]
-    clauses: tuple[str, ...]
+    clauses: tuple[str, ...]  # its clauses in force (withdrawn ones are in `Standard.withdrawn`)
     span: Span
     provenance: Provenance = Provenance()
 
@@ -166,7 +168,7 @@ class KeyRequirement:
 @dataclass
 class Standard:
     id: str
-    version: int
+    version: int  # the year
     title: str
     text: str
     errata: tuple[str, ...]
@@ -179,15 +181,24 @@ class Standard:
     facts: list[ast.FactsDecl] = field(default_factory=list)
     vocabulary: Type = field(default_factory=lambda: Type("record"))
     pillars: dict[str, Pillar] = field(default_factory=dict)
-    clauses: dict[str, Clause] = field(default_factory=dict)
+    clauses: dict[str, Clause] = field(default_factory=dict)  # in force: the ones evaluated
+    # Retired clauses (`withdrawn "reason"`): kept in the document and the graph, never
+    # evaluated, their ids never reused.
+    withdrawn: dict[str, Clause] = field(default_factory=dict)
     key_requirements: dict[str, KeyRequirement] = field(default_factory=dict)
     least_scope: Scope | None = None  # the items no policy may leave out of its scope
     module: ast.Module | None = None
     seed: str = ""  # the source text the standard encodes (its `source "..."`)
+    amendment: int = 0  # `standard AICXS 2024.1` → 1; 0 for the unamended standard
+
+    @property
+    def version_text(self) -> str:
+        """`2024`, or `2024.1` when amended."""
+        return ast.version_text(self.version, self.amendment)
 
     @property
     def name(self) -> str:
-        return f"{self.id} {self.version}"
+        return f"{self.id} {self.version_text}"
 
 
 @dataclass
@@ -255,6 +266,12 @@ class Policy:
     rules: list[Rule] = field(default_factory=list)
     facts: list[ast.FactsDecl] = field(default_factory=list)
     module: ast.Module | None = None
+    amendment: int = 0  # `implements AICXS 2024.1` → 1
+
+    @property
+    def implements(self) -> str:
+        """The standard it names: `AICXS 2024`, `AICXS 2024.1`."""
+        return f"{self.standard} {ast.version_text(self.version, self.amendment)}"
 
 
 def _header(span: Span) -> Span:

@@ -211,6 +211,13 @@ def report_json(report: Report, mode: str = "fails") -> dict[str, Any]:
     return data
 
 
+def standard_name(standard: Mapping[str, Any]) -> str:
+    """`AICXS 2024`, or `AICXS 2024.1` for an amended standard, from a report's `standard`."""
+    amendment = standard.get("amendment")
+    version = f"{standard['version']}.{amendment}" if amendment else str(standard["version"])
+    return f"{standard['id']} {version}"
+
+
 def report_head(report: Report, mode: str, results: Any = ()) -> dict[str, Any]:
     """`report_json` with `results` standing in for the results (which a stream writes one by
     one, see `report_chunks`)."""
@@ -219,7 +226,11 @@ def report_head(report: Report, mode: str, results: Any = ()) -> dict[str, Any]:
     return {
         "$schema": REPORT_SCHEMA_ID,
         "schema_version": REPORT_SCHEMA_VERSION,
-        "standard": {k: report.standard[k] for k in ("id", "version", "title")},
+        "standard": {
+            k: report.standard[k]
+            for k in ("id", "version", "amendment", "title")
+            if k in report.standard  # `amendment` only when the standard is amended
+        },
         "policy": dict(report.policy),
         "facts": {
             "source": report.facts.path,

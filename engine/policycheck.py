@@ -16,6 +16,7 @@ from aicxs.engine.checker import (
     check_scope_filter,
     constant,
     mandatory_clauses,
+    withdrawn_clause,
 )
 from aicxs.engine.cost import check_cost
 from aicxs.engine.model import Parameter, Policy, Standard, _header
@@ -25,11 +26,11 @@ from aicxs.engine.typecheck import Env, check_condition
 def check_policy(policy: Policy, std: Standard) -> list[Diagnostic]:
     """Tailoring checked against the standard, before anything runs."""
     out: list[Diagnostic] = []
-    if (policy.standard, policy.version) != (std.id, std.version):
+    if policy.implements != std.name:
         out.append(
             Diagnostic(
                 "aicxs_version_mismatch",
-                f"policy `{policy.name}` implements `{policy.standard} {policy.version}`, but the "
+                f"policy `{policy.name}` implements `{policy.implements}`, but the "
                 f"standard loaded is `{std.name}`",
                 _header(policy.span),
                 f"write `implements {std.name}`, or load the standard it names with `--spec`",
@@ -54,7 +55,17 @@ def check_policy(policy: Policy, std: Standard) -> list[Diagnostic]:
         # The filter is evaluated for each item of every quantifier over its list.
         out.extend(check_cost(policy.scope.where, f"the scope of policy `{policy.name}`", depth=1))
     for rule in policy.rules:
-        if rule.refines not in std.clauses:
+        if rule.refines in std.withdrawn:
+            out.append(
+                withdrawn_clause(
+                    std,
+                    rule.refines,
+                    _header(rule.span),
+                    f"cannot be refined by `{rule.id}`",
+                    "rule",
+                )
+            )
+        elif rule.refines not in std.clauses:
             out.append(
                 _unknown(
                     "clause",
@@ -159,6 +170,9 @@ def _check_tailoring(policy: Policy, std: Standard) -> Iterator[Diagnostic]:
                     span,
                     f"meet it, or record a finding; the standard allows no {what} here",
                 )
+            elif clause_id in std.withdrawn:
+                verb = "excluded" if what == "exclusion" else "waived"
+                yield withdrawn_clause(std, clause_id, span, f"cannot be {verb}", what)
             elif clause_id not in std.clauses:
                 yield _unknown("clause", clause_id, span, std.clauses, "aicxs_unknown_clause")
             elif clause_id in mandatory:

@@ -28,6 +28,7 @@ from aicxs.engine.outcome import (
     level_name,
     report_json,
     result_json,
+    standard_name,
 )
 
 STATUS_LABEL = {
@@ -76,7 +77,7 @@ def report_text(
 
 def _text(report: Report, mode: str, style: Style, verbose: bool) -> Iterator[str]:
     std, pol = report.standard, report.policy
-    yield f"{std['id']} {std['version']} · policy {pol['id']} · as of {report.as_of}"
+    yield f"{standard_name(std)} · policy {pol['id']} · as of {report.as_of}"
     yield f"policy: {pol['source']}"
     n = report.systems
     undecided = f", {n['scope_unknown']} undecided" if n.get("scope_unknown") else ""
@@ -285,7 +286,7 @@ def report_markdown(report: Report, mode: str = "fails") -> str:
 
 def _markdown(report: Report, mode: str) -> Iterator[str]:
     std, pol = report.standard, report.policy
-    title = f"{md_text(str(std['id']))} {md_text(str(std['version']))}"
+    title = md_text(standard_name(std))
     yield f"# {title} assessment: policy {md_code(pol['id'])}"
     yield ""
     yield f"- **Policy:** {md_text(pol['title'])} ({md_code(pol['source'])})"

@@ -184,7 +184,9 @@ P5_3_CHECK = (
 def test_clause_without_a_check_is_a_warning(spec_text: str, snapshot: object) -> None:
     text = edited(spec_text, (P5_3_CHECK, ""))
     loaded = load(text)  # a warning does not stop loading
-    d = only(loaded.warnings)
+    # The two facts only P5.3's check read are now read by none (see the unused-facts tests).
+    assert [w.code for w in loaded.warnings[1:]] == ["aicxs_unread_fact"] * 2
+    d = loaded.warnings[0]
     assert d.code == "aicxs_no_check"
     assert d.severity is Severity.WARNING
     assert d.message == "clause `P5.3` has no `check`: it will always be unknown"
@@ -252,7 +254,7 @@ def test_lint_exits_1_on_warnings_only(tmp_spec: Path, spec_text: str) -> None:
     run = run_cli("lint", str(tmp_spec))
     assert run.exit_code == 1, run.stdout + run.stderr
     assert "aicxs_no_check (warning): clause `P5.3` has no `check`" in run.stdout
-    assert run.stdout.rstrip().endswith("1 file checked: 0 errors, 1 warning")
+    assert run.stdout.rstrip().endswith("1 file checked: 0 errors, 3 warnings")
 
 
 # ---- crosswalks ------------------------------------------------------------------------------
@@ -571,3 +573,223 @@ def test_a_policy_rule_cannot_carry_a_crosswalk(tmp_path: Path) -> None:
     assert "aicxs_unknown_attribute: `crosswalk` is not an attribute of rule `NB-1`" in (
         run.stdout + run.stderr
     )
+
+
+# ---- amendments: `standard AICXS 2024.1` ------------------------------------------------------
+
+HEADER = "standard AICXS 2024 {"
+AMENDED = "standard AICXS 2024.1 {"
+
+
+def _policy(tmp_path: Path, implements: str, extra: str = "") -> Path:
+    path = tmp_path / "acme.aicx"
+    path.write_text(
+        f"policy acme implements {implements} {{\n  target level 2\n{extra}}}\n", "utf-8"
+    )
+    return path
+
+
+def test_an_amendment_is_named_formatted_and_reported_apart_from_the_year(
+    tmp_path: Path, spec_text: str
+) -> None:
+    text = edited(spec_text, (HEADER, AMENDED))
+    std = load(text).standard
+    assert (std.name, std.version, std.amendment) == ("AICXS 2024.1", 2024, 1)
+    from aicxs.aicxs_dsl.formatter import format_module
+
+    assert format_module(parse_text(text, SPEC_NAME)) == text  # `2024.1` kept as written
+    spec = tmp_path / "aicxs-2024.1.aicx"
+    spec.write_text(text, "utf-8")
+    facts = ("--facts", "policies/startup.facts.yaml", "--as-of", "2026-11-27")
+    run = run_cli(
+        "check", str(_policy(tmp_path, "AICXS 2024.1")), "--spec", str(spec), *facts,
+        "--format", "json",
+    )  # fmt: skip
+    assert json.loads(run.stdout)["standard"] == {
+        "id": "AICXS",
+        "version": 2024,
+        "amendment": 1,
+        "title": "AI in Customer Experience Standard",
+    }
+    unamended = run_cli(
+        "check", "policies/startup.aicx", *facts, "--format", "json"
+    )  # existing consumers: still `"version": 2024` and no `amendment`
+    assert json.loads(unamended.stdout)["standard"] == {
+        "id": "AICXS",
+        "version": 2024,
+        "title": "AI in Customer Experience Standard",
+    }
+
+
+def test_a_policy_must_name_the_amendment_it_implements(tmp_path: Path, spec_text: str) -> None:
+    spec = tmp_path / "aicxs-2024.1.aicx"
+    spec.write_text(edited(spec_text, (HEADER, AMENDED)), "utf-8")
+    run = run_cli("lint", str(_policy(tmp_path, "AICXS 2024")), "--spec", str(spec))
+    assert run.exit_code == 2
+    assert (
+        "aicxs_version_mismatch: policy `acme` implements `AICXS 2024`, but the standard "
+        "loaded is `AICXS 2024.1`" in run.stdout
+    )
+    assert "help: write `implements AICXS 2024.1`" in run.stdout
+    ok = run_cli("lint", str(_policy(tmp_path, "AICXS 2024.1")), "--spec", str(spec))
+    assert ok.exit_code == 0, ok.stdout
+    bundled = run_cli("lint", str(_policy(tmp_path, "AICXS 2024")))  # the unamended standard
+    assert bundled.exit_code == 0, bundled.stdout
+
+
+@pytest.mark.parametrize("version", ["2024.01", "2024.0", "24.1"])
+def test_a_version_has_one_spelling(spec_text: str, version: str) -> None:
+    with pytest.raises(DiagnosticError) as info:
+        parse_text(edited(spec_text, (HEADER, f"standard AICXS {version} {{")), SPEC_NAME)
+    d = only(info.value.diagnostics)
+    assert (d.code, d.message) == (
+        "aicxs_bad_literal",
+        f"`{version}` is not a version of a standard",
+    )
+    assert d.help.startswith("write the year (`")
+    assert d.span is not None and d.span.text() == version
+
+
+# ---- withdrawn clauses ----------------------------------------------------------------------
+
+WITHDRAWN = '    withdrawn "Superseded by the transparency duties of P2.1" in 2024.1\n'
+
+
+def withdraw_p5_3(spec_text: str, *more: tuple[str, str]) -> str:
+    """P5.3 withdrawn (its check removed): the revision the issue describes."""
+    return edited(spec_text, (HEADER, AMENDED), (P5_3_CHECK, WITHDRAWN), *more)
+
+
+def test_a_withdrawn_clause_is_kept_but_never_evaluated(tmp_path: Path, spec_text: str) -> None:
+    text = withdraw_p5_3(spec_text)
+    std = load(text).standard
+    assert "P5.3" not in std.clauses and "P5.3" not in std.pillars["P5"].clauses
+    c = std.withdrawn["P5.3"]
+    assert (c.withdrawn, c.withdrawn_in, c.title) == (
+        "Superseded by the transparency duties of P2.1",
+        "2024.1",
+        "Trust-building practices",
+    )
+    spec = tmp_path / "aicxs-2024.1.aicx"
+    spec.write_text(text, "utf-8")
+    run = run_cli(
+        "check", str(_policy(tmp_path, "AICXS 2024.1")), "--spec", str(spec),
+        "--facts", "policies/startup.facts.yaml", "--as-of", "2026-11-27", "--format", "json",
+    )  # fmt: skip
+    ids = [r["id"] for r in json.loads(run.stdout)["results"]]
+    assert "P5.3" not in ids and {"P5.2", "P5.4"} <= set(ids)
+    docs = run_cli("docs", str(spec)).stdout
+    assert (
+        "| [P5.3](#p53-trust-building-practices) | ~~Trust-building practices~~ (withdrawn)" in docs
+    )
+    assert "> **Withdrawn in AICXS 2024.1:** Superseded by the transparency duties of P2.1" in docs
+    html = run_cli("docs", str(spec), "--format", "html").stdout
+    assert '<article class="clause withdrawn" id="P5.3">' in html
+    graph = run_cli("graph", str(spec), "--format", "list").stdout
+    assert "P5.3  clause           Trust-building practices (withdrawn)" in graph.splitlines()
+    catalog = json.loads(
+        run_cli("export", "oscal-catalog", str(spec), "--as-of", "2026-11-27").stdout
+    )
+    [control] = [
+        c for g in catalog["catalog"]["groups"] for c in g.get("controls", []) if c["id"] == "P5.3"
+    ]
+    assert {"name": "status", "value": "withdrawn", "remarks": "Withdrawn in AICXS 2024.1: "
+            "Superseded by the transparency duties of P2.1"} in control["props"]  # fmt: skip
+
+
+def test_what_a_withdrawn_clause_leaves_unread_is_a_located_warning(spec_text: str) -> None:
+    text = withdraw_p5_3(spec_text)
+    found = [(w.code, w.message, w.span.line if w.span else 0) for w in load(text).warnings]
+    assert found == [
+        (
+            "aicxs_unread_fact",
+            "no check reads the fact `organisation.trust.ai_principles_published`",
+            line_of(text, "ai_principles_published:"),
+        ),
+        (
+            "aicxs_unread_fact",
+            "no check reads the fact `organisation.trust.transparency_report_published`",
+            line_of(text, "transparency_report_published:"),
+        ),
+        (
+            "aicxs_uncited_reference",
+            "no clause cites `GOVERN 4.2` of framework `NIST_AI_RMF`",
+            line_of(text, 'ref "GOVERN 4.2"'),
+        ),
+        (
+            "aicxs_uncited_reference",
+            "no clause cites `7.4` of framework `ISO_42001`",
+            line_of(text, 'ref "7.4"'),
+        ),
+    ]
+    assert all(w.severity is Severity.WARNING for w in load(text).warnings)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message", "anchor"),
+    [
+        (
+            ("  covers P5.1, P5.2\n", "  covers P5.1, P5.2, P5.3\n"),
+            "clause `P5.3` was withdrawn in AICXS 2024.1 and cannot be covered by key "
+            "requirement `KR1`",
+            "covers P5.1, P5.2, P5.3",
+        ),
+        (
+            ('  clause P5.4 "Complaint handling for AI decisions" {\n',
+             '  clause P5.4 "Complaint handling for AI decisions" {\n    requires P5.3\n'),
+            "clause `P5.3` was withdrawn in AICXS 2024.1 and cannot be required by `P5.4`",
+            "requires P5.3",
+        ),
+        (
+            (WITHDRAWN, WITHDRAWN + "    check organisation.trust.ai_principles_published\n"),
+            "clause `P5.3` is withdrawn but has a `check`, which would never be evaluated",
+            "check organisation.trust.ai_principles_published",
+        ),
+    ],
+)  # fmt: skip
+def test_leaning_on_a_withdrawn_clause_is_an_error(
+    spec_text: str, edit: tuple[str, str], message: str, anchor: str
+) -> None:
+    text = withdraw_p5_3(spec_text)
+    text = edited(text, edit)
+    d = only(errors(text))
+    assert (d.code, d.message) == ("aicxs_withdrawn_clause", message)
+    assert d.span is not None and d.span.line == line_of(text, anchor)
+
+
+def test_a_withdrawn_id_cannot_be_declared_again(spec_text: str) -> None:
+    text = withdraw_p5_3(
+        spec_text,
+        ('  clause P5.4 "Complaint handling', '  clause P5.3 "Complaint handling'),
+    )
+    found = [(d.code, d.message) for d in errors(text)]
+    assert ("aicxs_duplicate_id", "clause `P5.3` is declared twice") in found
+
+
+@pytest.mark.parametrize(
+    ("tailoring", "message"),
+    [
+        ('  exclude P5.3 because "Not relevant"\n', "cannot be excluded"),
+        (
+            '  waive P5.3 {\n    justification "Report due"\n    approver "A. Person"\n'
+            "    expires 2027-01-31\n  }\n",
+            "cannot be waived",
+        ),
+        (
+            '  rule ACME-1 refines P5.3 "Principles" {\n    check true\n  }\n',
+            "cannot be refined by `ACME-1`",
+        ),
+    ],
+)
+def test_a_policy_cannot_tailor_a_withdrawn_clause(
+    tmp_path: Path, spec_text: str, tailoring: str, message: str
+) -> None:
+    spec = tmp_path / "aicxs-2024.1.aicx"
+    spec.write_text(withdraw_p5_3(spec_text), "utf-8")
+    run = run_cli("lint", str(_policy(tmp_path, "AICXS 2024.1", tailoring)), "--spec", str(spec))
+    assert run.exit_code == 2
+    assert (
+        f"acme.aicx:3:3: aicxs_withdrawn_clause: clause `P5.3` was withdrawn in AICXS 2024.1 "
+        f"and {message}" in run.stdout
+    )
+    assert "note: withdrawn: Superseded by the transparency duties of P2.1" in run.stdout

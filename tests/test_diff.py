@@ -104,11 +104,22 @@ def test_each_deliberate_change_of_the_draft_is_found_and_classed(full: dict[str
         "changes": 30,
         "breaking": 12,
         "not_breaking": 18,
+        "needs_review": 6,
         "policies": 4,
         "policies_no_longer_loading": 1,
     }
     for c in full["changes"]:
         assert c["summary"] and c["reason"], c
+    # Not breaking, but what is required may have changed: changed words and titles.
+    assert {(c["kind"], c["subject"]) for c in full["changes"] if c["needs_review"]} == {
+        ("clause_text_changed", "P1.1"),
+        ("clause_text_changed", "P4.2"),
+        ("clause_title_changed", "P4.7"),
+        ("clause_text_changed", "P4.7"),
+        ("clause_text_changed", "P5.1"),
+        ("clause_text_changed", "P6.3"),
+    }
+    assert full["warnings"] == []  # the version changed with the breaking changes
 
 
 def test_the_split_clause_is_found_by_the_text_it_took(full: dict[str, Any]) -> None:
@@ -457,4 +468,172 @@ def test_a_changed_relationship_is_a_crosswalk_change(tmp_path: Path) -> None:
     assert (found["old"][1], found["new"][1]) == (
         "GDPR Art. 7 (intersects with)",
         "GDPR Art. 7 (related to)",
+    )
+
+
+# ---- issue 15: what changed words and numbers mean -------------------------------------------
+
+P1_2_WORDS = "that meets at least quarterly (every"
+P1_2_PARAM = "meeting_interval <= param governance_meeting_interval"
+P1_2_NUMBER = "meeting_interval <= 92 days"
+AUDIT_PARAM = "s.audit_trail.retention >= param min_audit_log_retention"
+
+
+def revised(tmp_path: Path, spec_text: str, *edits: tuple[str, str], name: str = "new") -> str:
+    text = spec_text
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    path = tmp_path / f"{name}.aicx"
+    path.write_text(text, "utf-8")
+    return str(path)
+
+
+def test_a_changed_obligation_in_the_words_needs_review_and_shows_the_words(
+    tmp_path: Path, spec_text: str
+) -> None:
+    new = revised(tmp_path, spec_text, (P1_2_WORDS, "that meets at least monthly (every"))
+    code, data = diff_json(OLD, new)
+    assert code == 0  # nothing breaks: the check did not change
+    [c] = data["changes"]
+    assert (c["kind"], c["subject"], c["breaking"], c["needs_review"]) == (
+        "clause_text_changed",
+        "P1.2",
+        False,
+        True,
+    )
+    assert c["summary"] == "P1.2 text changed: quarterly → monthly"
+    assert c["words"] == [{"old": "quarterly", "new": "monthly"}]
+    assert c["reason"].startswith("a number or an interval in the words changed")
+    assert "the check, which did not change: does it still say" in c["reason"]
+    assert data["summary"]["needs_review"] == 1
+    lines = run_cli("diff", OLD, new).stdout.splitlines()
+    assert "1 change: 0 breaking for existing policies, 1 to review, 0 safe" in lines
+    assert "  REVIEW    P1.2 text changed: quarterly → monthly" in lines
+
+
+@pytest.mark.parametrize(
+    ("edit", "summary", "breaking"),
+    [
+        ((P1_2_NUMBER, "meeting_interval <= 31 days"), "92 days → 31 days (stricter)", True),
+        ((P1_2_NUMBER, "meeting_interval <= 184 days"), "92 days → 184 days (looser)", False),
+        (
+            ("s.audit_trail.retention >= 184 days", "s.audit_trail.retention >= 365 days"),
+            "184 days → 365 days (stricter)",
+            True,
+        ),
+        ((P1_2_NUMBER, "meeting_interval == 92 days"), None, True),  # not only a number
+    ],
+)
+def test_a_number_in_a_check_says_stricter_or_looser(
+    tmp_path: Path, spec_text: str, edit: tuple[str, str], summary: str | None, breaking: bool
+) -> None:
+    """The standard reads its numbers from parameters; a revision that writes one into a check
+    (the 2024 text once had `92 days` and `184 days` there) is compared number against number."""
+    written = (
+        (P1_2_PARAM, P1_2_NUMBER),
+        (AUDIT_PARAM, AUDIT_PARAM.replace("param min_audit_log_retention", "184 days")),
+    )
+    old = revised(tmp_path, spec_text, *written, name="old")
+    _, data = diff_json(old, revised(tmp_path, (Path(old)).read_text("utf-8"), edit))
+    [c] = data["changes"]
+    assert c["kind"] == "clause_check_changed"
+    assert c["breaking"] is breaking and c["needs_review"] is not breaking
+    assert c["summary"].endswith(f"check: {summary}" if summary else "check changed")
+    if not breaking:
+        assert c["reason"].startswith("looser: a result that was met stays met")
+
+
+def test_a_parameter_change_names_the_clauses_and_key_requirements_that_read_it(
+    tmp_path: Path, spec_text: str
+) -> None:
+    edit = (
+        "  default 90 days\n  bounds 1 day .. 365 days",
+        "  default 60 days\n  bounds 1 day .. 365 days",
+    )
+    _, data = diff_json(OLD, revised(tmp_path, spec_text, edit))  # bias_test_interval
+    [c] = data["changes"]
+    assert (c["kind"], c["subject"]) == ("parameter_default_changed", "bias_test_interval")
+    assert c["affects"] == ["KR4", "P2.5"]  # P2.5 reads it; KR4 covers P2.5
+    assert "(stricter)" in c["summary"]
+
+
+# ---- issue 15: withdrawn clauses and amendments ------------------------------------------------
+
+P5_3_CHECK = (
+    "    check organisation.trust.ai_principles_published\n"
+    "          and organisation.trust.transparency_report_published\n"
+)
+WITHDRAWN = '    withdrawn "Superseded by the transparency duties of P2.1" in 2024.1\n'
+AMEND = ("standard AICXS 2024 {", "standard AICXS 2024.1 {")
+
+
+def test_a_withdrawn_clause_is_reported_as_withdrawn(tmp_path: Path, spec_text: str) -> None:
+    new = revised(tmp_path, spec_text, AMEND, (P5_3_CHECK, WITHDRAWN))
+    code, data = diff_json(OLD, new)
+    assert code == 1
+    assert (data["old"]["standard"], data["new"]["standard"]) == ("AICXS 2024", "AICXS 2024.1")
+    found = {(c["kind"], c["subject"]): c["breaking"] for c in data["changes"]}
+    assert found == {
+        ("standard_version_changed", "AICXS 2024.1"): True,
+        ("clause_withdrawn", "P5.3"): True,
+    }
+    c = change(data, "clause_withdrawn", "P5.3")
+    assert c["summary"] == (
+        'clause P5.3 "Trust-building practices" withdrawn in 2024.1: '
+        "Superseded by the transparency duties of P2.1"
+    )
+    assert data["warnings"] == []  # the amendment is named
+    assert run_cli("diff", OLD, new).stdout.startswith("AICXS 2024 → AICXS 2024.1\n")
+
+
+def test_a_clause_deleted_outright_is_breaking_with_the_advice_to_withdraw_it(
+    tmp_path: Path, spec_text: str
+) -> None:
+    start = spec_text.index('  clause P5.3 "Trust-building practices" {')
+    end = spec_text.index('  clause P5.4 "Complaint handling')
+    new = revised(tmp_path, spec_text, (spec_text[start:end], ""))
+    _, data = diff_json(OLD, new)
+    c = change(data, "clause_removed", "P5.3")
+    assert c["breaking"] is True
+    assert 'Retire a clause with `withdrawn "<reason>"` instead of deleting it' in c["reason"]
+    assert data["warnings"] == [
+        "breaking changes but the version is unchanged: name an amendment, e.g. "
+        "`standard AICXS 2024.1`, so that policies say which version they implement"
+    ]
+    text = run_cli("diff", OLD, new).stdout.splitlines()
+    assert text[0] == "AICXS 2024 → AICXS 2024"
+    assert text[4].startswith("warning: breaking changes but the version is unchanged")
+
+
+def test_a_withdrawn_id_reappearing_as_a_live_clause_is_breaking(
+    tmp_path: Path, spec_text: str
+) -> None:
+    old = revised(tmp_path, spec_text, AMEND, (P5_3_CHECK, WITHDRAWN), name="old")
+    live = revised(
+        tmp_path,
+        spec_text,
+        ("standard AICXS 2024 {", "standard AICXS 2024.2 {"),
+        ('clause P5.3 "Trust-building practices"', 'clause P5.3 "Published AI principles"'),
+        name="reused",
+    )
+    code, data = diff_json(old, live)
+    assert code == 1
+    c = change(data, "clause_id_reused", "P5.3")
+    assert c["breaking"] is True
+    assert c["summary"] == (
+        'clause P5.3 "Published AI principles" reuses withdrawn id P5.3 '
+        '(was "Trust-building practices")'
+    )
+    assert c["reason"].startswith("a withdrawn id is never reused")
+    assert not [x for x in data["changes"] if x["kind"] in ("clause_added", "clause_renamed")]
+    start = spec_text.index('  clause P5.3 "Trust-building practices" {')
+    end = spec_text.index('  clause P5.4 "Complaint handling')
+    gone = revised(tmp_path, spec_text, AMEND, (spec_text[start:end], ""), name="gone")
+    _, data = diff_json(old, gone)
+    [dropped] = data["changes"]
+    assert (dropped["kind"], dropped["breaking"], dropped["needs_review"]) == (
+        "clause_withdrawn_deleted",
+        False,
+        True,
     )

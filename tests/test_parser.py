@@ -218,7 +218,7 @@ def test_file_that_ends_mid_declaration_points_at_the_end(snapshot: object) -> N
     d = only(syntax_errors(text))
     assert d.code == "aicxs_unexpected_end"
     assert d.message == "the file ends in the middle of a declaration"
-    assert d.help == "expected a whole number"
+    assert d.help == "expected a version such as `2024` or `2024.1`"
     assert at(d) == (1, 15), render_text([d])
     assert render_text([d]) == snapshot
 
@@ -474,7 +474,7 @@ def test_unknown_attribute_in_a_clause(spec_text: str, snapshot: object) -> None
     assert d.span is not None and d.span.text() == "mandatory"
     assert d.help == (
         "clause blocks take: `level`, `owner`, `text`, `evidence`, `requires`, `crosswalk`, `check`,"
-        " `source`, `rationale`"
+        " `source`, `rationale`, `withdrawn`"
     )
     assert render_text([d]) == snapshot
 

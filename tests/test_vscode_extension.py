@@ -34,7 +34,7 @@ KEYWORDS = {
     "pillar clause requirement waive rule refines facts",
     "keyword.other.attribute.aicx": "title text erratum owner evidence requires crosswalk check "
     "mandatory covers default bounds stricter ref target least scope set exclude because "
-    "justification approver expires source rationale",
+    "justification approver expires source rationale withdrawn",
     "keyword.other.relationship.aicx": "equal subset superset intersects with related to applies",
     "keyword.control.quantifier.aicx": "all any none",
     "keyword.control.count.aicx": "count",
@@ -191,6 +191,8 @@ def expected_scope(tok: Token, rule: str, index: int) -> str:
         return NAME_SCOPE[rule]
     if tok.type == "ID":
         return ID_SCOPE.get(rule, "entity.name.type.requirement.aicx")
+    if tok.type == "VERSION":  # `2024` or an amendment `2024.1`: coloured as the number it is
+        return LITERAL_SCOPE["DECIMAL" if "." in tok.value else "INT"]
     if tok.type in LITERAL_SCOPE:
         return LITERAL_SCOPE[tok.type]
     if (tok.value, rule) in CONTEXTUAL or (tok.value, None) in CONTEXTUAL:

@@ -67,8 +67,9 @@ def _words(c: Clause) -> str:
 
 def _match_renames(a: Standard, b: Standard) -> tuple[dict[str, str], dict[str, float]]:
     """Removed and added clauses paired, best first, when they read alike enough."""
-    gone = [c for c in a.clauses.values() if c.id not in b.clauses]
-    came = [c for c in b.clauses.values() if c.id not in a.clauses]
+    # A clause withdrawn is not renamed, and a withdrawn id reused is not a rename either.
+    gone = [c for c in a.clauses.values() if c.id not in b.clauses and c.id not in b.withdrawn]
+    came = [c for c in b.clauses.values() if c.id not in a.clauses and c.id not in a.withdrawn]
     scored = sorted(
         ((similarity(o, n), o.id, n.id) for o in gone for n in came),
         key=lambda s: (-s[0], natural_key(s[1]), natural_key(s[2])),
@@ -84,7 +85,9 @@ def _match_renames(a: Standard, b: Standard) -> tuple[dict[str, str], dict[str, 
 def _match_splits(a: Standard, b: Standard, renamed: dict[str, str]) -> dict[str, str]:
     """New clause → the kept clause whose old text it reads like more than its new text does."""
     added = [
-        c for c in b.clauses.values() if c.id not in a.clauses and c.id not in renamed.values()
+        c
+        for c in b.clauses.values()
+        if c.id not in a.clauses and c.id not in a.withdrawn and c.id not in renamed.values()
     ]
     kept = [c for c in a.clauses.values() if c.id in b.clauses and c.text != b.clauses[c.id].text]
     found: dict[str, str] = {}

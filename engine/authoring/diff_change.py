@@ -1,7 +1,9 @@
 """What a difference between two standards is: a `Change` with its kind, subject, before and
 after, and whether it is *breaking* for existing policies (one may stop loading, or a result
-that was met may no longer be) and why; the `StandardDiff` that collects them. Shared by the
-modules that compare each part of the standard (`diff_*.py`).
+that was met may no longer be) and why, or else whether it *needs review* (changed words of a
+requirement, a looser threshold: nothing breaks, but what is required may have changed); the
+`StandardDiff` that collects them. Shared by the modules that compare each part of the standard
+(`diff_*.py`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from aicxs.aicxs_dsl import ast
 from aicxs.aicxs_dsl.formatter import expr_text
+from aicxs.engine.authoring.diff_checks import changed_words, touches_obligation, words_text
 from aicxs.engine.model import Standard
 
 
@@ -26,6 +29,8 @@ class Change:
     new: Any = None
     touches: tuple[str, ...] = ()  # `clause:P4.2`, `parameter:x`, `level:3`, `role:x`, `fact:p`
     affects: tuple[str, ...] = ()  # what depends on the clause (key requirements, clauses)
+    review: bool = False  # not breaking, but a reader must judge what it changes
+    words: tuple[tuple[str, str], ...] = ()  # a text change: (dropped, added) per passage
 
 
 def _breaking(
@@ -69,11 +74,42 @@ class StandardDiff:
     def breaking(self) -> list[Change]:
         return [c for c in self.changes if c.breaking]
 
+    @property
+    def to_review(self) -> list[Change]:
+        return [c for c in self.changes if c.review and not c.breaking]
+
 
 def _wording(kind: str, subject: str, what: str, old: str, new: str) -> Iterator[Change]:
+    """Descriptive words (the standard's or a level's text): not evaluated, nothing to judge."""
     if _norm(old) != _norm(new):
         reason = "wording only: not evaluated"
         yield _safe(kind, subject, f"{what} reworded", reason, _norm(old), _norm(new))
+
+
+def _requirement_text(
+    kind: str, subject: str, what: str, old: str, new: str, checked: str = ""
+) -> Iterator[Change]:
+    """The words of a requirement (a clause's, a key requirement's or a parameter's text):
+    they state what is required, so a change needs review, with the words it changes."""
+    if _norm(old) == _norm(new):
+        return
+    words = changed_words(_norm(old), _norm(new))
+    reason = (
+        "a number or an interval in the words changed: read whether what is required changed"
+        if touches_obligation(words)
+        else "the words that state what is required changed: read whether the meaning did"
+    )
+    yield Change(
+        kind,
+        subject,
+        f"{what} changed: {words_text(words)}",
+        False,
+        reason + (f"; {checked}" if checked else ""),
+        _norm(old),
+        _norm(new),
+        review=True,
+        words=tuple(words),
+    )
 
 
 def _norm(text: str) -> str:

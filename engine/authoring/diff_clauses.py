@@ -10,15 +10,17 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from aicxs.aicxs_dsl import ast
 from aicxs.engine.authoring.diff_change import (
     Change,
     StandardDiff,
     _breaking,
     _expr,
     _norm,
+    _requirement_text,
     _safe,
-    _wording,
 )
+from aicxs.engine.authoring.diff_checks import moves_text, number_moves, overall
 from aicxs.engine.graph import dependents, natural_key
 from aicxs.engine.loader import LoadedStandard
 from aicxs.engine.model import Clause, CrosswalkRef, KeyRequirement, strength
@@ -32,11 +34,18 @@ def _clause_changes(d: StandardDiff, before: LoadedStandard, after: LoadedStanda
     a, b = d.old.clauses, d.new.clauses
     found: list[Change] = []
     for c in a.values():
-        if c.id not in b and c.id not in d.renamed:
+        if c.id in d.new.withdrawn:
+            found.append(_withdrawn(d.new.withdrawn[c.id], tuple(dependents(before.graph, c.id))))
+        elif c.id not in b and c.id not in d.renamed:
             found.append(_removed(c, tuple(dependents(before.graph, c.id))))
     for c in b.values():
-        if c.id not in a and c.id not in d.renamed.values():
+        if c.id in d.old.withdrawn:
+            found.append(_reused(d.old.withdrawn[c.id], c))
+        elif c.id not in a and c.id not in d.renamed.values():
             found.append(_added(d, c, tuple(dependents(after.graph, c.id))))
+    for c in d.old.withdrawn.values():
+        if c.id not in d.new.withdrawn and c.id not in b:
+            found.append(_record_dropped(c))
     pairs = [(a[i], b[i]) for i in a if i in b]
     pairs += [(a[old], b[new]) for old, new in d.renamed.items()]
     for old, new in pairs:
@@ -55,11 +64,56 @@ def _removed(c: Clause, affects: tuple[str, ...]) -> Change:
         c.id,
         f'clause {c.id} "{c.title}" removed',
         f"policies that exclude, waive or refine `{c.id}` no longer load; its result "
-        "disappears from reports",
+        'disappears from reports. Retire a clause with `withdrawn "<reason>"` instead of '
+        "deleting it: readers see why it went, and its id is never reused",
         _clause_card(c),
         None,
         (f"clause:{c.id}",),
         affects,
+    )
+
+
+def _withdrawn(c: Clause, affects: tuple[str, ...]) -> Change:
+    when = f" in {c.withdrawn_in}" if c.withdrawn_in else ""
+    return _breaking(
+        "clause_withdrawn",
+        c.id,
+        f'clause {c.id} "{c.title}" withdrawn{when}: {c.withdrawn}',
+        f"policies that exclude, waive or refine `{c.id}` no longer load; it is no longer "
+        "evaluated, and its id stays taken",
+        _clause_card(c),
+        {"withdrawn": c.withdrawn, "in": c.withdrawn_in},
+        (f"clause:{c.id}",),
+        affects,
+    )
+
+
+def _reused(old: Clause, new: Clause) -> Change:
+    return _breaking(
+        "clause_id_reused",
+        new.id,
+        f'clause {new.id} "{new.title}" reuses withdrawn id {old.id} (was "{old.title}")',
+        f"a withdrawn id is never reused: results, waivers and audit trails that name "
+        f"`{old.id}` would now mean another requirement. Give the new clause a new id and keep "
+        f"`{old.id}` withdrawn",
+        _clause_card(old),
+        _clause_card(new),
+        (f"clause:{new.id}",),
+    )
+
+
+def _record_dropped(c: Clause) -> Change:
+    return Change(
+        "clause_withdrawn_deleted",
+        c.id,
+        f'withdrawn clause {c.id} "{c.title}" deleted',
+        False,
+        f"no policy can name it, but the record of why it went is lost and its id could be "
+        f"reused: keep `{c.id}` with its `withdrawn` line",
+        _clause_card(c),
+        None,
+        (f"clause:{c.id}",),
+        review=True,
     )
 
 
@@ -110,30 +164,33 @@ def _renamed(d: StandardDiff, old: Clause, new: Clause) -> Iterator[Change]:
 
 def _title(d: StandardDiff, old: Clause, new: Clause) -> Iterator[Change]:
     if old.title != new.title:
-        yield _safe(
-            "clause_title_changed",
-            new.id,
-            f'{new.id} retitled "{old.title}" → "{new.title}"',
-            "a title only: not evaluated",
-            old.title,
-            new.title,
-        )
+        yield _retitled("clause_title_changed", new.id, old.title, new.title)
+
+
+def _retitled(kind: str, subject: str, old: str, new: str) -> Change:
+    return Change(
+        kind,
+        subject,
+        f'{subject} retitled "{old}" → "{new}"',
+        False,
+        f"not evaluated, but a title names the requirement: read whether {subject} still "
+        "requires the same (a different requirement needs a new id)",
+        old,
+        new,
+        review=True,
+    )
 
 
 def _text(d: StandardDiff, old: Clause, new: Clause) -> Iterator[Change]:
-    if _norm(old.text) != _norm(new.text):
-        same_check = _expr(old.check) == _expr(new.check)
-        reason = "wording only: results come from the check, which " + (
-            "did not change" if same_check else "changed too (see below)"
-        )
-        yield _safe(
-            "clause_text_changed",
-            new.id,
-            f"{new.id} text reworded",
-            reason,
-            _norm(old.text),
-            _norm(new.text),
-        )
+    same_check = _expr(old.check) == _expr(new.check)
+    checked = "results come from the check, which " + (
+        "did not change: does it still say what the words now require?"
+        if same_check
+        else "changed too (see below)"
+    )
+    yield from _requirement_text(
+        "clause_text_changed", new.id, f"{new.id} text", old.text, new.text, checked
+    )
 
 
 def _level(d: StandardDiff, old: Clause, new: Clause) -> Iterator[Change]:
@@ -254,16 +311,44 @@ def _crosswalk(d: StandardDiff, old: Clause, new: Clause) -> Iterator[Change]:
 
 
 def _check(d: StandardDiff, old: Clause, new: Clause) -> Iterator[Change]:
-    before, after = _expr(old.check), _expr(new.check)
-    if before != after:
+    yield from check_change("clause_check_changed", new.id, "clause", old.check, new.check)
+
+
+def check_change(
+    kind: str, subject: str, what: str, old: ast.Expr | None, new: ast.Expr | None
+) -> Iterator[Change]:
+    """A changed check; when only its numbers moved, which way each moved. Stricter (or a
+    number whose direction cannot be told) is breaking; looser needs review."""
+    before, after = _expr(old), _expr(new)
+    if before == after:
+        return
+    moves = number_moves(old, new) if old is not None and new is not None else None
+    if not moves:
         yield _breaking(
-            "clause_check_changed",
-            new.id,
-            f"{new.id} check changed",
-            "verdicts may change: the clause is judged by a different check",
+            kind,
+            subject,
+            f"{subject} check changed",
+            f"verdicts may change: the {what} is judged by a different check",
             before,
             after,
         )
+        return
+    way = overall(moves)
+    summary = f"{subject} check: {moves_text(moves)}"
+    if way == "looser":
+        reason = (
+            "looser: a result that was met stays met; results that were not met may now be, "
+            "so read whether the standard still asks enough"
+        )
+        yield Change(kind, subject, summary, False, reason, before, after, review=True)
+        return
+    reason = (
+        "stricter: results that were met may no longer be"
+        if way == "stricter"
+        else "a threshold changed in a way that cannot be told stricter or looser without "
+        "evaluating: verdicts may change"
+    )
+    yield _breaking(kind, subject, summary, reason, before, after)
 
 
 _CLAUSE_COMPARES: list[ClauseCompare] = [
@@ -280,6 +365,9 @@ _CLAUSE_COMPARES: list[ClauseCompare] = [
 ]
 CLAUSE_KINDS = (
     "clause_removed",
+    "clause_withdrawn",
+    "clause_withdrawn_deleted",
+    "clause_id_reused",
     "clause_added",
     "clause_split",
     "clause_renamed",
@@ -377,22 +465,11 @@ def _key_requirement_pair(
             new=new.mandatory,
             touches=tuple(f"clause:{c}" for c in after),
         )
-    if _expr(old.check) != _expr(new.check):
-        yield _breaking(
-            "key_requirement_check_changed",
-            kid,
-            f"{kid} check changed",
-            "verdicts may change: the key requirement is judged by a different check",
-            _expr(old.check),
-            _expr(new.check),
-        )
+    yield from check_change(
+        "key_requirement_check_changed", kid, "key requirement", old.check, new.check
+    )
     if old.title != new.title:
-        yield _safe(
-            "key_requirement_title_changed",
-            kid,
-            f'{kid} retitled "{old.title}" → "{new.title}"',
-            "a title only: not evaluated",
-            old.title,
-            new.title,
-        )
-    yield from _wording("key_requirement_text_changed", kid, f"{kid}'s text", old.text, new.text)
+        yield _retitled("key_requirement_title_changed", kid, old.title, new.title)
+    yield from _requirement_text(
+        "key_requirement_text_changed", kid, f"{kid}'s text", old.text, new.text
+    )

@@ -5,27 +5,49 @@ or wider bounds cannot. The parameter's declared direction (`stricter`) decides 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
 from aicxs.aicxs_dsl import ast
 from aicxs.aicxs_dsl.formatter import expr_text
 from aicxs.aicxs_dsl.words import with_article
+from aicxs.engine import catalogue
 from aicxs.engine.authoring.diff_change import (
     Change,
     StandardDiff,
     _breaking,
     _expr,
+    _requirement_text,
     _safe,
-    _wording,
 )
 from aicxs.engine.checker import constant
-from aicxs.engine.model import Parameter
+from aicxs.engine.graph import natural_key
+from aicxs.engine.model import Parameter, Standard
 
 # ---- parameters ----------------------------------------------------------------------------
 
 
 def _parameter_changes(d: StandardDiff) -> Iterator[Change]:
+    """Each change of a parameter, naming what reads it: the clauses and key requirements whose
+    checks read it (`param NAME`), and the key requirements that cover those clauses."""
+    old_readers, new_readers = readers(d.old), readers(d.new)
+    for change in _parameter_pairs(d):
+        found = new_readers.get(change.subject) or old_readers.get(change.subject, [])
+        yield dataclasses.replace(change, affects=tuple(found))
+
+
+def readers(std: Standard) -> dict[str, list[str]]:
+    """Parameter → what reads it, directly or through a clause a key requirement covers."""
+    feeds = catalogue.feeds(std)
+    out: dict[str, list[str]] = {}
+    for name, users in catalogue.parameter_users(std).items():
+        found = set(users) | {kr for user in users for kr in feeds.get(user, [])}
+        out[name] = sorted(found, key=natural_key)
+    return out
+
+
+def _parameter_pairs(d: StandardDiff) -> Iterator[Change]:
     a, b = d.old.parameters, d.new.parameters
     for name in [*a, *(n for n in b if n not in a)]:
         touches = (f"parameter:{name}",)
@@ -97,7 +119,7 @@ def _parameter_pair(a: Parameter, b: Parameter, touches: tuple[str, ...]) -> Ite
             b.stricter,
             touches,
         )
-    yield from _wording("parameter_text_changed", name, f"`{name}`'s text", a.text, b.text)
+    yield from _requirement_text("parameter_text_changed", name, f"`{name}`'s text", a.text, b.text)
 
 
 def _default_change(a: Parameter, b: Parameter, touches: tuple[str, ...]) -> Change:

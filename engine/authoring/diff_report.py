@@ -50,10 +50,12 @@ def diff_json(
         "schema_version": DIFF_SCHEMA_VERSION,
         "old": {"standard": d.old.name, "file": d.old.span.source.path},
         "new": {"standard": d.new.name, "file": d.new.span.source.path},
+        "warnings": list(_warnings(d)),
         "summary": {
             "changes": len(d.changes),
             "breaking": breaking,
             "not_breaking": len(d.changes) - breaking,
+            "needs_review": len(d.to_review),
             "policies": len(impacts),
             "policies_no_longer_loading": sum(i.status == "no_longer_loads" for i in impacts),
         },
@@ -68,15 +70,28 @@ def diff_json(
     }
 
 
+def _warnings(d: StandardDiff) -> Iterator[str]:
+    """What the author should fix before publishing: breaking changes under the old name."""
+    old, new = d.old, d.new
+    if d.breaking and (old.id, old.version, old.amendment) == (new.id, new.version, new.amendment):
+        amended = f"{new.id} {new.version}.{new.amendment + 1}"
+        yield (
+            f"breaking changes but the version is unchanged: name an amendment, e.g. "
+            f"`standard {amended}`, so that policies say which version they implement"
+        )
+
+
 def _change_json(c: Change) -> dict[str, Any]:
     return {
         "kind": c.kind,
         "subject": c.subject,
         "breaking": c.breaking,
+        "needs_review": c.review and not c.breaking,
         "summary": c.summary,
         "reason": c.reason,
         "old": c.old,
         "new": c.new,
+        "words": [{"old": old, "new": new} for old, new in c.words],
         "affects": list(c.affects),
     }
 
@@ -103,6 +118,7 @@ def _impact_json(i: PolicyImpact) -> dict[str, Any]:
                         "kind": c.kind,
                         "subject": c.subject,
                         "breaking": c.breaking,
+                        "needs_review": c.review and not c.breaking,
                         "summary": c.summary,
                     }
                     for c in t.changes
@@ -144,11 +160,14 @@ def _text(data: dict[str, Any]) -> Iterator[str]:
     yield f"{old['standard']} → {new['standard']}"
     yield f"old: {old['file']}"
     yield f"new: {new['file']}"
-    n, b = summary["changes"], summary["breaking"]
+    n, b, r = summary["changes"], summary["breaking"], summary["needs_review"]
     if not n:
         yield "no changes"
     else:
-        yield f"{count(n, 'change')}: {b} breaking for existing policies, {n - b} not"
+        many, safe = count(n, "change"), n - b - r
+        yield f"{many}: {b} breaking for existing policies, {r} to review, {safe} safe"
+    for warning in data["warnings"]:
+        yield from _wrapped("warning: ", warning)
     for r in data["renamed"]:
         yield f"renamed: {r['old']} → {r['new']} (similarity {r['similarity']:.2f})"
     for s in data["split"]:
@@ -179,17 +198,28 @@ def sections(changes: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, An
 
 def _count(changes: list[dict[str, Any]]) -> str:
     b = sum(c["breaking"] for c in changes)
-    return f"{count(len(changes), 'change')}, {b} breaking"
+    r = sum(c["needs_review"] for c in changes)
+    return f"{count(len(changes), 'change')}, {b} breaking" + (f", {r} to review" if r else "")
+
+
+def change_label(c: dict[str, Any]) -> str:
+    """BREAKING, REVIEW (not breaking, but a reader must judge it) or safe."""
+    return "BREAKING" if c["breaking"] else "REVIEW" if c["needs_review"] else "safe"
+
+
+def shows_affects(c: dict[str, Any]) -> bool:
+    """What depends on a change is shown unless the change is safe; for a parameter, always
+    (the clauses and key requirements that read it)."""
+    return bool(c["affects"]) and (change_label(c) != "safe" or c["kind"].startswith("parameter_"))
 
 
 def _change_lines(c: dict[str, Any]) -> Iterator[str]:
-    label = "BREAKING" if c["breaking"] else "safe"
-    yield from _wrapped(f"  {label:<9} ", c["summary"])
+    yield from _wrapped(f"  {change_label(c):<9} ", c["summary"])
     pad = " " * 12
     for line in details(c):
         yield from _wrapped(pad, line)
     yield from _wrapped(pad, f"why: {c['reason']}")
-    if c["affects"] and c["breaking"]:
+    if shows_affects(c):
         yield from _wrapped(pad, "affects: " + ", ".join(c["affects"]))
 
 
@@ -243,9 +273,7 @@ def _policy_lines(p: dict[str, Any], new_standard: str) -> Iterator[str]:
         for t in p["touches"]:
             yield f"    {t['item']}  ({t['location']})"
             for c in t["changes"]:
-                yield from _wrapped(
-                    f"      {'BREAKING' if c['breaking'] else 'safe':<9} ", c["summary"]
-                )
+                yield from _wrapped(f"      {change_label(c):<9} ", c["summary"])
     if diagnostics["facts"]:
         yield "  facts do not load:"
         for d in diagnostics["facts"]:
@@ -300,6 +328,8 @@ def diff_markdown(data: dict[str, Any]) -> str:
         data=data,
         sections=sections(data["changes"]),
         details=details,
+        label=change_label,
+        shows_affects=shows_affects,
         flip_id=flip_id,
         status_text=STATUS_TEXT,
         where=_where,

@@ -19,7 +19,7 @@ from aicxs.engine.authoring.diff_change import (
 
 def _header_changes(d: StandardDiff) -> Iterator[Change]:
     a, b = d.old, d.new
-    if (a.id, a.version) != (b.id, b.version):
+    if a.name != b.name:
         yield _breaking(
             "standard_version_changed",
             b.name,

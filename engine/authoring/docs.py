@@ -69,6 +69,7 @@ def _context(std: Standard) -> dict[str, Any]:
         "levels": [std.levels[n] for n in sorted(std.levels)],
         "level_name": {n: level.name for n, level in std.levels.items()},
         "pillars": pillars,
+        "withdrawn_of": _withdrawn_of(std),
         "errata": _errata(std),
         "feeds": catalogue.feeds(std),
         "citations": catalogue.citations(std),
@@ -76,7 +77,10 @@ def _context(std: Standard) -> dict[str, Any]:
         "owned_by": catalogue.owned_by(std),
         "facts": catalogue.fact_rows(std.vocabulary),
         "clause_title": {c.id: c.title for c in std.clauses.values()},
-        "heading": {**_headings(std.clauses.values()), **_kr_headings(std)},
+        "heading": {
+            **_headings([*std.clauses.values(), *std.withdrawn.values()]),
+            **_kr_headings(std),
+        },
         "crosswalk_of": _crosswalk_of,
         "seed": std.seed,
         "interpretations": _interpretations(std),
@@ -95,6 +99,11 @@ def _interpretations(std: Standard) -> dict[str, int]:
         "pillars": [p.provenance for p in std.pillars.values()],
     }
     return {kind: sum(p.interpretation for p in marks) for kind, marks in groups.items()}
+
+
+def _withdrawn_of(std: Standard) -> dict[str, list[Clause]]:
+    """Pillar → its withdrawn clauses, shown after the clauses in force, marked."""
+    return {p: [c for c in std.withdrawn.values() if c.pillar == p] for p in std.pillars}
 
 
 def _errata(std: Standard) -> list[tuple[str, str]]:

@@ -102,10 +102,10 @@ def policy_impact(d: StandardDiff, path: Path, old_spec: Path, new_spec: Path) -
         (d.new, new_spec, impact.new_errors),
     ):
         target = module
-        if (policy.standard, policy.version) != (std.id, std.version):
+        if policy.implements != std.name:
             target = _retarget(module, std)
             impact.notes.append(
-                f"`implements {policy.standard} {policy.version}` read as "
+                f"`implements {policy.implements}` read as "
                 f"`implements {std.name}` to load it against {spec_path}"
             )
         try:
@@ -120,7 +120,7 @@ def policy_impact(d: StandardDiff, path: Path, old_spec: Path, new_spec: Path) -
 
 def _retarget(module: ast.Module, std: Standard) -> ast.Module:
     decls = tuple(
-        dataclasses.replace(decl, standard=std.id, version=std.version)
+        dataclasses.replace(decl, standard=std.id, version=std.version, amendment=std.amendment)
         if isinstance(decl, ast.PolicyDecl)
         else decl
         for decl in module.decls

@@ -87,7 +87,7 @@ class AicxsLanguageServer(LanguageServer):
             self.last_known[uri] = a
         return a
 
-    def _standard(self, std_id: str, version: int) -> Found:
+    def _standard(self, std_id: str, version: str) -> Found:
         """The standard a policy implements: an open document that declares it, else the
         bundled file."""
         for a in self.analyses.values():

@@ -32,7 +32,7 @@ class Found:
     model: Standard | None = None  # built leniently, for navigation while it has mistakes
 
 
-StandardLookup = Callable[[str, int], Found]  # (standard id, version) → what was found
+StandardLookup = Callable[[str, str], Found]  # (standard id, version) → what was found
 
 
 @dataclass
@@ -94,7 +94,7 @@ def _policy(result: Analysis, module: ast.Module, standards: StandardLookup) -> 
     policy = build_policy(module, scratch)
     result.policy = policy
     decl = next(d for d in module.decls if isinstance(d, ast.PolicyDecl))
-    found = standards(decl.standard, decl.version)
+    found = standards(decl.standard, ast.version_text(decl.version, decl.amendment))
     loaded = found.loaded
     std = loaded.standard if isinstance(loaded, LoadedStandard) else found.model
     if std is not None:

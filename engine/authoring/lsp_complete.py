@@ -31,7 +31,7 @@ KEYWORDS = (
     *("text", "erratum", "owner", "evidence", "requires", "crosswalk", "check", "mandatory"),
     *("covers", "default", "bounds", "stricter", "ref", "target", "scope", "set", "exclude"),
     *("because", "justification", "approver", "expires", "all", "any", "none", "count", "in"),
-    *("where", "and", "or", "not", "implies", "param", "true", "false", "optional"),
+    *("where", "and", "or", "not", "implies", "param", "true", "false", "optional", "withdrawn"),
 )
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.")
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")

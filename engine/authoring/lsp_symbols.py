@@ -46,7 +46,8 @@ def _policy(decl: ast.PolicyDecl, ranger: Ranger) -> lsp.DocumentSymbol:
     children += [
         _symbol(r.span, 1, f"refines {r.refines}: {r.title}", K.Class, ranger) for r in decl.rules
     ]
-    policy = _symbol(decl.span, 1, f"implements {decl.standard} {decl.version}", K.Module, ranger)
+    version = ast.version_text(decl.version, decl.amendment)
+    policy = _symbol(decl.span, 1, f"implements {decl.standard} {version}", K.Module, ranger)
     policy.children = children or None
     return policy
 

@@ -278,7 +278,8 @@ def _assessed_policy(policy_path: str | None) -> Any:
     if policy_path is not None:
         return load_policy(policy_path)
     std = load_standard().standard
-    text = _MINIMAL_POLICY.format(standard=std.id, version=std.version, target=_first_level(std))
+    version, target = std.version_text, _first_level(std)
+    text = _MINIMAL_POLICY.format(standard=std.id, version=version, target=target)
     return compile_policy(parse_text(text, f"(the bundled {std.name})"))
 
 

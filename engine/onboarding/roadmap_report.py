@@ -15,7 +15,7 @@ from typing import Any
 from aicxs.aicxs_dsl.escape import printable_lines
 from aicxs.aicxs_dsl.words import count, verb
 from aicxs.engine.onboarding.roadmap import Change, Roadmap, Step, facts_value
-from aicxs.engine.outcome import Report
+from aicxs.engine.outcome import Report, standard_name
 from aicxs.engine.render import STATUS_LABEL, VERDICT_WORD, level_name
 from aicxs.engine.values import render_value
 
@@ -31,7 +31,7 @@ def _text(plan: Roadmap) -> Iterator[str]:
     policy = before.policy
     yield (
         f"Roadmap for {policy['title']} (policy {policy['id']}) · "
-        f"{before.standard['id']} {before.standard['version']} · as of {before.as_of}"
+        f"{standard_name(before.standard)} · as of {before.as_of}"
     )
     yield f"Now:   {_level(before, before.overall_level)} · {VERDICT_WORD[before.verdict]}"
     yield f"Goal:  {_goal(plan)}"
@@ -161,7 +161,7 @@ def roadmap_json(plan: Roadmap) -> dict[str, Any]:
     before, after = plan.before, plan.after
     return {
         "policy": before.policy["id"],
-        "standard": f"{before.standard['id']} {before.standard['version']}",
+        "standard": standard_name(before.standard),
         "as_of": before.as_of.isoformat(),
         "now": {"level": before.overall_level, "verdict": before.verdict},
         "goal": {"level": plan.goal, "certification": plan.goal >= before.target_level},

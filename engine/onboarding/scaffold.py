@@ -78,7 +78,7 @@ def _policy_text(
         slug=slug,
         std=std.name,
         std_id=std.id,
-        version=std.version,
+        version=std.version_text,
         target=target,
         level=level,
         rule_id=rule_id,

@@ -24,7 +24,7 @@ from markupsafe import Markup
 
 from aicxs.engine.explain import LABEL, node_json
 from aicxs.engine.model import Clause
-from aicxs.engine.outcome import Report, Result, Status
+from aicxs.engine.outcome import Report, Result, Status, standard_name
 from aicxs.engine.provenance import provenance
 from aicxs.engine.render import STATUS_LABEL, VERDICT_WORD, evidence_text, level_name, missing_on
 from aicxs.engine.reports.common import (
@@ -161,7 +161,7 @@ def _view(report: Report, compiled: CompiledPolicy, mode: str) -> dict[str, Any]
     t = tailoring(compiled, report.as_of)
     frameworks = crosswalk(report, compiled)
     return {
-        "title": f"{std['id']} {std['version']} assessment: {report.policy['title']}",
+        "title": f"{standard_name(std)} assessment: {report.policy['title']}",
         "standard": std,
         "policy": {**report.policy, "text": compiled.policy.text},
         "facts": {"path": report.facts.path, **report.systems},

@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from aicxs.engine.outcome import Report, Result, Status, Verdict
+from aicxs.engine.outcome import Report, Result, Status, Verdict, standard_name
 from aicxs.engine.render import VERDICT_WORD
 from aicxs.engine.reports.common import (
     PHRASE,
@@ -42,9 +42,7 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 def report_junit(report: Report, compiled: CompiledPolicy, mode: str = "fails") -> str:
     std = report.standard
-    root = ET.Element(
-        "testsuites", name=f"{std['id']} {std['version']} · policy {report.policy['id']}"
-    )
+    root = ET.Element("testsuites", name=f"{standard_name(std)} · policy {report.policy['id']}")
     package = f"{std['id']}{std['version']}"
     _certification(root, report, package, mode)
     level = {p.pillar: p.level for p in report.pillars}

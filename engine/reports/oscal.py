@@ -75,7 +75,7 @@ def catalog(std: Standard, as_of: dt.date) -> dict[str, Any]:
         groups.append(_key_requirement_group(std))
     return {
         "catalog": {
-            "uuid": stable_uuid("catalog", std.id, str(std.version)),
+            "uuid": stable_uuid("catalog", std.id, std.version_text),
             "metadata": _catalog_metadata(std, as_of),
             "params": [_param(p) for p in std.parameters.values()],
             "groups": groups,
@@ -96,7 +96,7 @@ def _catalog_metadata(std: Standard, as_of: dt.date) -> dict[str, Any]:
     out: dict[str, Any] = {
         "title": f"{std.title} ({std.name})",
         "last-modified": timestamp(as_of),
-        "version": str(std.version),
+        "version": std.version_text,
         "oscal-version": OSCAL_VERSION,
     }
     if props:
@@ -154,11 +154,35 @@ def _pillar_group(std: Standard, pillar: Pillar, feeds: dict[str, list[str]]) ->
     }
     if parts:
         out["parts"] = parts
-    out["controls"] = [_control(std, std.clauses[c], feeds.get(c, [])) for c in pillar.clauses]
+    clauses = [std.clauses[c] for c in pillar.clauses]
+    clauses += [c for c in std.withdrawn.values() if c.pillar == pillar.id]
+    clauses.sort(key=lambda c: c.span.start)  # as written: a withdrawn clause keeps its place
+    out["controls"] = [_control(std, c, feeds.get(c.id, [])) for c in clauses]
     return out
 
 
+def _withdrawn_control(std: Standard, clause: Clause) -> dict[str, Any]:
+    """A withdrawn clause: OSCAL's `status: withdrawn`, the reason, the statement it had."""
+    when = f" in {std.id} {clause.withdrawn_in}" if clause.withdrawn_in else ""
+    return {
+        "id": clause.id,
+        "class": "clause",
+        "title": clause.title,
+        "props": [
+            {"name": "label", "value": clause.id},
+            {
+                "name": "status",
+                "value": "withdrawn",
+                "remarks": f"Withdrawn{when}: {clause.withdrawn}",
+            },
+        ],
+        "parts": [{"id": f"{clause.id}_smt", "name": "statement", "prose": prose(clause.text)}],
+    }
+
+
 def _control(std: Standard, clause: Clause, krs: list[str]) -> dict[str, Any]:
+    if clause.withdrawn is not None:
+        return _withdrawn_control(std, clause)
     props = [
         {"name": "label", "value": clause.id},
         _prop("maturity-level", clause.level),

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from aicxs.aicxs_dsl.escape import json_dumps
 from aicxs.engine.model import strength
-from aicxs.engine.outcome import Report, Result, Status
+from aicxs.engine.outcome import Report, Result, Status, standard_name
 from aicxs.engine.render import level_name
 from aicxs.engine.reports.common import (
     Location,
@@ -81,7 +81,7 @@ def sarif_log(report: Report, compiled: CompiledPolicy, mode: str = "fails") -> 
                     "driver": {
                         "name": "aicxs",
                         "fullName": f"aicxs {version}: policy-as-code for "
-                        f"{report.standard['id']} {report.standard['version']}",
+                        + standard_name(report.standard),
                         "version": version,
                         "semanticVersion": version,
                         "rules": rules,
@@ -352,7 +352,7 @@ def _invocation(report: Report) -> dict[str, Any]:
 
 def _run_properties(report: Report) -> dict[str, Any]:
     return {
-        "standard": f"{report.standard['id']} {report.standard['version']}",
+        "standard": standard_name(report.standard),
         "policy": report.policy["id"],
         "policy_source": report.policy["source"],
         "facts": report.facts.path,

@@ -229,6 +229,7 @@ def bundled_standards() -> list[dict[str, Any]]:
             {
                 "id": std.id,
                 "version": std.version,
+                **({"amendment": std.amendment} if std.amendment else {}),
                 "title": std.title,
                 "file": spec.display_name(path),
                 "counts": counts,

@@ -135,7 +135,7 @@ def _maturity(
 ) -> Iterator[Expectation]:
     pillars = list(compiled.standard.pillars)
     top = max(compiled.standard.levels, default=0)
-    std_name = f"{compiled.standard.id} {compiled.standard.version}"
+    std_name = compiled.standard.name
     for pillar, level in levels.items():
         spot: YamlPath = (*where, pillar)
         if pillar != "overall" and pillar not in pillars:

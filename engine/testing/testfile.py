@@ -248,9 +248,7 @@ def _inline_policy(doc: YamlDoc, standard: str | Path) -> tuple[CompiledPolicy, 
     stem = Path(doc.source.path).name.removesuffix(TEST_SUFFIX).removesuffix(".yaml")
     name = re.sub(r"[^a-z0-9]+", "_", stem.lower()).strip("_")
     name = f"{name}_tests" if name and name[0].isalpha() else "tests"
-    lines: list[tuple[str, YamlPath]] = [
-        (f"policy {name} implements {std.id} {std.version} {{", ("policy",))
-    ]
+    lines: list[tuple[str, YamlPath]] = [(f"policy {name} implements {std.name} {{", ("policy",))]
     if "title" in raw:
         lines.append((f"  title {_dsl_text(raw['title'])}", ("policy", "title")))
     lines.append((f"  target level {raw['target']}", ("policy", "target")))
