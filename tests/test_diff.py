@@ -637,3 +637,30 @@ def test_a_withdrawn_id_reappearing_as_a_live_clause_is_breaking(
         False,
         True,
     )
+
+
+def test_an_id_kept_for_another_requirement_is_breaking_not_a_retitle(
+    tmp_path: Path, spec_text: str
+) -> None:
+    """The issue's case: P5.3 deleted and its id given to a new requirement read as "retitled"."""
+    start = spec_text.index('  clause P5.3 "Trust-building practices" {')
+    end = spec_text.index('  clause P5.4 "Complaint handling')
+    block = spec_text[start:end]
+    words = block[block.index('text """') : block.index('"""', block.index('text """') + 8) + 3]
+    other = block.replace('"Trust-building practices"', '"Accessible channels"').replace(
+        words, 'text """Every customer-facing AI system shall be usable by voice alone."""'
+    )
+    code, data = diff_json(OLD, revised(tmp_path, spec_text, (block, other)))
+    assert code == 1
+    c = change(data, "clause_id_reused", "P5.3")
+    assert c["breaking"] is True
+    assert c["summary"].startswith(
+        'P5.3 "Accessible channels" keeps the id of "Trust-building practices" but reads as '
+        "another requirement (similarity 0."
+    )
+    assert not [x for x in data["changes"] if x["kind"] == "clause_title_changed"]
+    # a title reworded over the same requirement stays a title change, for review
+    retitled = block.replace('"Trust-building practices"', '"Building customer trust"')
+    _, data = diff_json(OLD, revised(tmp_path, spec_text, (block, retitled), name="retitled"))
+    [c] = data["changes"]
+    assert (c["kind"], c["breaking"], c["needs_review"]) == ("clause_title_changed", False, True)

@@ -39,7 +39,8 @@ def diff_standards(old: LoadedStandard, new: LoadedStandard) -> StandardDiff:
     a, b = old.standard, new.standard
     renamed, similarity = _match_renames(a, b)
     split_from = _match_splits(a, b, renamed)
-    d = StandardDiff(a, b, [], renamed, similarity, split_from)
+    repurposed = _match_repurposed(a, b)
+    d = StandardDiff(a, b, [], renamed, similarity, split_from, repurposed)
     for section in (
         _header_changes,
         _level_changes,
@@ -63,6 +64,19 @@ def similarity(a: Clause, b: Clause) -> float:
 
 def _words(c: Clause) -> str:
     return " ".join(f"{c.title} {c.text}".lower().split())
+
+
+def _match_repurposed(a: Standard, b: Standard) -> dict[str, float]:
+    """Ids kept for another requirement: retitled, and their title and text read no more alike
+    than two clauses that are not one (below the rename threshold)."""
+    found = {}
+    for i, old in a.clauses.items():
+        new = b.clauses.get(i)
+        if new is not None and new.title != old.title:
+            ratio = similarity(old, new)
+            if ratio < RENAME_THRESHOLD:
+                found[i] = round(ratio, 2)
+    return found
 
 
 def _match_renames(a: Standard, b: Standard) -> tuple[dict[str, str], dict[str, float]]:

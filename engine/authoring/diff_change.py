@@ -9,7 +9,7 @@ requirement, a looser threshold: nothing breaks, but what is required may have c
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aicxs.aicxs_dsl import ast
@@ -69,6 +69,7 @@ class StandardDiff:
     renamed: dict[str, str]  # old clause id → new id
     similarity: dict[str, float]  # old id of a renamed clause → title+text similarity
     split_from: dict[str, str]  # new clause id → the kept clause it took part of
+    repurposed: dict[str, float] = field(default_factory=dict)  # id kept, retitled, read anew
 
     @property
     def breaking(self) -> list[Change]:

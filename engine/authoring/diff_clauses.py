@@ -163,7 +163,19 @@ def _renamed(d: StandardDiff, old: Clause, new: Clause) -> Iterator[Change]:
 
 
 def _title(d: StandardDiff, old: Clause, new: Clause) -> Iterator[Change]:
-    if old.title != new.title:
+    if old.id in d.repurposed and old.id == new.id:
+        yield _breaking(
+            "clause_id_reused",
+            new.id,
+            f'{new.id} "{new.title}" keeps the id of "{old.title}" but reads as another '
+            f"requirement (similarity {d.repurposed[old.id]:.2f})",
+            f"an id names one requirement: results, waivers and audit trails that name "
+            f"`{old.id}` would silently mean another. Give the new requirement a new id and "
+            f'mark `{old.id}` `withdrawn "<reason>"`',
+            _clause_card(old),
+            _clause_card(new),
+        )
+    elif old.title != new.title:
         yield _retitled("clause_title_changed", new.id, old.title, new.title)
 
 
