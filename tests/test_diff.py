@@ -47,7 +47,7 @@ DELIBERATE = {
     ("clause_evidence_changed", "P6.3"): False,
     ("clause_crosswalk_changed", "P6.3"): False,
     ("clause_check_changed", "P6.3"): True,
-    ("clause_removed", "P6.5"): True,
+    ("clause_withdrawn", "P6.5"): True,
     ("key_requirement_coverage_changed", "KR2"): True,
     ("fact_retyped", "systems[].kind"): False,
     ("fact_added", "systems[].escalation.same_channel"): False,
@@ -157,11 +157,15 @@ def test_the_moved_clause_is_matched_by_similarity_not_reported_as_removed_and_a
     )
 
 
-def test_removed_clause_and_tightened_parameter_say_what_no_longer_loads(
+def test_withdrawn_clause_and_tightened_parameter_say_what_no_longer_loads(
     full: dict[str, Any],
 ) -> None:
-    removed = change(full, "clause_removed", "P6.5")
-    assert "policies that exclude, waive or refine `P6.5` no longer load" in removed["reason"]
+    withdrawn = change(full, "clause_withdrawn", "P6.5")
+    assert "policies that exclude, waive or refine `P6.5` no longer load" in withdrawn["reason"]
+    assert withdrawn["new"] == {
+        "withdrawn": "Experiments are one kind of improvement cycle, now governed by P6.3",
+        "in": "2025",
+    }
     default = change(full, "parameter_default_changed", "max_human_wait")
     assert (default["old"], default["new"]) == ("120 seconds", "90 seconds")
     assert "(stricter)" in default["summary"]
@@ -198,7 +202,7 @@ def test_the_reverse_diff_classes_loosening_as_not_breaking() -> None:
     assert found[("clause_prerequisites_changed", "P2.5")] is False  # no longer blocked
     assert found[("key_requirement_coverage_changed", "KR2")] is False
     assert found[("clause_removed", "P4.6")] is True
-    assert found[("clause_added", "P6.5")] is True
+    assert found[("clause_reinstated", "P6.5")] is True  # a requirement again
     assert found[("clause_renamed", "P5.5")] is True
     assert found[("fact_removed", "systems[].escalation.same_channel")] is True
     assert found[("fact_retyped", "systems[].kind")] is True  # a value is no longer allowed
@@ -213,7 +217,7 @@ def test_the_bank_no_longer_loads_and_its_touched_tailoring_is_named(full: dict[
     assert bank["status"] == "no_longer_loads"
     [error] = bank["diagnostics"]["new"]
     assert (error["code"], error["file"], error["line"], error["column"]) == (
-        "aicxs_unknown_clause",
+        "aicxs_withdrawn_clause",
         "policies/retail-bank.aicx",
         38,
         3,
@@ -225,7 +229,7 @@ def test_the_bank_no_longer_loads_and_its_touched_tailoring_is_named(full: dict[
             "parameter_default_changed",
             "parameter_bounds_changed",
         ],
-        "exclude P6.5": ["clause_removed"],
+        "exclude P6.5": ["clause_withdrawn"],
         "rule NB-1 refines P4.2": [
             "clause_text_changed",
             "clause_evidence_changed",
@@ -606,15 +610,30 @@ def test_a_clause_deleted_outright_is_breaking_with_the_advice_to_withdraw_it(
     assert text[4].startswith("warning: breaking changes but the version is unchanged")
 
 
+P5_3_START = '  clause P5.3 "Trust-building practices" {'
+P5_4_START = '  clause P5.4 "Complaint handling'
+
+
+def another_requirement_as_p5_3(spec_text: str) -> tuple[str, str]:
+    """P5.3's block, and the same id given to a requirement that reads as another."""
+    block = spec_text[spec_text.index(P5_3_START) : spec_text.index(P5_4_START)]
+    words = block[block.index('text """') : block.index('"""', block.index('text """') + 8) + 3]
+    other = block.replace('"Trust-building practices"', '"Accessible channels"').replace(
+        words, 'text """Every customer-facing AI system shall be usable by voice alone."""'
+    )
+    return block, other
+
+
 def test_a_withdrawn_id_reappearing_as_a_live_clause_is_breaking(
     tmp_path: Path, spec_text: str
 ) -> None:
     old = revised(tmp_path, spec_text, AMEND, (P5_3_CHECK, WITHDRAWN), name="old")
+    next_amendment = ("standard AICXS 2024 {", "standard AICXS 2024.2 {")
     live = revised(
         tmp_path,
         spec_text,
-        ("standard AICXS 2024 {", "standard AICXS 2024.2 {"),
-        ('clause P5.3 "Trust-building practices"', 'clause P5.3 "Published AI principles"'),
+        next_amendment,
+        another_requirement_as_p5_3(spec_text),
         name="reused",
     )
     code, data = diff_json(old, live)
@@ -622,14 +641,23 @@ def test_a_withdrawn_id_reappearing_as_a_live_clause_is_breaking(
     c = change(data, "clause_id_reused", "P5.3")
     assert c["breaking"] is True
     assert c["summary"] == (
-        'clause P5.3 "Published AI principles" reuses withdrawn id P5.3 '
+        'clause P5.3 "Accessible channels" reuses withdrawn id P5.3 '
         '(was "Trust-building practices")'
     )
     assert c["reason"].startswith("a withdrawn id is never reused")
     assert not [x for x in data["changes"] if x["kind"] in ("clause_added", "clause_renamed")]
-    start = spec_text.index('  clause P5.3 "Trust-building practices" {')
-    end = spec_text.index('  clause P5.4 "Complaint handling')
-    gone = revised(tmp_path, spec_text, AMEND, (spec_text[start:end], ""), name="gone")
+    # the same requirement back in force is a reinstatement: breaking, as a new clause is
+    back = revised(tmp_path, spec_text, next_amendment, name="back")
+    code, data = diff_json(old, back)
+    assert code == 1
+    c = change(data, "clause_reinstated", "P5.3")
+    assert c["summary"] == 'withdrawn clause P5.3 "Trust-building practices" is in force again'
+    assert (
+        c["reason"] == "a requirement again: policies must meet it for pillar P5 to reach level 4"
+    )
+    assert not [x for x in data["changes"] if x["kind"] == "clause_id_reused"]
+    p5_3 = spec_text[spec_text.index(P5_3_START) : spec_text.index(P5_4_START)]
+    gone = revised(tmp_path, spec_text, AMEND, (p5_3, ""), name="gone")
     _, data = diff_json(old, gone)
     [dropped] = data["changes"]
     assert (dropped["kind"], dropped["breaking"], dropped["needs_review"]) == (
@@ -643,13 +671,7 @@ def test_an_id_kept_for_another_requirement_is_breaking_not_a_retitle(
     tmp_path: Path, spec_text: str
 ) -> None:
     """The issue's case: P5.3 deleted and its id given to a new requirement read as "retitled"."""
-    start = spec_text.index('  clause P5.3 "Trust-building practices" {')
-    end = spec_text.index('  clause P5.4 "Complaint handling')
-    block = spec_text[start:end]
-    words = block[block.index('text """') : block.index('"""', block.index('text """') + 8) + 3]
-    other = block.replace('"Trust-building practices"', '"Accessible channels"').replace(
-        words, 'text """Every customer-facing AI system shall be usable by voice alone."""'
-    )
+    block, other = another_requirement_as_p5_3(spec_text)
     code, data = diff_json(OLD, revised(tmp_path, spec_text, (block, other)))
     assert code == 1
     c = change(data, "clause_id_reused", "P5.3")

@@ -311,7 +311,12 @@ def test_the_draft_revision_renders_its_new_clauses() -> None:
     assert out.startswith("# AICXS 2025: AI in Customer Experience Standard\n")
     assert "#### P4.6 Handover quality" in out
     assert "#### P4.7 Opt-out to a human or non-AI route" in out
-    assert "P6.5" not in out
+    # P6.5 is withdrawn: listed struck through, with the reason, never as a clause in force
+    assert "| [P6.5](#p65-ab-testing-frameworks) | ~~A/B testing frameworks~~ (withdrawn)" in out
+    assert (
+        "> **Withdrawn in AICXS 2025:** Experiments are one kind of improvement cycle, now "
+        "governed by P6.3" in out
+    )
 
 
 # ---- mistakes ------------------------------------------------------------------------------

@@ -67,12 +67,13 @@ def _words(c: Clause) -> str:
 
 
 def _match_repurposed(a: Standard, b: Standard) -> dict[str, float]:
-    """Ids kept for another requirement: retitled, and their title and text read no more alike
-    than two clauses that are not one (below the rename threshold)."""
+    """Ids kept for another requirement: retitled (or withdrawn, then in force again), and their
+    title and text read no more alike than two clauses that are not one (below the rename
+    threshold)."""
     found = {}
-    for i, old in a.clauses.items():
+    for i, old in [*a.clauses.items(), *a.withdrawn.items()]:
         new = b.clauses.get(i)
-        if new is not None and new.title != old.title:
+        if new is not None and (new.title != old.title or i in a.withdrawn):
             ratio = similarity(old, new)
             if ratio < RENAME_THRESHOLD:
                 found[i] = round(ratio, 2)

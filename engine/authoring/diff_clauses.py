@@ -39,8 +39,11 @@ def _clause_changes(d: StandardDiff, before: LoadedStandard, after: LoadedStanda
         elif c.id not in b and c.id not in d.renamed:
             found.append(_removed(c, tuple(dependents(before.graph, c.id))))
     for c in b.values():
-        if c.id in d.old.withdrawn:
+        if c.id in d.old.withdrawn and c.id in d.repurposed:
             found.append(_reused(d.old.withdrawn[c.id], c))
+        elif c.id in d.old.withdrawn:
+            affects = tuple(dependents(after.graph, c.id))
+            found.append(_reinstated(d, d.old.withdrawn[c.id], c, affects))
         elif c.id not in a and c.id not in d.renamed.values():
             found.append(_added(d, c, tuple(dependents(after.graph, c.id))))
     for c in d.old.withdrawn.values():
@@ -102,6 +105,19 @@ def _reused(old: Clause, new: Clause) -> Change:
     )
 
 
+def _reinstated(d: StandardDiff, old: Clause, new: Clause, affects: tuple[str, ...]) -> Change:
+    return _breaking(
+        "clause_reinstated",
+        new.id,
+        f'withdrawn clause {new.id} "{new.title}" is in force again',
+        f"a requirement again: {_must_meet(d, new)}",
+        _clause_card(old),
+        _clause_card(new),
+        (f"clause:{new.id}",),
+        affects,
+    )
+
+
 def _record_dropped(c: Clause) -> Change:
     return Change(
         "clause_withdrawn_deleted",
@@ -117,14 +133,19 @@ def _record_dropped(c: Clause) -> Change:
     )
 
 
-def _added(d: StandardDiff, c: Clause, affects: tuple[str, ...]) -> Change:
+def _must_meet(d: StandardDiff, c: Clause) -> str:
+    """What a clause now in force asks of policies: its pillar's level, and certification when a
+    mandatory key requirement covers it."""
     covering = [kr for kr in d.new.key_requirements.values() if c.id in dict(kr.covers)]
-    reason = (
-        f"a new requirement: policies must meet it for pillar {c.pillar} to reach level {c.level}"
-    )
+    reason = f"policies must meet it for pillar {c.pillar} to reach level {c.level}"
     mandatory = [kr.id for kr in covering if kr.mandatory]
     if mandatory:
         reason += f", and for mandatory key requirement {', '.join(mandatory)} (certification)"
+    return reason
+
+
+def _added(d: StandardDiff, c: Clause, affects: tuple[str, ...]) -> Change:
+    reason = f"a new requirement: {_must_meet(d, c)}"
     source = d.split_from.get(c.id)
     if source is not None:
         summary = f'clause {source} split: new clause {c.id} "{c.title}" takes over part of it'
@@ -380,6 +401,7 @@ CLAUSE_KINDS = (
     "clause_withdrawn",
     "clause_withdrawn_deleted",
     "clause_id_reused",
+    "clause_reinstated",
     "clause_added",
     "clause_split",
     "clause_renamed",
