@@ -188,6 +188,8 @@ def explain(
         )
     named = ident is not None and (report.result(ident) or ident in dd.pillar_ids(report))
     if ident is not None and not named:
+        if ident in compiled.standard.withdrawn:
+            raise click.BadParameter(_withdrawn_id(compiled.standard, ident), param_hint="ID")
         if ident not in systems:
             raise click.BadParameter(_unknown_id(report, ident, systems), param_hint="ID")
         if system not in (None, ident):
@@ -238,6 +240,15 @@ def _unknown_id(report: Any, ident: str, systems: list[str]) -> str:
     return (
         f"no clause, rule, key requirement, pillar or system `{ident}`; "
         f"{hint or 'ids look like `P4.2`, `KR1`, `P4` or a system id such as `web-chat`'}"
+    )
+
+
+def _withdrawn_id(std: Any, ident: str) -> str:
+    clause = std.withdrawn[ident]
+    when = f" in {std.id} {clause.withdrawn_in}" if clause.withdrawn_in else ""
+    return (
+        f"clause `{ident}` was withdrawn{when} ({clause.withdrawn}): it is never evaluated, "
+        f"so there is no result to explain; `aicxs docs` shows what it said"
     )
 
 

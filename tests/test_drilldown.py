@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import AS_OF, run_cli
+from tests.conftest import AS_OF, ROOT, run_cli
 
 
 def explain(policy: str, *args: str) -> tuple[int, str, str]:
@@ -163,3 +164,20 @@ def test_mistakes_in_what_to_explain(args: tuple[str, ...], message: str) -> Non
     code, _, err = explain("telecom", *args)
     assert code == 2
     assert message in " ".join(err.split())
+
+
+def test_a_withdrawn_clause_is_named_withdrawn_not_unknown(tmp_path: Path) -> None:
+    """P6.5 is withdrawn in the 2025 draft: asking for it says so, with the reason, exit 2."""
+    policy = tmp_path / "startup.aicx"
+    text = (ROOT / "policies" / "startup.aicx").read_text("utf-8")
+    policy.write_text(text.replace("implements AICXS 2024 {", "implements AICXS 2025 {"), "utf-8")
+    run = run_cli(
+        "explain", str(policy), "P6.5",
+        "--spec", "spec/aicxs-2025-draft.aicx",
+        "--facts", "policies/startup.facts.yaml", "--as-of", AS_OF,
+    )  # fmt: skip
+    assert run.exit_code == 2, run.stderr
+    assert (
+        "clause `P6.5` was withdrawn in AICXS 2025 (Experiments are one kind of improvement "
+        "cycle, now governed by P6.3): it is never evaluated, so there is no result to explain"
+    ) in " ".join(run.stderr.split())
