@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
+from aicxs.aicxs_dsl.ast import version_text
 from aicxs.aicxs_dsl.escape import json_dumps, json_escaped
 from aicxs.aicxs_dsl.source import Span
 from aicxs.engine.explain import node_json
@@ -213,9 +214,7 @@ def report_json(report: Report, mode: str = "fails") -> dict[str, Any]:
 
 def standard_name(standard: Mapping[str, Any]) -> str:
     """`AICXS 2024`, or `AICXS 2024.1` for an amended standard, from a report's `standard`."""
-    amendment = standard.get("amendment")
-    version = f"{standard['version']}.{amendment}" if amendment else str(standard["version"])
-    return f"{standard['id']} {version}"
+    return f"{standard['id']} {version_text(standard['version'], standard.get('amendment', 0))}"
 
 
 def report_head(report: Report, mode: str, results: Any = ()) -> dict[str, Any]:

@@ -611,6 +611,8 @@ def test_an_amendment_is_named_formatted_and_reported_apart_from_the_year(
         "amendment": 1,
         "title": "AI in Customer Experience Standard",
     }
+    text = run_cli("check", str(_policy(tmp_path, "AICXS 2024.1")), "--spec", str(spec), *facts)
+    assert text.stdout.startswith("AICXS 2024.1 · policy acme · as of 2026-11-27\n")
     unamended = run_cli(
         "check", "policies/startup.aicx", *facts, "--format", "json"
     )  # existing consumers: still `"version": 2024` and no `amendment`
