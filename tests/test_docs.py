@@ -384,3 +384,26 @@ def test_a_duration_in_months_is_shown_with_the_length_of_a_month(tmp_path: Path
     markdown = docs(str(path))
     row = next(line for line in markdown.split("\n") if line.startswith("| `max_wait`"))
     assert "2 months (a month counts as 30 days 10 hours (a twelfth of a year) and a year" in row
+
+
+def test_a_withdrawal_reason_is_escaped_and_not_given_a_second_full_stop(
+    tmp_path: Path, spec_text: str
+) -> None:
+    check = (
+        "    check organisation.trust.ai_principles_published\n"
+        "          and organisation.trust.transparency_report_published\n"
+    )
+    assert spec_text.count(check) == 1
+    spec = tmp_path / "amended.aicx"
+    spec.write_text(
+        spec_text.replace("standard AICXS 2024 {", "standard AICXS 2024.1 {").replace(
+            check, '    withdrawn "Superseded by P2.1 <b>now</b>." in 2024.1\n'
+        ),
+        "utf-8",
+    )
+    html = run_cli("docs", str(spec), "--format", "html").stdout
+    assert (
+        "Withdrawn in AICXS 2024.1:</strong> Superseded by P2.1 &lt;b&gt;now&lt;/b&gt;. It is "
+        "not evaluated" in html
+    )
+    assert "<b>now</b>" not in html
