@@ -147,3 +147,53 @@ def test_the_section_comes_right_after_the_quickstart() -> None:
     headings = re.findall(r"^## (.+)$", (ROOT / "README.md").read_text("utf-8"), re.M)
     assert headings.index("Assess your organisation") == headings.index("Quickstart") + 1
     assert headings.index("Assess your organisation") < headings.index("Python API")
+
+
+# ---- the other examples, on the bundled files --------------------------------------------------
+
+
+def bundled_examples() -> list[tuple[str, list[str]]]:
+    """Each `$ aicxs ...` of the README outside the walk-through that reads only the bundled
+    files (every path it names is in the repository) and writes nothing, with what it shows."""
+    text = (ROOT / "README.md").read_text("utf-8")
+    walk = WALK.search(text)
+    assert walk
+    found: list[tuple[str, list[str]]] = []
+    for block in CONSOLE.findall(text.replace(walk.group(1), "")):
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                found.append((line[2:], []))
+            elif found:
+                found[-1][1].append(line)
+    return [
+        (command, shown)
+        for command, shown in found
+        if (args := shlex.split(command))[:1] == ["aicxs"]
+        and args[1] in READ_ONLY
+        and "-o" not in args
+        and ">" not in args  # (a batch over a file the README makes first)
+        and all((ROOT / a).exists() for a in args if "/" in a or a.endswith((".aicx", ".yaml")))
+    ]
+
+
+READ_ONLY = (
+    "check",
+    "lint",
+    "fmt",
+    "graph",
+    "roadmap",
+    "diff",
+    "test",
+    "explain",
+)  # (`fmt --check`)
+
+
+def test_the_bundled_examples_are_the_ones_expected() -> None:
+    assert [c.split()[1] for c, _ in bundled_examples()] == [
+        "check", "check", "lint", "fmt", "graph", "roadmap", "diff", "test",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("command", "shown"), bundled_examples(), ids=lambda x: str(x)[:40])
+def test_each_bundled_example_prints_what_the_readme_shows(command: str, shown: list[str]) -> None:
+    shows(run_step(command, shown, ROOT), shown)
