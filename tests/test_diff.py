@@ -6,12 +6,16 @@ pinned in text, JSON and Markdown. Also `aicxs graph --impact ID --format list`.
 
 from __future__ import annotations
 
+import difflib
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from aicxs.engine.authoring import diff_checks
 from aicxs.engine.authoring.diff import word_diff
 from tests.conftest import AS_OF, ROOT, SPEC, run_cli
 
@@ -686,3 +690,70 @@ def test_an_id_kept_for_another_requirement_is_breaking_not_a_retitle(
     _, data = diff_json(OLD, revised(tmp_path, spec_text, (block, retitled), name="retitled"))
     [c] = data["changes"]
     assert (c["kind"], c["breaking"], c["needs_review"]) == ("clause_title_changed", False, True)
+
+
+# ---- bounded work: long texts are compared in bounded time -----------------------------------
+
+WORDS = st.lists(st.sampled_from("abc"), max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=WORDS, b=WORDS, work=st.integers(0, 40))
+def test_opcodes_turn_one_text_into_the_other_within_any_budget(
+    a: list[str], b: list[str], work: int
+) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(diff_checks, "WORK", work)
+        found = diff_checks.opcodes(a, b)
+    rebuilt: list[str] = []
+    at_a = at_b = 0
+    for op, i1, i2, j1, j2 in found:
+        assert (i1, j1) == (at_a, at_b)  # contiguous, in order
+        if op == "equal":
+            assert a[i1:i2] == b[j1:j2]
+        rebuilt += b[j1:j2]
+        at_a, at_b = i2, j2
+    assert (at_a, at_b, rebuilt) == (len(a), len(b), b)
+    if len(a) * len(b) <= work:  # within the budget: exactly difflib's answer
+        assert found == difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+
+
+def test_beyond_the_budget_the_common_start_and_end_are_kept_and_the_middle_replaced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(diff_checks, "WORK", 10)
+    a = "the body meets x y z w v u every quarter".split()  # noqa: SIM905 (words, as read)
+    b = "the body meets p q r s t o every quarter".split()  # noqa: SIM905
+    assert diff_checks.opcodes(a, b) == [
+        ("equal", 0, 3, 0, 3),
+        ("replace", 3, 9, 3, 9),
+        ("equal", 9, 11, 9, 11),
+    ]
+    assert diff_checks.ratio(a, b) == 2 * 5 / 22
+
+
+def test_two_long_texts_that_share_nothing_are_diffed_without_comparing_every_pair(
+    tmp_path: Path, spec_text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two texts of 16,000 words took a minute to compare pair by pair; the comparisons now
+    never weigh more than `WORK` pairs (difflib is watched, not the clock)."""
+    start = spec_text.index(P5_3_START)
+    words = spec_text[spec_text.index('text """', start) : spec_text.index("evidence", start)]
+    long_old = 'text """' + " ".join(["alpha beta"] * 8_000) + '"""\n    '
+    long_new = 'text """' + " ".join(["gamma delta"] * 8_000) + '"""\n    '
+    old = revised(tmp_path, spec_text, (words, long_old), name="old")
+    new = revised(tmp_path, spec_text, (words, long_new), name="new")
+    weighed: list[int] = []
+    real = difflib.SequenceMatcher
+
+    def watched(junk: object, a: str, b: str, autojunk: bool = True) -> difflib.SequenceMatcher:
+        weighed.append(len(a) * len(b))
+        return real(None, a, b, autojunk=autojunk)
+
+    monkeypatch.setattr(diff_checks.difflib, "SequenceMatcher", watched)
+    code, data = diff_json(old, new)
+    assert code == 0
+    [c] = data["changes"]
+    assert (c["kind"], c["needs_review"]) == ("clause_text_changed", True)
+    assert c["words"][0]["old"].startswith("alpha beta alpha beta")
+    assert max(weighed, default=0) <= diff_checks.WORK  # (the other clauses' texts are equal)

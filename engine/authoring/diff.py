@@ -8,9 +8,8 @@ found part by part (`diff_sections.py`, `diff_parameters.py`, `diff_clauses.py`,
 
 from __future__ import annotations
 
-import difflib
-
 from aicxs.engine.authoring.diff_change import StandardDiff
+from aicxs.engine.authoring.diff_checks import WORK, opcodes, ratio
 from aicxs.engine.authoring.diff_clauses import _clause_changes, _key_requirement_changes
 from aicxs.engine.authoring.diff_facts import _fact_changes
 from aicxs.engine.authoring.diff_parameters import _parameter_changes
@@ -58,8 +57,12 @@ def diff_standards(old: LoadedStandard, new: LoadedStandard) -> StandardDiff:
 
 
 def similarity(a: Clause, b: Clause) -> float:
-    """How alike two clauses read: difflib's ratio over title and text (0 to 1)."""
-    return difflib.SequenceMatcher(None, _words(a), _words(b), autojunk=False).ratio()
+    """How alike two clauses read, 0 to 1: difflib's ratio over the characters of their title and
+    text; over their words when the texts are too long to compare character by character."""
+    x, y = _words(a), _words(b)
+    if len(x) * len(y) <= WORK:
+        return ratio(x, y)
+    return ratio(x.split(), y.split())
 
 
 def _words(c: Clause) -> str:
@@ -74,9 +77,9 @@ def _match_repurposed(a: Standard, b: Standard) -> dict[str, float]:
     for i, old in [*a.clauses.items(), *a.withdrawn.items()]:
         new = b.clauses.get(i)
         if new is not None and (new.title != old.title or i in a.withdrawn):
-            ratio = similarity(old, new)
-            if ratio < RENAME_THRESHOLD:
-                found[i] = round(ratio, 2)
+            alike = similarity(old, new)
+            if alike < RENAME_THRESHOLD:
+                found[i] = round(alike, 2)
     return found
 
 
@@ -91,9 +94,9 @@ def _match_renames(a: Standard, b: Standard) -> tuple[dict[str, str], dict[str, 
     )
     renamed: dict[str, str] = {}
     score: dict[str, float] = {}
-    for ratio, old_id, new_id in scored:
-        if ratio >= RENAME_THRESHOLD and old_id not in renamed and new_id not in renamed.values():
-            renamed[old_id], score[old_id] = new_id, round(ratio, 2)
+    for alike, old_id, new_id in scored:
+        if alike >= RENAME_THRESHOLD and old_id not in renamed and new_id not in renamed.values():
+            renamed[old_id], score[old_id] = new_id, round(alike, 2)
     return renamed, score
 
 
@@ -128,7 +131,7 @@ def word_diff(
     """`new` with the words it drops from `old` and the words it adds marked."""
     a, b = old.split(), new.split()
     out: list[str] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in opcodes(a, b):
         if op in ("delete", "replace"):
             out.append(dropped[0] + " ".join(a[i1:i2]) + dropped[1])
         if op in ("insert", "replace"):
