@@ -4,7 +4,6 @@ picks the exit code."""
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import replace
 from typing import Any
 
@@ -326,6 +325,7 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> int:
     """Format .aicx files in the canonical layout (comments kept); rewrites them in place."""
     from aicxs.aicxs_dsl import parse_file
     from aicxs.aicxs_dsl.formatter import format_module
+    from aicxs.aicxs_dsl.textdiff import unified_diff
     from aicxs.engine.files import write_atomic
 
     changed = []
@@ -338,7 +338,7 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> int:
         if show_diff:
             echo(
                 "".join(
-                    difflib.unified_diff(
+                    unified_diff(
                         before.splitlines(True),
                         after.splitlines(True),
                         f"{path}",

@@ -12,10 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from aicxs.engine.authoring import diff_checks
+from aicxs.aicxs_dsl import textdiff
 from aicxs.engine.authoring.diff import word_diff
 from tests.conftest import AS_OF, ROOT, SPEC, run_cli
 
@@ -694,43 +692,6 @@ def test_an_id_kept_for_another_requirement_is_breaking_not_a_retitle(
 
 # ---- bounded work: long texts are compared in bounded time -----------------------------------
 
-WORDS = st.lists(st.sampled_from("abc"), max_size=12)
-
-
-@settings(max_examples=200, deadline=None)
-@given(a=WORDS, b=WORDS, work=st.integers(0, 40))
-def test_opcodes_turn_one_text_into_the_other_within_any_budget(
-    a: list[str], b: list[str], work: int
-) -> None:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(diff_checks, "WORK", work)
-        found = diff_checks.opcodes(a, b)
-    rebuilt: list[str] = []
-    at_a = at_b = 0
-    for op, i1, i2, j1, j2 in found:
-        assert (i1, j1) == (at_a, at_b)  # contiguous, in order
-        if op == "equal":
-            assert a[i1:i2] == b[j1:j2]
-        rebuilt += b[j1:j2]
-        at_a, at_b = i2, j2
-    assert (at_a, at_b, rebuilt) == (len(a), len(b), b)
-    if len(a) * len(b) <= work:  # within the budget: exactly difflib's answer
-        assert found == difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
-
-
-def test_beyond_the_budget_the_common_start_and_end_are_kept_and_the_middle_replaced(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(diff_checks, "WORK", 10)
-    a = "the body meets x y z w v u every quarter".split()  # noqa: SIM905 (words, as read)
-    b = "the body meets p q r s t o every quarter".split()  # noqa: SIM905
-    assert diff_checks.opcodes(a, b) == [
-        ("equal", 0, 3, 0, 3),
-        ("replace", 3, 9, 3, 9),
-        ("equal", 9, 11, 9, 11),
-    ]
-    assert diff_checks.ratio(a, b) == 2 * 5 / 22
-
 
 def test_two_long_texts_that_share_nothing_are_diffed_without_comparing_every_pair(
     tmp_path: Path, spec_text: str, monkeypatch: pytest.MonkeyPatch
@@ -750,10 +711,10 @@ def test_two_long_texts_that_share_nothing_are_diffed_without_comparing_every_pa
         weighed.append(len(a) * len(b))
         return real(None, a, b, autojunk=autojunk)
 
-    monkeypatch.setattr(diff_checks.difflib, "SequenceMatcher", watched)
+    monkeypatch.setattr(textdiff.difflib, "SequenceMatcher", watched)
     code, data = diff_json(old, new)
     assert code == 0
     [c] = data["changes"]
     assert (c["kind"], c["needs_review"]) == ("clause_text_changed", True)
     assert c["words"][0]["old"].startswith("alpha beta alpha beta")
-    assert max(weighed, default=0) <= diff_checks.WORK  # (the other clauses' texts are equal)
+    assert max(weighed, default=0) <= textdiff.WORK  # (the other clauses' texts are equal)

@@ -8,8 +8,8 @@ found part by part (`diff_sections.py`, `diff_parameters.py`, `diff_clauses.py`,
 
 from __future__ import annotations
 
+from aicxs.aicxs_dsl.textdiff import WORK, opcodes, ratio
 from aicxs.engine.authoring.diff_change import StandardDiff
-from aicxs.engine.authoring.diff_checks import WORK, opcodes, ratio
 from aicxs.engine.authoring.diff_clauses import _clause_changes, _key_requirement_changes
 from aicxs.engine.authoring.diff_facts import _fact_changes
 from aicxs.engine.authoring.diff_parameters import _parameter_changes

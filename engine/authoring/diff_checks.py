@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
 import re
-from collections.abc import Sequence
 from typing import Any
 
 from aicxs.aicxs_dsl import ast
 from aicxs.aicxs_dsl.formatter import expr_text
+from aicxs.aicxs_dsl.textdiff import opcodes
 from aicxs.engine.types import Duration
 
 # Words that state how often or how soon: a text change touching one is about an obligation.
@@ -30,50 +29,6 @@ TIME_WORDS = frozenset(
     )
 )
 SHOWN = 3  # changed passages named in a summary; all of them are in the JSON `words`
-
-
-# Pairs of elements one comparison may weigh: difflib's work grows with the product of the two
-# lengths (a minute for two texts of 17,000 words), so beyond this the common start and end
-# are matched and the part between them compared only if it fits, else marked replaced whole.
-WORK = 1_000_000
-
-Opcode = tuple[str, int, int, int, int]
-
-
-def opcodes(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:
-    """difflib's opcodes turning `a` into `b`, with the work bounded by `WORK`."""
-    if len(a) * len(b) <= WORK:
-        return list(difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes())
-    start = 0
-    while start < min(len(a), len(b)) and a[start] == b[start]:
-        start += 1
-    end = 0
-    while end < min(len(a), len(b)) - start and a[-end - 1] == b[-end - 1]:
-        end += 1
-    middle_a, middle_b = a[start : len(a) - end], b[start : len(b) - end]
-    found: list[Opcode] = [("equal", 0, start, 0, start)] if start else []
-    if len(middle_a) * len(middle_b) <= WORK:
-        found += [
-            (op, i1 + start, i2 + start, j1 + start, j2 + start)
-            for op, i1, i2, j1, j2 in difflib.SequenceMatcher(
-                None, middle_a, middle_b, autojunk=False
-            ).get_opcodes()
-        ]
-    elif middle_a or middle_b:
-        op = "replace" if middle_a and middle_b else "delete" if middle_a else "insert"
-        found.append((op, start, len(a) - end, start, len(b) - end))
-    if end:
-        found.append(("equal", len(a) - end, len(a), len(b) - end, len(b)))
-    return found
-
-
-def ratio(a: Sequence[str], b: Sequence[str]) -> float:
-    """How alike two sequences are, 0 to 1: difflib's ratio (twice the matched elements over
-    all of them), from the bounded `opcodes`."""
-    if not a and not b:
-        return 1.0
-    matched = sum(i2 - i1 for op, i1, i2, _, _ in opcodes(a, b) if op == "equal")
-    return 2 * matched / (len(a) + len(b))
 
 
 def changed_words(old: str, new: str) -> list[tuple[str, str]]:
