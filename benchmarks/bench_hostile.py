@@ -5,7 +5,8 @@ Each input of the corpus (tests/hostile/aicx/*.aicx through `aicxs lint`, tests/
 through `aicxs check` of a small policy) and each big generated one (a 50 MB policy, 10,000
 nested brackets, 1,000,000 systems in YAML and in JSON, JSON nested 100,000 deep, ...) is run
 in a child process of its own; its wall time and peak resident memory (ru_maxrss, from wait4)
-are printed in a table, with the exit code and the error codes. So are the special files
+are printed in a table, with the exit code and the error codes. So are the comparisons of
+long texts (`diff`, `fmt --diff`), the special files
 (`/dev/zero` as facts, policy and standard; a FIFO as facts and as a batch), the valid inputs
 with hostile texts of tests/hostile/output/ in every format, and the 1,000,000 systems as a
 `check --batch` document. The floor row is `aicxs
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import re
 import subprocess
 import sys
@@ -105,12 +107,40 @@ def special(folder: Path, check: list[str], batch: list[str]) -> list[tuple[str,
         ("special: --facts a FIFO", [*check, str(fifo)]),
         ("special: --batch a FIFO", [*batch, str(fifo)]),
     ]
+    cases += comparisons(folder)
     output = CORPUS / "output"
     for fmt in ("text", "markdown", "html", "junit", "sarif", "oscal", "csv", "json"):
         for stem in ("escapes", "markdown"):
             args = ["check", str(output / f"{stem}.aicx"), "--facts", str(output / f"{stem}.yaml")]
             cases.append((f"output/{stem} --format {fmt}", [*args, "--format", fmt]))
     return cases
+
+
+def comparisons(folder: Path) -> list[tuple[str, list[str]]]:
+    """Comparisons whose work grows with the product of two lengths: `diff` of two standards
+    whose P5.3 texts are 16,000 words each, drawn from eight (so that words match everywhere),
+    `fmt --diff` of a 60,000-line file."""
+    spec = (ROOT / "spec" / "aicxs-2024.aicx").read_text("utf-8")
+    start = spec.index('  clause P5.3 "Trust-building practices" {')
+    words = spec[spec.index('text """', start) : spec.index("evidence", start)]
+    texts = []
+    draw = random.Random(2024)  # the same words every run
+    vocabulary = ("alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta")
+    for name in ("old", "new"):
+        path = folder / f"{name}-16000-words.aicx"
+        text = " ".join(draw.choice(vocabulary) for _ in range(16_000))  # matches everywhere
+        path.write_text(spec.replace(words, f'text """{text}"""\n    '))
+        texts.append(str(path))
+    lines = folder / "lines-60000.aicx"
+    lines.write_text(
+        "".join(
+            f'role r{i} "R{i}" {{\n{"    " if i % 2 else "  "}text "t"\n}}\n' for i in range(20_000)
+        )
+    )
+    return [
+        ("comparison: diff of two 16,000-word texts", ["diff", *texts]),
+        ("comparison: fmt --diff of 60,000 lines", ["fmt", "--diff", str(lines)]),
+    ]
 
 
 def main() -> None:
